@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Black-box tests start the real binary; give them room on a shared 2-core machine.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
