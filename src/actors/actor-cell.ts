@@ -274,7 +274,8 @@ export class ActorCell<M, R> implements Schedulable {
     }
     try {
       this.#behavior = this.props.create(this.#ctx);
-      this.#behavior.postRestart?.(error, this.#ctx);
+      if (this.#behavior.postRestart !== undefined) this.#behavior.postRestart(error, this.#ctx);
+      else this.#behavior.preStart?.(this.#ctx);
     } catch (restartError) {
       this.#fail(undefined, restartError);
       return;

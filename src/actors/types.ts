@@ -17,7 +17,7 @@ export interface Behavior<M, R = void> {
   postStop?(ctx: ActorContext<M, R>): void;
   /** On the failed instance, before it is replaced. */
   preRestart?(error: unknown, message: M | undefined, ctx: ActorContext<M, R>): void;
-  /** On the fresh instance, after it replaced the failed one. */
+  /** On the fresh instance, after it replaced the failed one. Without it, `preStart` runs instead (as in Akka). */
   postRestart?(error: unknown, ctx: ActorContext<M, R>): void;
   /** A watched actor terminated. */
   onTerminated?(ref: ActorRef<never, unknown>, ctx: ActorContext<M, R>): void;

@@ -1,0 +1,116 @@
+import { describe, it, expect } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
+import {
+  parseCustomerBody, parseMachineBody, parseRideBody, parseTopUpBody,
+} from '../../src/domain/request-bodies.ts';
+import { validateAmount, validateId } from '../../src/domain/field-checks.ts';
+import type { InputResult } from '../../src/domain/input-error.ts';
+import { AMOUNT_MAX } from '../../src/domain/types.ts';
+
+function failure<T>(r: InputResult<T>): { code: string; message: string } {
+  if (r.ok) throw new Error('expected a failure');
+  return { code: r.error.code, message: r.error.message };
+}
+
+const edPem = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
+
+describe('validateId and validateAmount', () => {
+  it('accepts good values and names the field on bad ones', () => {
+    expect(validateId('customer-1', 'id')).toEqual({ ok: true, value: 'customer-1' });
+    expect(failure(validateId('a/b', 'id'))).toEqual({
+      code: 'invalid_field', message: 'id: may only contain A-Z, a-z, 0-9, _ and -',
+    });
+    expect(validateAmount(0, 'balance')).toEqual({ ok: true, value: 0 });
+    expect(validateAmount(AMOUNT_MAX, 'balance').ok).toBe(true);
+  });
+
+  it.each([[-1], [AMOUNT_MAX + 1], [1.5], [NaN], [Infinity], ['100'], [null]])('rejects amount %s', (v) => {
+    expect(failure(validateAmount(v, 'balance')).code).toBe('invalid_field');
+  });
+
+  it('applies the minimum', () => {
+    expect(failure(validateAmount(0, 'amount', 1)).message).toBe('amount: must be an integer number of cents in 1..100000000');
+  });
+});
+
+describe('parseCustomerBody', () => {
+  it('accepts a customer and copies only its fields', () => {
+    expect(parseCustomerBody({ name: 'Ada', tier: 'season-pass', balance: 10_000 })).toEqual({
+      ok: true, value: { name: 'Ada', tier: 'season-pass', balance: 10_000 },
+    });
+  });
+
+  it.each([
+    ['invalid_body', null],
+    ['invalid_body', []],
+    ['unknown_field', { name: 'Ada', tier: 'standard', balance: 0, id: 'x' }],
+    ['invalid_field', { tier: 'standard', balance: 0 }],
+    ['invalid_field', { name: '', tier: 'standard', balance: 0 }],
+    ['invalid_field', { name: 'x'.repeat(101), tier: 'standard', balance: 0 }],
+    ['invalid_field', { name: 'Ada', tier: 'gold', balance: 0 }],
+    ['invalid_field', { name: 'Ada', balance: 0 }],
+    ['invalid_field', { name: 'Ada', tier: 'standard', balance: -5 }],
+    ['invalid_field', { name: 'Ada', tier: 'standard' }],
+  ])('answers %s for %j', (code, body) => {
+    expect(failure(parseCustomerBody(body)).code).toBe(code);
+  });
+
+  it('accepts a 100-char name', () => {
+    expect(parseCustomerBody({ name: 'x'.repeat(100), tier: 'standard', balance: 0 }).ok).toBe(true);
+  });
+});
+
+describe('parseRideBody', () => {
+  it('accepts a ride', () => {
+    expect(parseRideBody({ name: 'Carousel', price: 500, open: false })).toEqual({
+      ok: true, value: { name: 'Carousel', price: 500, open: false },
+    });
+  });
+
+  it.each([
+    ['open', { name: 'C', price: 500, open: 'yes' }],
+    ['open', { name: 'C', price: 500 }],
+    ['price', { name: 'C', price: 5.5, open: true }],
+    ['name', { name: 7, price: 5, open: true }],
+  ])('names %s when it is wrong', (field, body) => {
+    const f = failure(parseRideBody(body));
+    expect(f.code).toBe('invalid_field');
+    expect(f.message.startsWith(`${field}: `)).toBe(true);
+  });
+});
+
+describe('parseMachineBody', () => {
+  it('accepts a machine without a key and one with an Ed25519 key', () => {
+    expect(parseMachineBody({})).toEqual({ ok: true, value: {} });
+    expect(parseMachineBody({ publicKey: edPem })).toEqual({ ok: true, value: { publicKey: edPem } });
+  });
+
+  it('rejects keys that are not Ed25519 public keys in PEM', () => {
+    const rsaPem = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey
+      .export({ type: 'spki', format: 'pem' }).toString();
+    const privatePem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const mangled = edPem.replace(/[A-Za-z]{8}/, 'AAAAAAAA');
+    for (const publicKey of [rsaPem, privatePem, 'hello', mangled, 42, edPem + ' '.repeat(1_000)]) {
+      expect(failure(parseMachineBody({ publicKey })).code, String(publicKey)).toBe('invalid_field');
+    }
+  });
+
+  it('rejects unknown fields', () => {
+    expect(failure(parseMachineBody({ id: 'gate-1' })).code).toBe('unknown_field');
+  });
+});
+
+describe('parseTopUpBody', () => {
+  it('accepts a top-up', () => {
+    expect(parseTopUpBody({ topUpId: 'topup-1', amount: 1 })).toEqual({ ok: true, value: { topUpId: 'topup-1', amount: 1 } });
+  });
+
+  it.each([
+    [{ topUpId: 'topup-1', amount: 0 }, 'amount'],
+    [{ topUpId: 'topup-1', amount: AMOUNT_MAX + 1 }, 'amount'],
+    [{ topUpId: 'top up', amount: 5 }, 'topUpId'],
+    [{ amount: 5 }, 'topUpId'],
+  ])('rejects %j naming %s', (body, field) => {
+    expect(failure(parseTopUpBody(body)).message.startsWith(`${field}: `)).toBe(true);
+  });
+});
