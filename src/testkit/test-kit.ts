@@ -85,3 +85,20 @@ export class TestKit {
     return this.deadLetters.filter((d) => d.reason === reason);
   }
 }
+
+/**
+ * Runs a randomised test body and, when it fails, adds the seed and the command that replays it to the error.
+ *
+ * @example
+ * await replayable(kit.seed, async () => { ... assertions ... });
+ */
+export async function replayable<T>(seed: number, body: () => Promise<T> | T): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    const hint = `seed ${seed}: replay with SEED=${seed} npm test`;
+    if (error instanceof Error) error.message = `${error.message}\n${hint}`;
+    console.error(hint);
+    throw error;
+  }
+}
