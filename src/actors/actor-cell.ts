@@ -6,7 +6,7 @@ import type { Schedulable } from './dispatcher.ts';
 import { ActorError, requirePositiveInteger } from './errors.ts';
 import type { SystemCore } from './system-core.ts';
 import { defaultStrategy, RestartWindow, type SupervisorStrategy } from './supervisor.ts';
-import type { ActorContext, ActorSnapshot, ActorState, Behavior, Props } from './types.ts';
+import type { ActorContext, ActorSnapshot, ActorState, Addressable, Behavior, Props } from './types.ts';
 
 /** A message in a mailbox with what the x-death record needs. Times are set at the first failure, not on send. */
 export interface Envelope<M> {
@@ -349,7 +349,7 @@ export class ActorCell<M, R> implements Schedulable {
     }
     if (this.state === 'stopped' || this.state === 'stopping') return;
     try {
-      this.#behavior?.onTerminated?.(cell.ref as ActorRef<never, unknown>, this.#ctx);
+      this.#behavior?.onTerminated?.(cell.ref, this.#ctx);
     } catch (error) {
       this.#fail(undefined, error);
     }
@@ -429,8 +429,8 @@ export class ActorCell<M, R> implements Schedulable {
       },
       spawn: (props) => this.system.spawnChild(self, props),
       children: () => [...this.children.values()].map((c) => c.ref),
-      watch: (ref) => ref.cell.addWatcher(self),
-      unwatch: (ref) => ref.cell.removeWatcher(self),
+      watch: (ref) => cellOf(ref).addWatcher(self),
+      unwatch: (ref) => cellOf(ref).removeWatcher(self),
       scheduleOnce: (delayMs, message) => this.#scheduleOnce(delayMs, message),
     };
   }
@@ -445,6 +445,12 @@ export class ActorCell<M, R> implements Schedulable {
     }, delayMs);
     this.#timers.add(timer);
   }
+}
+
+/** Every Addressable the runtime hands out is an ActorRef; this recovers its cell. */
+function cellOf(ref: Addressable): AnyCell {
+  if (!(ref instanceof ActorRef)) throw new ActorError('ERR_INVALID_OPTION', `not an actor of this runtime: ${ref.path}`);
+  return ref.cell as unknown as AnyCell;
 }
 
 function isThenable<T>(value: T | Promise<T>): value is Promise<T> {

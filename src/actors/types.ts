@@ -3,6 +3,12 @@ import type { RuntimeContext } from '../platform/context.ts';
 import type { ActorRef } from './actor-ref.ts';
 import type { SupervisorStrategy } from './supervisor.ts';
 
+/** Any actor's handle, whatever it accepts: enough to watch it and to know which one it is. */
+export interface Addressable {
+  readonly path: string;
+  readonly state: ActorState;
+}
+
 /** The explicit lifecycle of an actor. `suspended`: failed and waiting for its parent's decision. */
 export type ActorState = 'starting' | 'running' | 'suspended' | 'restarting' | 'stopping' | 'stopped';
 
@@ -20,7 +26,7 @@ export interface Behavior<M, R = void> {
   /** On the fresh instance, after it replaced the failed one. Without it, `preStart` runs instead (as in Akka). */
   postRestart?(error: unknown, ctx: ActorContext<M, R>): void;
   /** A watched actor terminated. */
-  onTerminated?(ref: ActorRef<never, unknown>, ctx: ActorContext<M, R>): void;
+  onTerminated?(ref: Addressable, ctx: ActorContext<M, R>): void;
 }
 
 export interface Props<M, R = void> {
@@ -41,14 +47,14 @@ export interface Props<M, R = void> {
 export interface ActorContext<M, R = void> {
   readonly self: ActorRef<M, R>;
   readonly path: string;
-  readonly parent: ActorRef<never, unknown> | undefined;
+  readonly parent: Addressable | undefined;
   readonly runtime: RuntimeContext;
   /** The sender of the message being handled, when it gave one. */
   readonly sender: ActorRef<never, unknown> | undefined;
   spawn<CM, CR = void>(props: Props<CM, CR>): ActorRef<CM, CR>;
-  children(): ActorRef<never, unknown>[];
-  watch(ref: ActorRef<never, unknown>): void;
-  unwatch(ref: ActorRef<never, unknown>): void;
+  children(): Addressable[];
+  watch(ref: Addressable): void;
+  unwatch(ref: Addressable): void;
   /** Tells `message` to self after `delayMs` on the injected clock, unless the actor stopped or restarted. */
   scheduleOnce(delayMs: number, message: M): void;
 }

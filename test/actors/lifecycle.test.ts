@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { ActorRef } from '../../src/actors/actor-ref.ts';
 import { createTestKit } from '../../src/testkit/test-kit.ts';
 import { Boom, props } from './helpers.ts';
 
@@ -126,8 +125,8 @@ describe('watch, events, snapshot', () => {
     kit.system.spawn<string>(props('watcher', () => ({
       receive: () => {},
       preStart: (ctx) => {
-        ctx.watch(target as ActorRef<never, unknown>);
-        ctx.watch(gone as ActorRef<never, unknown>);
+        ctx.watch(target);
+        ctx.watch(gone);
       },
       onTerminated: (ref) => void heard.push(ref.path),
     })));
