@@ -1,0 +1,32 @@
+/**
+ * Counts taps accepted but not yet decided, so the pipeline's memory has a bound: a request that would take the
+ * count over `limit` is refused before anything of it is journaled.
+ *
+ * @example
+ * if (!flow.tryReserve(taps.length)) throw overloaded();
+ */
+export class FlowControl {
+  #inFlight = 0;
+
+  constructor(readonly limit: number) {}
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  tryReserve(count: number): boolean {
+    if (this.#inFlight + count > this.limit) return false;
+    this.#inFlight += count;
+    return true;
+  }
+
+  /** Taps recovered from the journal at start are in flight whatever the limit: they were already accepted. */
+  force(count: number): void {
+    this.#inFlight += count;
+  }
+
+  release(count: number): void {
+    this.#inFlight -= count;
+    if (this.#inFlight < 0) throw new Error(`flow control released more than it reserved (${this.#inFlight})`);
+  }
+}

@@ -1,0 +1,48 @@
+import type { StalenessBounds } from '../domain/types.ts';
+import { DEFAULT_STALENESS } from '../domain/types.ts';
+
+/** Every bound of the tap pipeline, in one place. Each is finite; going over one gives a typed answer. */
+export interface PipelineOptions {
+  /** Taps accepted but not yet decided, across the pipeline; over it, `POST /v1/taps` gets 429. */
+  maxInFlightTaps: number;
+  /** Most taps journaled in one SQLite transaction. */
+  journalBatchMax: number;
+  /** Most taps in one worker-pool task. */
+  evaluateBatchMax: number;
+  /** Most pool tasks in flight at once. */
+  evaluateConcurrency: number;
+  /** Attempts at evaluating one tap (with batch splitting to isolate it) before it fails as `worker_failed`. */
+  evaluateAttempts: number;
+  /** Most outcomes committed in one SQLite transaction. */
+  commitBatchMax: number;
+  /** Most `?wait=true` taps waited on at once, and how long each wait may last. */
+  waitersMax: number;
+  waitTimeoutMs: number;
+  /** Suggested retry delay sent with 429. */
+  retryAfterMs: number;
+  staleness: StalenessBounds;
+}
+
+export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
+  maxInFlightTaps: 100_000,
+  journalBatchMax: 10_000,
+  evaluateBatchMax: 1_000,
+  evaluateConcurrency: 4,
+  evaluateAttempts: 3,
+  commitBatchMax: 10_000,
+  waitersMax: 100_000,
+  waitTimeoutMs: 10_000,
+  retryAfterMs: 1_000,
+  staleness: DEFAULT_STALENESS,
+};
+
+export function resolvePipelineOptions(overrides: Partial<PipelineOptions> = {}): PipelineOptions {
+  const options = { ...DEFAULT_PIPELINE_OPTIONS, ...overrides };
+  for (const [name, value] of Object.entries(options)) {
+    if (name === 'staleness') continue;
+    if (!Number.isInteger(value) || (value as number) < 1) {
+      throw new RangeError(`pipeline option ${name} must be a positive integer, got ${String(value)}`);
+    }
+  }
+  return options;
+}

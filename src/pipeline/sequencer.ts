@@ -1,0 +1,35 @@
+import type { Props } from '../actors/types.ts';
+import type { Outcome } from '../store/store-types.ts';
+import type { LedgerMessage, SequencerMessage } from './messages.ts';
+
+export interface SequencerDeps {
+  ledger: { tell(message: LedgerMessage): boolean };
+  mailboxCapacity: number;
+  /** The next batch number due; outlives a restart of this actor. */
+  expected: { next: number };
+}
+
+/**
+ * Batches finish in the pool in any order; the sequencer hands them to the ledger in the order they were
+ * accepted, which keeps every customer's taps in acceptance order. It holds at most as many batches as the
+ * pool has in flight.
+ */
+export function sequencerProps(deps: SequencerDeps): Props<SequencerMessage> {
+  return {
+    name: 'sequencer',
+    mailbox: { capacity: deps.mailboxCapacity, overflow: 'reject' },
+    create: () => {
+      const early = new Map<number, Outcome[]>();
+      return {
+        receive(message) {
+          early.set(message.seq, message.outcomes);
+          for (let outcomes = early.get(deps.expected.next); outcomes !== undefined; outcomes = early.get(deps.expected.next)) {
+            early.delete(deps.expected.next);
+            deps.expected.next++;
+            deps.ledger.tell({ kind: 'outcomes', outcomes });
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * Shapes that the store adds to the domain's (src/domain/types.ts): what goes into the group commit, what comes
+ * out of it, the outbox notifications, dead letters and pages. Amounts are integer cents; times handed in are epoch
+ * milliseconds (`…Ms`), times handed out are RFC 3339 strings.
+ */
+import type {
+  Currency,
+  Customer,
+  Evaluation,
+  Machine,
+  PricingTable,
+  RejectReason,
+  Ride,
+  Tap,
+  TapState,
+  Ticket,
+  Tier,
+} from '../domain/types.ts';
+
+/** Where ticket ids come from (injected so tests are deterministic). */
+export interface IdSource {
+  next(prefix: string): string;
+}
+
+/** A tap as the journal holds it: `seq` is its place in acceptance order. */
+export interface JournaledTap {
+  seq: number;
+  tap: Tap;
+  acceptedAtMs: number;
+}
+
+export interface JournalResult {
+  tapId: string;
+  status: 'accepted' | 'duplicate';
+  /** Set for accepted taps. */
+  seq?: number;
+}
+
+/** What the pipeline learnt about one tap, handed to the ledger's group commit. */
+export type Outcome =
+  | { tap: Tap; kind: 'evaluated'; evaluation: Evaluation }
+  | { tap: Tap; kind: 'failed'; reason: string; error: string; attempts: number; firstAtMs: number };
+
+export interface TicketRejectedData {
+  tapId: string;
+  customerId: string;
+  rideId: string;
+  reason: RejectReason;
+  message: string;
+  tappedAt: string;
+}
+
+/** What moved a balance: a ticket (the debit of a tap) or a top-up. */
+export type BalanceCause = { kind: 'ticket'; tapId: string; ticketId: string } | { kind: 'top-up'; topUpId: string };
+
+export interface BalanceChangedData {
+  customerId: string;
+  balance: number;
+  currency: Currency;
+  /** Signed cents: negative for a debit. */
+  change: number;
+  cause: BalanceCause;
+}
+
+export type NotificationType = 'ticket.issued' | 'ticket.rejected' | 'balance.changed';
+
+export type NotificationPayload =
+  | { type: 'ticket.issued'; data: Ticket }
+  | { type: 'ticket.rejected'; data: TicketRejectedData }
+  | { type: 'balance.changed'; data: BalanceChangedData };
+
+/** One outbox row: `id` is the SSE event id, strictly increasing across the whole store. */
+export type Notification = NotificationPayload & {
+  id: number;
+  customerId: string;
+  createdAt: string;
+};
+
+export interface CommitResult {
+  /** One state per outcome, in the order given. */
+  results: TapState[];
+  /** The outbox rows written by this commit, in id order. */
+  notifications: Notification[];
+}
+
+export type DeadLetterStatus = 'open' | 'replayed';
+
+export interface DeadLetter {
+  id: number;
+  tapId: string;
+  tap: Tap;
+  reason: string;
+  error?: string;
+  attempts: number;
+  firstAt: string;
+  lastAt: string;
+  status: DeadLetterStatus;
+}
+
+export interface CustomerInput {
+  name: string;
+  tier: Tier;
+  /** Opening balance in cents; used only when the customer is created. */
+  balance: number;
+}
+
+export interface RideInput {
+  name: string;
+  price: number;
+  open: boolean;
+}
+
+/** The demo park (or any starting catalog) that `seedIfEmpty` writes into an empty store. */
+export interface ParkSeed {
+  customers: Array<{ id: string } & CustomerInput>;
+  rides: Ride[];
+  machines: Machine[];
+  pricing: PricingTable;
+}
+
+export interface TicketPage {
+  tickets: Ticket[];
+  /** Opaque; pass it back to get the next (older) page. Absent on the last page. */
+  nextCursor?: string;
+}
+
+export interface DeadLetterPage {
+  deadLetters: DeadLetter[];
+  nextCursor?: string;
+}
+
+export interface DeadLetterQuery {
+  reason?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export type TopUpResult =
+  | { status: 'applied'; customer: Customer; notification: Notification }
+  | { status: 'duplicate'; customer: Customer };
+
+export interface BalanceAudit {
+  customerId: string;
+  balance: number;
+  ledgerSum: number;
+}

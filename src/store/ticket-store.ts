@@ -1,0 +1,233 @@
+/**
+ * TicketStore: the one SQLite file of ticketd behind a synchronous API. The ledger actor is its only writer;
+ * HTTP handlers read. Every write is one IMMEDIATE transaction (so a lock is taken up front, never upgraded
+ * half-way), and SQLite's busy and disk errors come out as StoreError `ERR_STORE_BUSY` / `ERR_STORE_IO`.
+ */
+import type Database from 'better-sqlite3';
+import type { Catalog, Customer, Machine, PricingTable, Ride, Tap, TapState } from '../domain/types.ts';
+import * as catalog from './catalog.ts';
+import { commitOutcomes } from './commit-outcomes.ts';
+import { lastOutboxId, listTickets, outboxAfter } from './customer-reads.ts';
+import { getDeadLetter, listDeadLetters, reopenDeadLetter } from './dead-letters.ts';
+import { getTapState, journalTaps, pendingTaps } from './journal.ts';
+import { openDatabase } from './open-database.ts';
+import { customerFromRow, rideFromRow } from './rows.ts';
+import { prepareStatements, type StoreContext } from './statements.ts';
+import { StoreError, toStoreError } from './store-error.ts';
+import type {
+  BalanceAudit,
+  CommitResult,
+  CustomerInput,
+  DeadLetter,
+  DeadLetterPage,
+  DeadLetterQuery,
+  IdSource,
+  JournaledTap,
+  JournalResult,
+  Notification,
+  Outcome,
+  ParkSeed,
+  RideInput,
+  TicketPage,
+  TopUpResult,
+} from './store-types.ts';
+import { topUp } from './top-up.ts';
+
+export interface TicketStoreOptions {
+  /** Directory of `ticketd.db`; created 0700 when missing. */
+  dataDir: string;
+  /** Source of ticket ids (`ids.next('tkt')`). */
+  ids: IdSource;
+  /** Wait on another connection's lock before `ERR_STORE_BUSY`. Default 50 ms: the writer retries, not SQLite. */
+  busyTimeoutMs?: number;
+  /** Most taps or outcomes one `journalTaps` / `commitOutcomes` call may carry. Default 10,000. */
+  batchSizeMax?: number;
+}
+
+const DEFAULT_BUSY_TIMEOUT_MS = 50;
+const DEFAULT_BATCH_SIZE_MAX = 10_000;
+
+type Fn<A extends unknown[], R> = (...args: A) => R;
+
+/**
+ * The SQLite store of ticketd.
+ *
+ * @example
+ * const store = TicketStore.open({ dataDir: './data', ids })
+ * const [journaled] = store.journalTaps([tap], clock.now())
+ * const { results, notifications } = store.commitOutcomes([{ tap, kind: 'evaluated', evaluation }], clock.now())
+ * store.close()
+ */
+export class TicketStore {
+  readonly #db: Database.Database;
+  readonly #ctx: StoreContext;
+  readonly #batchSizeMax: number;
+  readonly #tx;
+
+  private constructor(db: Database.Database, ids: IdSource, batchSizeMax: number) {
+    this.#db = db;
+    const ctx: StoreContext = { db, st: prepareStatements(db), ids };
+    this.#ctx = ctx;
+    this.#batchSizeMax = batchSizeMax;
+    const write = <A extends unknown[], R>(fn: Fn<[StoreContext, ...A], R>): Fn<A, R> =>
+      db.transaction((...args: A) => fn(ctx, ...args)).immediate;
+    // Reads of several statements share one snapshot.
+    const read = <A extends unknown[], R>(fn: Fn<[StoreContext, ...A], R>): Fn<A, R> =>
+      db.transaction((...args: A) => fn(ctx, ...args)).deferred;
+    this.#tx = {
+      upsertCustomer: write(catalog.upsertCustomer),
+      upsertRide: write(catalog.upsertRide),
+      upsertMachine: write(catalog.upsertMachine),
+      setPricing: write(catalog.setPricing),
+      seedIfEmpty: write(catalog.seedIfEmpty),
+      loadCatalog: read(catalog.loadCatalog),
+      topUp: write(topUp),
+      journalTaps: write(journalTaps),
+      commitOutcomes: write(commitOutcomes),
+      reopenDeadLetter: write(reopenDeadLetter),
+      getTapState: read(getTapState),
+    };
+  }
+
+  /**
+   * Opens (creating and migrating when needed) `<dataDir>/ticketd.db`.
+   *
+   * @example TicketStore.open({ dataDir: '/var/lib/ticketd', ids: { next: (p) => `${p}_${n++}` } })
+   */
+  static open(options: TicketStoreOptions): TicketStore {
+    const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    const batchSizeMax = options.batchSizeMax ?? DEFAULT_BATCH_SIZE_MAX;
+    if (typeof options.ids?.next !== 'function') {
+      throw new StoreError('ERR_INVALID_ARGUMENT', 'ids must have a next(prefix) method');
+    }
+    if (!Number.isInteger(batchSizeMax) || batchSizeMax < 1 || batchSizeMax > 1_000_000) {
+      throw new StoreError('ERR_INVALID_ARGUMENT', `batchSizeMax must be an integer in [1, 1000000]`);
+    }
+    const db = openDatabase({ dataDir: options.dataDir, busyTimeoutMs });
+    try {
+      return new TicketStore(db, options.ids, batchSizeMax);
+    } catch (error) {
+      db.close();
+      throw toStoreError(error);
+    }
+  }
+
+  /** Closes the connection; later calls throw `ERR_STORE_CLOSED`. Closing twice is harmless. */
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+
+  /** Creates the customer with an opening ledger entry, or updates only name and tier. */
+  upsertCustomer(id: string, input: CustomerInput, nowMs: number): { customer: Customer; created: boolean } {
+    return this.#run(() => this.#tx.upsertCustomer(id, input, nowMs));
+  }
+
+  getCustomer(id: string): Customer | undefined {
+    return this.#run(() => {
+      const row = this.#ctx.st.getCustomer.get(id);
+      return row === undefined ? undefined : customerFromRow(row);
+    });
+  }
+
+  upsertRide(id: string, input: RideInput): Ride {
+    return this.#run(() => this.#tx.upsertRide(id, input));
+  }
+
+  listRides(): Ride[] {
+    return this.#run(() => this.#ctx.st.listRides.all().map(rideFromRow));
+  }
+
+  /** Sets the machine's key to exactly `publicKey` (absent: the machine does not sign). */
+  upsertMachine(id: string, input: { publicKey?: string }): Machine {
+    return this.#run(() => this.#tx.upsertMachine(id, input));
+  }
+
+  setPricing(table: PricingTable): void {
+    this.#run(() => this.#tx.setPricing(table));
+  }
+
+  /** The catalog for the workers; `version` moves on every change to it (and survives restarts). */
+  loadCatalog(): Catalog {
+    return this.#run(() => this.#tx.loadCatalog());
+  }
+
+  /** Writes `park` when the store has no customer yet; returns whether it did. */
+  seedIfEmpty(park: ParkSeed, nowMs: number): boolean {
+    return this.#run(() => this.#tx.seedIfEmpty(park, nowMs));
+  }
+
+  /** Credits a wallet once per `topUpId`. @example store.topUp('c1', 'tu-9', 2_000, nowMs).status // 'applied' */
+  topUp(customerId: string, topUpId: string, amount: number, nowMs: number): TopUpResult {
+    return this.#run(() => this.#tx.topUp(customerId, topUpId, amount, nowMs));
+  }
+
+  /** Journals a batch of taps as pending, in order; a known tap id is a duplicate. All or nothing. */
+  journalTaps(taps: readonly Tap[], nowMs: number): JournalResult[] {
+    this.#checkBatch(taps.length);
+    return this.#run(() => this.#tx.journalTaps(taps, nowMs));
+  }
+
+  /** Pending taps after `afterSeq`, in acceptance order (recovery after a crash). */
+  pendingTaps(afterSeq: number, limit: number): JournaledTap[] {
+    return this.#run(() => pendingTaps(this.#ctx, afterSeq, limit));
+  }
+
+  getTapState(tapId: string): TapState | undefined {
+    return this.#run(() => this.#tx.getTapState(tapId));
+  }
+
+  /** The group commit: applies the outcomes in order in one transaction; taps already decided are skipped. */
+  commitOutcomes(outcomes: readonly Outcome[], nowMs: number): CommitResult {
+    this.#checkBatch(outcomes.length);
+    return this.#run(() => this.#tx.commitOutcomes(outcomes, nowMs));
+  }
+
+  /** Notifications of the customer with `id > afterId`, oldest first (SSE `Last-Event-ID` replay). */
+  outboxAfter(customerId: string, afterId: number, limit: number): Notification[] {
+    return this.#run(() => outboxAfter(this.#ctx, customerId, afterId, limit));
+  }
+
+  /** The customer's latest notification id, 0 when none. */
+  lastOutboxId(customerId: string): number {
+    return this.#run(() => lastOutboxId(this.#ctx, customerId));
+  }
+
+  /** Tickets newest first; pass `nextCursor` back for the next page. */
+  listTickets(customerId: string, limit: number, cursor?: string): TicketPage {
+    return this.#run(() => listTickets(this.#ctx, customerId, limit, cursor));
+  }
+
+  /** Dead letters newest first, optionally of one reason. */
+  listDeadLetters(query: DeadLetterQuery): DeadLetterPage {
+    return this.#run(() => listDeadLetters(this.#ctx, query));
+  }
+
+  getDeadLetter(id: number): DeadLetter | undefined {
+    return this.#run(() => getDeadLetter(this.#ctx, id));
+  }
+
+  /** Marks the dead letter replayed and sets its tap back to pending; returns the tap to run again. */
+  reopenDeadLetter(id: number, nowMs: number): Tap {
+    return this.#run(() => this.#tx.reopenDeadLetter(id, nowMs));
+  }
+
+  /** Every customer's balance beside the sum of its ledger; a correct store has them equal and ≥ 0. */
+  auditBalances(): BalanceAudit[] {
+    return this.#run(() => this.#ctx.st.audit.all());
+  }
+
+  #checkBatch(size: number): void {
+    if (size > this.#batchSizeMax) {
+      throw new StoreError('ERR_BATCH_TOO_LARGE', `batch of ${size} is over batchSizeMax ${this.#batchSizeMax}`);
+    }
+  }
+
+  #run<T>(fn: () => T): T {
+    if (!this.#db.open) throw new StoreError('ERR_STORE_CLOSED', 'the store is closed');
+    try {
+      return fn();
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+}

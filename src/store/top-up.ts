@@ -1,0 +1,44 @@
+/**
+ * Wallet top-ups, idempotent on the caller's `topUpId`: the same id again is answered, not applied again.
+ * Runs inside a transaction opened by TicketStore.
+ */
+import { checkCents, checkId, checkTimeMs } from './check-input.ts';
+import { customerFromRow, iso } from './rows.ts';
+import type { StoreContext } from './statements.ts';
+import { StoreError } from './store-error.ts';
+import type { BalanceChangedData, Notification, TopUpResult } from './store-types.ts';
+
+export function topUp(
+  { st }: StoreContext,
+  customerId: string,
+  topUpId: string,
+  amount: number,
+  nowMs: number,
+): TopUpResult {
+  checkId(customerId, 'customerId');
+  checkId(topUpId, 'topUpId');
+  checkCents(amount, 'amount', 1);
+  checkTimeMs(nowMs, 'nowMs');
+  const previous = st.getTopUp.get(topUpId);
+  if (previous !== undefined && (previous.customer_id !== customerId || previous.amount !== amount)) {
+    throw new StoreError('ERR_TOPUP_CONFLICT', `top-up ${topUpId} was already used for another customer or amount`);
+  }
+  const row = st.getCustomer.get(customerId);
+  if (row === undefined) throw new StoreError('ERR_UNKNOWN_CUSTOMER', `no customer ${customerId}`);
+  if (previous !== undefined) return { status: 'duplicate', customer: customerFromRow(row) };
+
+  const balance = row.balance + amount;
+  st.setBalance.run(balance, customerId);
+  st.insertLedger.run(customerId, 'top-up', amount, balance, topUpId, nowMs);
+  st.insertTopUp.run(topUpId, customerId, amount, nowMs);
+  const data: BalanceChangedData = {
+    customerId,
+    balance,
+    currency: row.currency,
+    change: amount,
+    cause: { kind: 'top-up', topUpId },
+  };
+  const id = Number(st.insertOutbox.run(customerId, 'balance.changed', JSON.stringify(data), nowMs).lastInsertRowid);
+  const notification: Notification = { id, customerId, type: 'balance.changed', data, createdAt: iso(nowMs) };
+  return { status: 'applied', customer: { ...customerFromRow(row), balance }, notification };
+}
