@@ -1,0 +1,101 @@
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { demoPark } from '../domain/demo-park.ts';
+import { createApp } from '../http/app.ts';
+import { startHttpServer } from '../http/server.ts';
+import { Engine } from '../pipeline/engine.ts';
+import type { PipelineOptions } from '../pipeline/pipeline-options.ts';
+import { systemContext, type RuntimeContext } from '../platform/context.ts';
+import type { Logger } from '../platform/logger.ts';
+import { TicketStore } from '../store/index.ts';
+import { InlineEvaluator } from '../workers/inline-evaluator.ts';
+import { PoolEvaluator } from '../workers/pool-evaluator.ts';
+import { loadOrCreateDemoCredentials } from './demo-credentials.ts';
+
+export interface TicketdConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Worker threads for validation and pricing; 0 evaluates on the main thread. */
+  workers: number;
+  demo: boolean;
+  heartbeatMs: number;
+  sseBufferBytes: number;
+  pipeline?: Partial<PipelineOptions>;
+  log: Logger;
+  runtime?: RuntimeContext;
+}
+
+export const DEFAULT_CONFIG = {
+  host: '127.0.0.1',
+  port: 8080,
+  dataDir: './data',
+  workers: Math.max(1, availableParallelism()),
+  heartbeatMs: 15_000,
+  sseBufferBytes: 1 << 20,
+} as const;
+
+export interface RunningTicketd {
+  url: string;
+  port: number;
+  engine: Engine;
+  demoCredentialsFile?: string;
+  /** Stops accepting, ends SSE streams, drains the pipeline, closes the pool and the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts everything in one process: the SQLite store in `dataDir` (schema created or migrated), the engine with its
+ * worker pool, and the HTTP API.
+ *
+ * @example
+ * const running = await startTicketd({ ...DEFAULT_CONFIG, demo: true, log: jsonLogger() });
+ */
+export async function startTicketd(config: TicketdConfig): Promise<RunningTicketd> {
+  const runtime = config.runtime ?? systemContext;
+  const dataDir = path.resolve(config.dataDir);
+  const store = TicketStore.open({ dataDir, ids: runtime.ids });
+  let demoCredentialsFile: string | undefined;
+  try {
+    if (config.demo) {
+      const demo = loadOrCreateDemoCredentials(dataDir);
+      demoCredentialsFile = demo.file;
+      if (store.seedIfEmpty(demoPark(demo.publicKeyPem), runtime.clock.now())) config.log.info('seeded the demo park');
+    }
+    const engine = await Engine.start({
+      store,
+      runtime,
+      log: config.log,
+      evaluator: (options) =>
+        config.workers === 0
+          ? new InlineEvaluator(options)
+          : new PoolEvaluator({ ...options, threads: config.workers, maxQueue: 256, maxOldGenerationSizeMb: 256 }),
+      ...(config.pipeline !== undefined && { pipeline: config.pipeline }),
+    });
+    const { app, hub } = createApp({
+      engine,
+      clock: runtime.clock,
+      heartbeatMs: config.heartbeatMs,
+      sseBufferBytes: config.sseBufferBytes,
+      onInternalError: (error) => config.log.error('internal error', { error: String(error) }),
+    });
+    const server = await startHttpServer({ app, host: config.host, port: config.port });
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`;
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      port: server.port,
+      engine,
+      ...(demoCredentialsFile !== undefined && { demoCredentialsFile }),
+      close: () =>
+        (closing ??= (async () => {
+          hub.close();
+          await Promise.all([server.close(), engine.stop()]);
+          store.close();
+        })()),
+    };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}
