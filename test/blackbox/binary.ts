@@ -1,0 +1,123 @@
+/**
+ * Starts the real `ticketd` binary (bin/ticketd.js → dist/, built by `npm test`'s pretest) on a free port and
+ * talks to it over real HTTP and SSE.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/ticketd.js', import.meta.url));
+const START_TIMEOUT_MS = 20_000;
+
+export interface RunningBinary {
+  url: string;
+  dataDir: string;
+  process: ChildProcess;
+  stderr: () => string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function startBinary(options: { dataDir?: string; args?: string[] } = {}): Promise<RunningBinary> {
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ticketd-bb-'));
+  const child = spawn(process.execPath, [BIN, 'serve', '--demo', '--port', '0', '--data-dir', dataDir, '--workers', '1', ...(options.args ?? [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`ticketd did not start within ${START_TIMEOUT_MS} ms: ${stderr}`)), START_TIMEOUT_MS);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /listening on (http:\/\/[^\s]+)/.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`ticketd exited with ${code} before it listened: ${stderr}`));
+    });
+  });
+  return {
+    url,
+    dataDir,
+    process: child,
+    stderr: () => stderr,
+    stop: (signal = 'SIGTERM') =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill(signal);
+      }),
+  };
+}
+
+export async function api<T = unknown>(url: string, method: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const response = await fetch(url, {
+    method,
+    ...(body !== undefined && { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+export interface SseEvent {
+  id: number;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Opens an SSE stream and collects events until `count` arrived (or fails after `timeoutMs`), then closes it.
+ * `connected` resolves once the server answered with the stream's headers, i.e. the subscription is registered.
+ */
+export function collectEvents(
+  url: string,
+  count: number,
+  options: { lastEventId?: number; timeoutMs?: number } = {},
+): { connected: Promise<void>; events: Promise<SseEvent[]> } {
+  let connected!: () => void;
+  const connectedPromise = new Promise<void>((resolve) => (connected = resolve));
+  const events = new Promise<SseEvent[]>((resolve, reject) => {
+    const events: SseEvent[] = [];
+    const headers = options.lastEventId !== undefined ? { 'last-event-id': String(options.lastEventId) } : undefined;
+    const request = http.get(url, { headers }, (response) => {
+      if (response.statusCode !== 200) return reject(new Error(`SSE answered ${response.statusCode}`));
+      connected();
+      let buffer = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const fields = Object.fromEntries(frame.split('\n').filter((l) => !l.startsWith(':') && l.includes(': ')).map((l) => [l.slice(0, l.indexOf(': ')), l.slice(l.indexOf(': ') + 2)]));
+          if (fields.data === undefined) continue;
+          events.push({ id: Number(fields.id), event: fields.event!, data: JSON.parse(fields.data) as Record<string, unknown> });
+          if (events.length >= count) {
+            clearTimeout(timer);
+            request.destroy();
+            resolve(events);
+          }
+        }
+      });
+    });
+    request.on('error', (error) => {
+      if (events.length < count) reject(error);
+    });
+    const timer = setTimeout(() => {
+      request.destroy();
+      reject(new Error(`only ${events.length} of ${count} SSE events within ${options.timeoutMs ?? 10_000} ms`));
+    }, options.timeoutMs ?? 10_000);
+  });
+  return { connected: connectedPromise, events };
+}
+
+export function tap(tapId: string, customerId: string, rideId: string, machineId = 'gate-1') {
+  return { tapId, customerId, rideId, machineId, tappedAt: new Date().toISOString().replace('Z', '+00:00') };
+}
