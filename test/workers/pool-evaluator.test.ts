@@ -1,0 +1,65 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildCatalog } from '../../src/domain/catalog.ts';
+import { demoPark } from '../../src/domain/demo-park.ts';
+import type { Catalog, Tap } from '../../src/domain/types.ts';
+import { DEFAULT_STALENESS } from '../../src/domain/types.ts';
+import { evaluateIsolated } from '../../src/pipeline/evaluate-isolated.ts';
+import type { TaskFault } from '../../src/workers/evaluate-task.ts';
+import { PoolEvaluator } from '../../src/workers/pool-evaluator.ts';
+import { generateKeyPairSync } from 'node:crypto';
+
+const NOW = Date.UTC(2026, 10, 22, 9, 0, 0);
+const pem = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
+const park = demoPark(pem);
+let catalog: Catalog = buildCatalog(1, park);
+let fault: ((taps: readonly Tap[]) => TaskFault | undefined) | undefined;
+const pool = new PoolEvaluator({ threads: 2, maxQueue: 64, catalog: () => catalog, bounds: DEFAULT_STALENESS, faults: (taps) => fault?.(taps) });
+afterAll(() => pool.close());
+
+const tap = (tapId: string, rideId = 'ride-a'): Tap => ({
+  tapId, customerId: 'customer-1', rideId, machineId: 'gate-1', tappedAt: new Date(NOW).toISOString(),
+});
+
+describe('PoolEvaluator on real worker threads', () => {
+  it('evaluates a batch in a worker', async () => {
+    const evaluations = await pool.evaluate([tap('a'), tap('b', 'ride-zz')], NOW);
+    expect(evaluations).toEqual([
+      { tapId: 'a', ok: true, quote: { basePrice: 500, price: 500, rules: [] } },
+      expect.objectContaining({ tapId: 'b', ok: false, reason: 'unknown_ride' }),
+    ]);
+  });
+
+  it('sends a changed catalog to the workers with the next batch', async () => {
+    catalog = buildCatalog(2, { ...park, rides: [...park.rides, { id: 'ride-zz', name: 'New', price: 300, open: true }] });
+    const results = await Promise.all([1, 2, 3, 4].map((i) => pool.evaluate([tap(`n${i}`, 'ride-zz')], NOW)));
+    expect(results.flat().map((e) => e.ok)).toEqual([true, true, true, true]);
+  });
+
+  it.each<TaskFault['kind']>(['throw', 'exit'])('a worker that fails with %s on a poison tap is replaced; the rest of the batch is evaluated', async (kind) => {
+    fault = (taps) => (taps.some((t) => t.tapId === 'poison') ? { kind } : undefined);
+    const taps = ['p1', 'p2', 'poison', 'p4', 'p5'].map((id) => tap(id));
+    const outcomes = await evaluateIsolated(taps, { evaluator: pool, now: () => NOW, attempts: 2 });
+    fault = undefined;
+    expect(outcomes.map((o) => [o.tap.tapId, o.kind])).toEqual([
+      ['p1', 'evaluated'], ['p2', 'evaluated'], ['poison', 'failed'], ['p4', 'evaluated'], ['p5', 'evaluated'],
+    ]);
+    expect(outcomes[2]).toMatchObject({ reason: 'worker_failed', attempts: 2 });
+    expect((await pool.evaluate([tap('after')], NOW))[0]!.ok).toBe(true);
+  });
+});
+
+describe('a worker that runs out of memory', () => {
+  it('is stopped at its heap cap and replaced; the poison tap fails, the others are evaluated', async () => {
+    const small = new PoolEvaluator({
+      threads: 1, maxQueue: 16, catalog: () => catalog, bounds: DEFAULT_STALENESS, maxOldGenerationSizeMb: 32,
+      faults: (taps) => (taps.some((t) => t.tapId === 'hog') ? { kind: 'oom' } : undefined),
+    });
+    try {
+      const outcomes = await evaluateIsolated([tap('m1'), tap('hog'), tap('m3')], { evaluator: small, now: () => NOW, attempts: 1 });
+      expect(outcomes.map((o) => o.kind)).toEqual(['evaluated', 'failed', 'evaluated']);
+      expect(outcomes[1]).toMatchObject({ reason: 'worker_failed', error: expect.stringMatching(/memory/i) });
+    } finally {
+      await small.close();
+    }
+  });
+});
