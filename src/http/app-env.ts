@@ -1,0 +1,23 @@
+/**
+ * What every route module gets: hono's environment type (the raw Node request and response, present under
+ * @hono/node-server and absent under `app.request()`) and the dependencies the routes call.
+ */
+import type { Hono } from 'hono';
+import type { HttpBindings } from '@hono/node-server';
+import type { Clock } from '../platform/clock.ts';
+import type { EngineApi } from '../pipeline/engine-api.ts';
+import type { SseHub } from './sse-hub.ts';
+
+/** Under `app.request()` there is no Node response, so the bindings are optional. */
+export type AppEnv = { Bindings: Partial<HttpBindings> };
+
+/** The hono app `createApp` builds. */
+export type TicketdApp = Hono<AppEnv>;
+
+export interface RouteDeps {
+  engine: EngineApi;
+  clock: Clock;
+  /** Longest a request waits for an engine promise (see bounded-wait.ts). */
+  waitTimeoutMs: number;
+  hub: SseHub;
+}

@@ -1,0 +1,91 @@
+/**
+ * The HTTP API of ticketd as a hono app: JSON in and out, every error `{ "error": { "code", "message" } }`, and
+ * the customers' live notifications over SSE (the hub, returned alongside so shutdown can end the streams).
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Clock } from '../platform/clock.ts';
+import type { EngineApi } from '../pipeline/engine-api.ts';
+import type { AppEnv, RouteDeps, TicketdApp } from './app-env.ts';
+import { addCatalogRoutes } from './catalog-routes.ts';
+import { addCustomerRoutes } from './customer-routes.ts';
+import { addDeadLetterRoutes } from './dead-letter-routes.ts';
+import { errorAnswer } from './error-response.ts';
+import { addEventsRoute } from './events-route.ts';
+import { addHealthRoutes } from './health-routes.ts';
+import { errorBody } from './http-error.ts';
+import { SseHub } from './sse-hub.ts';
+import { addTapRoutes } from './tap-routes.ts';
+
+export type { TicketdApp } from './app-env.ts';
+
+/** Largest request body: 1 MiB (1000 signed taps take about 300 KB). */
+export const BODY_BYTES_MAX = 1_048_576;
+/** Default bound on a request's wait for the engine; above the engine's own waits, so it only catches a stuck one. */
+export const WAIT_TIMEOUT_MS_DEFAULT = 30_000;
+
+export interface CreateAppOptions {
+  engine: EngineApi;
+  clock: Clock;
+  /** Interval of the `: heartbeat` comment on every SSE stream. */
+  heartbeatMs: number;
+  /** Unsent bytes an SSE stream may hold before its client counts as not reading and is disconnected. */
+  sseBufferBytes: number;
+  /** Longest a request waits for an engine promise before 503 `engine_timeout` (default 30 000). */
+  waitTimeoutMs?: number;
+  /** Live notifications held back per SSE stream while it replays (default 1000). */
+  sseLiveBufferMax?: number;
+  /** Errors answered with 500 `internal` (and failed SSE replays), for the log; the client never sees them. */
+  onInternalError?: (error: unknown) => void;
+}
+
+export interface CreatedApp {
+  app: TicketdApp;
+  hub: SseHub;
+}
+
+/**
+ * @example
+ * const { app, hub } = createApp({ engine, clock: systemClock, heartbeatMs: 15_000, sseBufferBytes: 1 << 20 });
+ * const server = await startHttpServer({ app, host: '127.0.0.1', port: 8080 });
+ * // shutdown: hub.close(); await server.close();
+ */
+export function createApp(options: CreateAppOptions): CreatedApp {
+  const waitTimeoutMs = options.waitTimeoutMs ?? WAIT_TIMEOUT_MS_DEFAULT;
+  if (!Number.isSafeInteger(waitTimeoutMs) || waitTimeoutMs < 1) {
+    throw new RangeError(`createApp option waitTimeoutMs must be a positive integer, got ${waitTimeoutMs}`);
+  }
+  const onInternalError = options.onInternalError ?? (() => undefined);
+  const hub = new SseHub({
+    engine: options.engine,
+    clock: options.clock,
+    heartbeatMs: options.heartbeatMs,
+    bufferBytes: options.sseBufferBytes,
+    onError: onInternalError,
+    ...(options.sseLiveBufferMax !== undefined && { liveBufferMax: options.sseLiveBufferMax }),
+  });
+  const deps: RouteDeps = { engine: options.engine, clock: options.clock, waitTimeoutMs, hub };
+
+  const app = new Hono<AppEnv>();
+  app.use(
+    bodyLimit({
+      maxSize: BODY_BYTES_MAX,
+      onError: (c) => c.json(errorBody('body_too_large', `request body is larger than ${BODY_BYTES_MAX} bytes`), 413),
+    }),
+  );
+  addHealthRoutes(app, deps);
+  addTapRoutes(app, deps);
+  addCustomerRoutes(app, deps);
+  addEventsRoute(app, deps);
+  addCatalogRoutes(app, deps);
+  addDeadLetterRoutes(app, deps);
+
+  app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
+  app.onError((error, c) => {
+    const answer = errorAnswer(error);
+    if (answer.internal) onInternalError(error);
+    for (const [name, value] of Object.entries(answer.headers)) c.header(name, value);
+    return c.json(errorBody(answer.code, answer.message), answer.status);
+  });
+  return { app, hub };
+}

@@ -1,0 +1,72 @@
+/**
+ * Maps whatever a route throws to the status, code, message and headers of the error response. Known errors keep
+ * their stable code; anything else is a 500 `internal` whose message says nothing about the internals.
+ */
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { HTTPException } from 'hono/http-exception';
+import { EngineError, type EngineErrorCode } from '../pipeline/engine-api.ts';
+import { InputError } from '../domain/tap-input.ts';
+import { StoreError } from '../store/store-error.ts';
+import { HttpError } from './http-error.ts';
+
+export interface ErrorAnswer {
+  status: ContentfulStatusCode;
+  code: string;
+  message: string;
+  headers: Readonly<Record<string, string>>;
+  /** True for errors nobody planned for: worth logging with the original error. */
+  internal: boolean;
+}
+
+const ENGINE_ERRORS: Record<EngineErrorCode, { status: ContentfulStatusCode; code: string }> = {
+  ERR_OVERLOADED: { status: 429, code: 'overloaded' },
+  ERR_NOT_READY: { status: 503, code: 'not_ready' },
+  ERR_UNKNOWN_CUSTOMER: { status: 404, code: 'unknown_customer' },
+  ERR_UNKNOWN_DEAD_LETTER: { status: 404, code: 'unknown_dead_letter' },
+  ERR_ALREADY_REPLAYED: { status: 409, code: 'already_replayed' },
+  ERR_TOPUP_CONFLICT: { status: 409, code: 'topup_conflict' },
+  ERR_STORAGE: { status: 503, code: 'storage_unavailable' },
+};
+
+/**
+ * The error response for `error`.
+ *
+ * @example
+ * errorAnswer(new EngineError('ERR_OVERLOADED', 'busy', 1_500));
+ * // { status: 429, code: 'overloaded', message: 'busy', headers: { 'Retry-After': '2' }, internal: false }
+ */
+export function errorAnswer(error: unknown): ErrorAnswer {
+  if (error instanceof HttpError) {
+    return { status: error.status, code: error.code, message: error.message, headers: error.headers, internal: false };
+  }
+  if (error instanceof InputError) return answer(400, error.code, error.message);
+  if (error instanceof EngineError) return engineAnswer(error);
+  if (error instanceof StoreError && error.code === 'ERR_INVALID_CURSOR') {
+    // The engine hands page cursors through to the store, which is the one that can tell a forged one.
+    return answer(400, 'invalid_cursor', 'cursor is not one this server handed out');
+  }
+  if (error instanceof HTTPException && error.status < 500) {
+    return answer(error.status, 'bad_request', 'the request could not be read');
+  }
+  return { ...answer(500, 'internal', 'internal error'), internal: true };
+}
+
+function answer(status: ContentfulStatusCode, code: string, message: string): ErrorAnswer {
+  return { status, code, message, headers: {}, internal: false };
+}
+
+function engineAnswer(error: EngineError): ErrorAnswer {
+  const { status, code } = ENGINE_ERRORS[error.code] ?? { status: 500 as const, code: 'internal' };
+  const headers: Record<string, string> = {};
+  if (status === 429) headers['Retry-After'] = String(retryAfterSeconds(error.retryAfterMs));
+  if (status === 503) headers['Retry-After'] = '1';
+  // Storage messages may carry SQLite details; other engine messages are written for clients.
+  const message = code === 'storage_unavailable' ? 'storage is unavailable; try again later' : error.message;
+  return { status, code, message, headers, internal: status === 500 };
+}
+
+/** Whole seconds, rounded up, at least 1: `Retry-After` has no fractions and 0 invites a hot retry loop. */
+function retryAfterSeconds(retryAfterMs: number | undefined): number {
+  if (retryAfterMs === undefined || !Number.isFinite(retryAfterMs) || retryAfterMs <= 0) return 1;
+  return Math.max(1, Math.ceil(retryAfterMs / 1_000));
+}

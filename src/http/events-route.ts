@@ -1,0 +1,40 @@
+/**
+ * `GET /v1/customers/:id/events`: the customer's notifications as Server-Sent Events, resumable with the
+ * `Last-Event-ID` header or `?lastEventId=`. Every check (id, resume point, known customer, first outbox read)
+ * happens before the stream starts, so a bad request still gets a JSON error.
+ */
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import type { RouteDeps, TicketdApp } from './app-env.ts';
+import { knownCustomer } from './customer-routes.ts';
+import { HttpError } from './http-error.ts';
+import { lastEventId, pathId } from './request-input.ts';
+import { route } from './route-table.ts';
+
+/**
+ * @example
+ * addEventsRoute(app, deps);
+ * // GET /v1/customers/c-1/events  (Last-Event-ID: 41) → text/event-stream, ids 42, 43, …
+ */
+export function addEventsRoute(app: TicketdApp, deps: RouteDeps): void {
+  const { engine, hub } = deps;
+  route(app, '/v1/customers/:id/events', {
+    GET: (c) => {
+      // hono runs GET handlers for HEAD too; a HEAD must not open a stream that can never carry a body.
+      if (c.req.method !== 'GET') {
+        throw new HttpError(405, 'method_not_allowed', `${c.req.method} is not allowed here; allowed: GET`, {
+          Allow: 'GET',
+        });
+      }
+      const id = pathId(c.req.param('id'), 'id');
+      const afterId = lastEventId(c.req.header('last-event-id'), c.req.query('lastEventId'));
+      knownCustomer(engine, id);
+      const outgoing = c.env?.outgoing;
+      if (outgoing === undefined) {
+        throw new HttpError(500, 'sse_unavailable', 'event streams need the Node server (@hono/node-server)');
+      }
+      hub.connect(id, afterId, outgoing);
+      // The response is written straight to the Node socket; this marker tells @hono/node-server to leave it be.
+      return RESPONSE_ALREADY_SENT;
+    },
+  }, { head: false });
+}

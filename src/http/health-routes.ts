@@ -1,0 +1,22 @@
+/**
+ * `GET /health` (the process answers) and `GET /ready` (the engine takes taps: 200, else 503 with the reason).
+ */
+import type { RouteDeps, TicketdApp } from './app-env.ts';
+import { route } from './route-table.ts';
+
+/**
+ * @example
+ * addHealthRoutes(app, deps);
+ * // GET /ready → 503 { ready: false, reason: 'starting' }
+ */
+export function addHealthRoutes(app: TicketdApp, deps: RouteDeps): void {
+  const { engine } = deps;
+  route(app, '/health', { GET: (c) => c.json({ status: 'ok' }, 200) });
+  route(app, '/ready', {
+    GET: (c) => {
+      const state = engine.readiness();
+      if (state.ready) return c.json({ ready: true }, 200);
+      return c.json({ ready: false, reason: state.reason ?? 'unknown' }, 503);
+    },
+  });
+}

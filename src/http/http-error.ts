@@ -1,0 +1,56 @@
+/**
+ * The one error shape of the HTTP API: `{ "error": { "code", "message" } }` with a 4xx/5xx status. Route code throws
+ * an `HttpError` (or lets an EngineError or InputError through); `app.onError` turns any of them into the response.
+ */
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/** Codes this layer itself answers with; engine and input errors add their own (see error-response.ts). */
+export type HttpErrorCode =
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'invalid_json'
+  | 'invalid_query'
+  | 'invalid_cursor'
+  | 'invalid_last_event_id'
+  | 'body_too_large'
+  | 'unknown_tap'
+  | 'unknown_customer'
+  | 'unknown_dead_letter'
+  | 'engine_timeout'
+  | 'shutting_down'
+  | 'sse_unavailable'
+  | 'internal';
+
+/**
+ * An answer that is an error, with a stable `code`.
+ *
+ * @example
+ * throw new HttpError(404, 'unknown_tap', `no tap 'tap-9'`);
+ */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: HttpErrorCode,
+    message: string,
+    /** Extra response headers, e.g. `Retry-After`. */
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+/**
+ * The body of every error response.
+ *
+ * @example
+ * errorBody('invalid_json', 'body is not JSON'); // { error: { code: 'invalid_json', message: 'body is not JSON' } }
+ */
+export function errorBody(code: string, message: string): ErrorBody {
+  return { error: { code, message } };
+}

@@ -1,0 +1,173 @@
+/**
+ * Live notifications to customers over Server-Sent Events: at most one stream per customer (a newer one replaces
+ * the older), resumable with `Last-Event-ID`, gap-free and duplicate-free. The hub subscribes to the engine once
+ * and routes each notification by a Map lookup to its customer's stream, writing frames straight to the Node
+ * response (hono's `streamSSE` costs ~10× more per message, see ARCHITECTURE.md).
+ *
+ * A resume is gap-free because the stream is registered for live notifications *before* the outbox is read:
+ * what commits during the replay is held back and sent after it, minus what the replay already sent.
+ */
+import type { ServerResponse } from 'node:http';
+import { yieldToEventLoop, type Clock, type TimerHandle } from '../platform/clock.ts';
+import type { EngineApi } from '../pipeline/engine-api.ts';
+import type { Notification } from '../store/store-types.ts';
+import { HttpError } from './http-error.ts';
+import { SseConnection } from './sse-connection.ts';
+
+/** Notifications read from the outbox per replay step. */
+export const REPLAY_PAGE_SIZE = 500;
+/** Default bound on live notifications held back during one replay. */
+export const LIVE_BUFFER_MAX_DEFAULT = 1_000;
+
+export interface SseHubOptions {
+  engine: EngineApi;
+  clock: Clock;
+  /** A `: heartbeat` comment goes to every stream this often. */
+  heartbeatMs: number;
+  /** Unsent bytes a stream may hold before its client counts as not reading and is disconnected. */
+  bufferBytes: number;
+  /** Live notifications held back per stream while it replays (default 1000). */
+  liveBufferMax?: number;
+  /** Unexpected failures (a replay that threw); the stream is dropped and the client resumes. */
+  onError?: (error: unknown) => void;
+}
+
+export interface SseHubStats {
+  connections: number;
+}
+
+/**
+ * @example
+ * const hub = new SseHub({ engine, clock, heartbeatMs: 15_000, bufferBytes: 1 << 20 });
+ * hub.connect('c-1', 41, res); // replays ids > 41, then live
+ * hub.close();                 // at shutdown: ends every stream
+ */
+export class SseHub {
+  readonly #engine: EngineApi;
+  readonly #clock: Clock;
+  readonly #heartbeatMs: number;
+  readonly #bufferBytes: number;
+  readonly #liveBufferMax: number;
+  readonly #onError: (error: unknown) => void;
+  readonly #byCustomer = new Map<string, SseConnection>();
+  readonly #unsubscribe: () => void;
+  #heartbeat: TimerHandle | undefined;
+  #closed = false;
+
+  constructor(options: SseHubOptions) {
+    this.#engine = options.engine;
+    this.#clock = options.clock;
+    this.#heartbeatMs = positiveInteger(options.heartbeatMs, 'heartbeatMs');
+    this.#bufferBytes = positiveInteger(options.bufferBytes, 'bufferBytes');
+    this.#liveBufferMax = positiveInteger(options.liveBufferMax ?? LIVE_BUFFER_MAX_DEFAULT, 'liveBufferMax');
+    this.#onError = options.onError ?? (() => undefined);
+    this.#unsubscribe = this.#engine.onNotifications((batch) => this.#route(batch));
+  }
+
+  /**
+   * Starts `customerId`'s stream on `res`, replacing (ending) an older one. With `afterId`, replays the outbox
+   * after it first; without, starts live. Throws before anything is written if the first outbox read fails, so
+   * the caller can still answer with a JSON error.
+   */
+  connect(customerId: string, afterId: number | undefined, res: ServerResponse): void {
+    if (this.#closed) throw new HttpError(503, 'shutting_down', 'the server is shutting down');
+    const connection = new SseConnection({
+      customerId,
+      res,
+      afterId: afterId ?? 0,
+      bufferBytes: this.#bufferBytes,
+      liveBufferMax: this.#liveBufferMax,
+      onGone: (gone) => this.#remove(gone),
+    });
+    this.#add(connection);
+    let firstPage: Notification[] = [];
+    if (afterId !== undefined) {
+      try {
+        firstPage = this.#engine.notificationsAfter(customerId, afterId, REPLAY_PAGE_SIZE);
+      } catch (error) {
+        connection.closed();
+        throw error;
+      }
+    }
+    res.on('close', () => connection.closed());
+    if (res.destroyed) return connection.closed();
+    connection.open();
+    if (afterId === undefined) connection.goLive();
+    else void this.#replay(connection, firstPage);
+  }
+
+  stats(): SseHubStats {
+    return { connections: this.#byCustomer.size };
+  }
+
+  /** Ends every stream and stops listening to the engine; later `connect` calls answer 503 `shutting_down`. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unsubscribe();
+    for (const connection of [...this.#byCustomer.values()]) connection.end();
+    this.#byCustomer.clear();
+    this.#stopHeartbeat();
+  }
+
+  /** Sends the outbox page by page, yielding between pages and waiting (bounded) for a slow socket to drain. */
+  async #replay(connection: SseConnection, firstPage: Notification[]): Promise<void> {
+    try {
+      let page = firstPage;
+      for (;;) {
+        for (const notification of page) if (!connection.sendReplayed(notification)) return;
+        if (page.length < REPLAY_PAGE_SIZE && !connection.takeMissed()) return connection.goLive();
+        await yieldToEventLoop();
+        // A client that cannot take one page within a heartbeat interval is as stalled as one that misses beats.
+        if (!(await connection.drained(this.#clock, this.#heartbeatMs))) return connection.destroy();
+        page = this.#engine.notificationsAfter(connection.customerId, connection.lastSentId, REPLAY_PAGE_SIZE);
+      }
+    } catch (error) {
+      connection.destroy();
+      this.#onError(error);
+    }
+  }
+
+  #route(batch: readonly Notification[]): void {
+    const byCustomer = this.#byCustomer;
+    for (let i = 0; i < batch.length; i++) {
+      const notification = batch[i] as Notification;
+      const connection = byCustomer.get(notification.customerId);
+      if (connection !== undefined) connection.offer(notification);
+    }
+  }
+
+  #add(connection: SseConnection): void {
+    const older = this.#byCustomer.get(connection.customerId);
+    this.#byCustomer.set(connection.customerId, connection);
+    older?.end();
+    if (this.#heartbeat === undefined) this.#scheduleHeartbeat();
+  }
+
+  #remove(connection: SseConnection): void {
+    if (this.#byCustomer.get(connection.customerId) === connection) this.#byCustomer.delete(connection.customerId);
+    if (this.#byCustomer.size === 0) this.#stopHeartbeat();
+  }
+
+  /** One timer for the whole hub: idle hubs hold none. */
+  #scheduleHeartbeat(): void {
+    this.#heartbeat = this.#clock.setTimer(() => {
+      this.#heartbeat = undefined;
+      for (const connection of this.#byCustomer.values()) connection.heartbeat();
+      if (this.#byCustomer.size > 0 && !this.#closed) this.#scheduleHeartbeat();
+    }, this.#heartbeatMs);
+  }
+
+  #stopHeartbeat(): void {
+    if (this.#heartbeat === undefined) return;
+    this.#clock.clearTimer(this.#heartbeat);
+    this.#heartbeat = undefined;
+  }
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`SseHub option ${name} must be a positive integer, got ${value}`);
+  }
+  return value;
+}

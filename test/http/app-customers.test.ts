@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { EngineError } from '../../src/pipeline/engine-api.ts';
+import { expectError, harness, seedCustomer } from './helpers.ts';
+
+describe('customers', () => {
+  it('PUT creates (201) then updates (200) and GET reads the customer back', async () => {
+    const h = harness();
+    const created = await h.call('PUT', '/v1/customers/c-9', { name: 'Ada', tier: 'standard', balance: 500 });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({ id: 'c-9', name: 'Ada', tier: 'standard', balance: 500, currency: 'EUR' });
+    const updated = await h.call('PUT', '/v1/customers/c-9', { name: 'Ada L.', tier: 'season-pass', balance: 0 });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toEqual({ id: 'c-9', name: 'Ada L.', tier: 'season-pass', balance: 500, currency: 'EUR' });
+    const read = await h.call('GET', '/v1/customers/c-9');
+    expect(read.status).toBe(200);
+    expect(read.body).toEqual(updated.body);
+  });
+
+  it('GET answers 404 unknown_customer and 400 for a malformed id', async () => {
+    const h = harness();
+    expectError(await h.call('GET', '/v1/customers/nobody'), 404, 'unknown_customer');
+    expectError(await h.call('GET', '/v1/customers/no.body'), 400, 'invalid_field');
+  });
+
+  it.each([
+    [{ name: 'Ada', tier: 'gold', balance: 0 }, 'invalid_field'],
+    [{ name: 'Ada', tier: 'standard', balance: -1 }, 'invalid_field'],
+    [{ name: 'Ada', tier: 'standard', balance: '5' }, 'invalid_field'],
+    [{ name: 'Ada', tier: 'standard' }, 'invalid_field'],
+    [{ name: 'Ada', tier: 'standard', balance: 0, admin: true }, 'unknown_field'],
+    [[{ name: 'Ada' }], 'invalid_body'],
+  ])('PUT rejects %j with 400 %s', async (body, code) => {
+    const h = harness();
+    expectError(await h.call('PUT', '/v1/customers/c-9', body), 400, code);
+    expect(h.engine.customers.size).toBe(0);
+  });
+
+  it('top-ups answer applied, then duplicate for the same topUpId', async () => {
+    const h = harness();
+    seedCustomer(h.engine);
+    const applied = await h.call('POST', '/v1/customers/c-1/top-ups', { topUpId: 'tu-1', amount: 250 });
+    expect(applied.status).toBe(200);
+    expect(applied.body).toEqual({
+      status: 'applied',
+      customer: { id: 'c-1', name: 'Ada', tier: 'standard', balance: 1_250, currency: 'EUR' },
+    });
+    const duplicate = await h.call('POST', '/v1/customers/c-1/top-ups', { topUpId: 'tu-1', amount: 250 });
+    expect(duplicate.status).toBe(200);
+    expect((duplicate.body as { status: string }).status).toBe('duplicate');
+  });
+
+  it('top-ups map engine errors and reject bad bodies', async () => {
+    const h = harness();
+    const topUp = (body: unknown) => h.call('POST', '/v1/customers/c-1/top-ups', body);
+    h.engine.failNext('topUp', new EngineError('ERR_UNKNOWN_CUSTOMER', "no customer 'c-1'"));
+    expectError(await topUp({ topUpId: 'tu-1', amount: 1 }), 404, 'unknown_customer');
+    h.engine.failNext('topUp', new EngineError('ERR_TOPUP_CONFLICT', 'tu-1 was applied with another amount'));
+    expectError(await topUp({ topUpId: 'tu-1', amount: 2 }), 409, 'topup_conflict');
+    expectError(await topUp({ topUpId: 'tu-1', amount: 0 }), 400, 'invalid_field');
+    expectError(await topUp({ topUpId: 'tu 1', amount: 1 }), 400, 'invalid_field');
+    expectError(await topUp('{"topUpId":"tu-1",'), 400, 'invalid_json');
+  });
+
+  it('lists tickets with a default limit of 50 and passes limit and cursor through', async () => {
+    const h = harness();
+    seedCustomer(h.engine);
+    const first = await h.call('GET', '/v1/customers/c-1/tickets');
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({ tickets: [], nextCursor: null });
+    const paged = await h.call('GET', '/v1/customers/c-1/tickets?limit=1');
+    expect(paged.body).toEqual({ tickets: [], nextCursor: 'k1.c-1' });
+    const next = await h.call('GET', '/v1/customers/c-1/tickets?limit=1&cursor=k1.c-1');
+    expect(next.body).toEqual({ tickets: [], nextCursor: null });
+  });
+
+  it.each(['0', '1001', '-1', '1.5', 'ten', '', '1e2'])('rejects ?limit=%s with 400 invalid_query', async (limit) => {
+    const h = harness();
+    seedCustomer(h.engine);
+    expectError(await h.call('GET', `/v1/customers/c-1/tickets?limit=${limit}`), 400, 'invalid_query');
+  });
+
+  it('rejects a malformed cursor, and a forged one the store refuses, with 400 invalid_cursor', async () => {
+    const h = harness();
+    seedCustomer(h.engine);
+    expectError(await h.call('GET', '/v1/customers/c-1/tickets?cursor=%3Cscript%3E'), 400, 'invalid_cursor');
+    const { StoreError } = await import('../../src/store/store-error.ts');
+    h.engine.failNext('listTickets', new StoreError('ERR_INVALID_CURSOR', 'cursor is not one this store handed out'));
+    expectError(await h.call('GET', '/v1/customers/c-1/tickets?cursor=k1.bogus'), 400, 'invalid_cursor');
+  });
+
+  it('tickets of an unknown customer are 404', async () => {
+    const h = harness();
+    expectError(await h.call('GET', '/v1/customers/c-404/tickets'), 404, 'unknown_customer');
+  });
+});

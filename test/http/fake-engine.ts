@@ -1,0 +1,193 @@
+/**
+ * A deterministic, in-memory EngineApi for the HTTP tests. It records what the app asked, can be told to fail the
+ * next call of a method, and can publish notifications (committed to its outbox first, then to the listeners, as the
+ * real engine does). `afterRead` runs inside `notificationsAfter` once its page is computed, so a test can commit
+ * a notification "during" a replay.
+ */
+import type { Customer, Machine, Ride, Tap, TapState } from '../../src/domain/types.ts';
+import type {
+  EngineApi,
+  NotificationListener,
+  ReadyState,
+  SubmitResult,
+} from '../../src/pipeline/engine-api.ts';
+import type {
+  CustomerInput,
+  DeadLetter,
+  DeadLetterPage,
+  DeadLetterQuery,
+  Notification,
+  RideInput,
+  TicketPage,
+  TopUpResult,
+} from '../../src/store/store-types.ts';
+
+type Failable = 'submitTaps' | 'putCustomer' | 'topUp' | 'replayDeadLetter' | 'notificationsAfter' | 'listTickets';
+
+export class FakeEngine implements EngineApi {
+  ready: ReadyState = { ready: true };
+  readonly customers = new Map<string, Customer>();
+  readonly rides = new Map<string, Ride>();
+  readonly machines = new Map<string, Machine>();
+  readonly taps = new Map<string, TapState>();
+  readonly deadLetters = new Map<number, DeadLetter>();
+  readonly outbox: Notification[] = [];
+  readonly submitted: Array<{ taps: Tap[]; wait: boolean }> = [];
+  readonly afterCalls: Array<{ customerId: string; afterId: number; limit: number }> = [];
+  readonly topUps = new Map<string, number>();
+  /** Runs inside notificationsAfter after the page is read (call number starts at 1). */
+  afterRead: ((call: number, customerId: string) => void) | undefined;
+  /** When set, submitTaps returns this promise instead of answering. */
+  submitHold: Promise<SubmitResult> | undefined;
+  #failures = new Map<Failable, Error>();
+  #listeners = new Set<NotificationListener>();
+  #nextId = 1;
+
+  /** The next call of `method` throws (or rejects with) `error`. */
+  failNext(method: Failable, error: Error): void {
+    this.#failures.set(method, error);
+  }
+
+  listenerCount(): number {
+    return this.#listeners.size;
+  }
+
+  /** Commits a notification to the outbox, then tells the listeners. `padBytes` makes its data that much bigger. */
+  publish(customerId: string, padBytes = 0): Notification {
+    const n = this.commit(customerId, padBytes);
+    for (const listener of this.#listeners) listener([n]);
+    return n;
+  }
+
+  /** Commits a notification to the outbox without telling anyone yet; its data's `balance` is its id. */
+  commit(customerId: string, padBytes = 0): Notification {
+    const id = this.#nextId++;
+    const n: Notification = {
+      id,
+      customerId,
+      createdAt: '2026-11-22T10:00:00Z',
+      type: 'balance.changed',
+      data: {
+        customerId,
+        balance: id,
+        currency: 'EUR',
+        change: 1,
+        cause: { kind: 'top-up', topUpId: `tu-${id}${'x'.repeat(padBytes)}` },
+      },
+    };
+    this.outbox.push(n);
+    return n;
+  }
+
+  /** Tells the listeners about already committed notifications, as one batch. */
+  notify(batch: Notification[]): void {
+    for (const listener of this.#listeners) listener(batch);
+  }
+
+  readiness(): ReadyState {
+    return this.ready;
+  }
+
+  async submitTaps(taps: Tap[], options: { wait: boolean }): Promise<SubmitResult> {
+    this.#maybeFail('submitTaps');
+    this.submitted.push({ taps, wait: options.wait });
+    if (this.submitHold !== undefined) return this.submitHold;
+    const result: SubmitResult = {
+      taps: taps.map((tap) => {
+        const duplicate = this.taps.has(tap.tapId);
+        if (!duplicate) this.taps.set(tap.tapId, { tapId: tap.tapId, status: 'pending' });
+        return { tapId: tap.tapId, status: duplicate ? 'duplicate' : 'accepted' };
+      }),
+    };
+    if (options.wait) {
+      for (const tap of taps) this.taps.set(tap.tapId, { tapId: tap.tapId, status: 'rejected', reason: 'ride_closed' });
+      result.outcomes = taps.map((tap) => this.taps.get(tap.tapId) as TapState);
+    }
+    return result;
+  }
+
+  tapState(tapId: string): TapState | undefined {
+    return this.taps.get(tapId);
+  }
+
+  getCustomer(id: string): Customer | undefined {
+    return this.customers.get(id);
+  }
+
+  async putCustomer(id: string, input: CustomerInput): Promise<{ customer: Customer; created: boolean }> {
+    this.#maybeFail('putCustomer');
+    const old = this.customers.get(id);
+    const balance = old?.balance ?? input.balance;
+    const customer: Customer = { id, name: input.name, tier: input.tier, balance, currency: 'EUR' };
+    this.customers.set(id, customer);
+    return { customer, created: old === undefined };
+  }
+
+  async topUp(customerId: string, topUpId: string, amount: number): Promise<TopUpResult> {
+    this.#maybeFail('topUp');
+    const customer = this.customers.get(customerId);
+    if (customer === undefined) throw new Error('fake: unknown customer; tests use failNext for engine errors');
+    if (this.topUps.has(topUpId)) return { status: 'duplicate', customer };
+    this.topUps.set(topUpId, amount);
+    customer.balance += amount;
+    return { status: 'applied', customer, notification: this.commit(customerId) };
+  }
+
+  listTickets(customerId: string, limit: number, cursor?: string): TicketPage {
+    this.#maybeFail('listTickets');
+    return { tickets: [], ...(cursor === undefined && limit === 1 && { nextCursor: `k1.${customerId}` }) };
+  }
+
+  listRides(): Ride[] {
+    return [...this.rides.values()];
+  }
+
+  putRide(id: string, input: RideInput): Ride {
+    const ride: Ride = { id, ...input };
+    this.rides.set(id, ride);
+    return ride;
+  }
+
+  putMachine(id: string, input: { publicKey?: string }): Machine {
+    const machine: Machine = { id, ...input };
+    this.machines.set(id, machine);
+    return machine;
+  }
+
+  listDeadLetters(query: DeadLetterQuery): DeadLetterPage {
+    const all = [...this.deadLetters.values()].filter((d) => query.reason === undefined || d.reason === query.reason);
+    return { deadLetters: all.slice(0, query.limit), ...(all.length > query.limit && { nextCursor: 'k1.MQ' }) };
+  }
+
+  getDeadLetter(id: number): DeadLetter | undefined {
+    return this.deadLetters.get(id);
+  }
+
+  async replayDeadLetter(id: number): Promise<TapState> {
+    this.#maybeFail('replayDeadLetter');
+    const deadLetter = this.deadLetters.get(id);
+    if (deadLetter === undefined) throw new Error('fake: unknown dead letter; tests use failNext for engine errors');
+    deadLetter.status = 'replayed';
+    return { tapId: deadLetter.tapId, status: 'pending' };
+  }
+
+  notificationsAfter(customerId: string, afterId: number, limit: number): Notification[] {
+    this.#maybeFail('notificationsAfter');
+    this.afterCalls.push({ customerId, afterId, limit });
+    const page = this.outbox.filter((n) => n.customerId === customerId && n.id > afterId).slice(0, limit);
+    this.afterRead?.(this.afterCalls.length, customerId);
+    return page;
+  }
+
+  onNotifications(listener: NotificationListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #maybeFail(method: Failable): void {
+    const error = this.#failures.get(method);
+    if (error === undefined) return;
+    this.#failures.delete(method);
+    throw error;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * In-process requests against the app (`app.request`) and the error-shape assertion every error test uses.
+ */
+import { expect } from 'vitest';
+import { createApp, type CreatedApp } from '../../src/http/app.ts';
+import { VirtualClock } from '../../src/platform/virtual-clock.ts';
+import type { Tap } from '../../src/domain/types.ts';
+import { FakeEngine } from './fake-engine.ts';
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+export interface Harness extends CreatedApp {
+  engine: FakeEngine;
+  clock: VirtualClock;
+  /** Sends `body` as JSON unless it is already a string (sent as is). */
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Answer>;
+}
+
+export function harness(options: { waitTimeoutMs?: number; internalErrors?: unknown[] } = {}): Harness {
+  const engine = new FakeEngine();
+  const clock = new VirtualClock(1_000);
+  const created = createApp({
+    engine,
+    clock,
+    heartbeatMs: 15_000,
+    sseBufferBytes: 1 << 20,
+    ...(options.waitTimeoutMs !== undefined && { waitTimeoutMs: options.waitTimeoutMs }),
+    onInternalError: (error) => options.internalErrors?.push(error),
+  });
+  async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    const init: RequestInit = { method, headers: { ...headers } };
+    if (body !== undefined) {
+      init.body = typeof body === 'string' ? body : JSON.stringify(body);
+      (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+    }
+    const res = await created.app.request(path, init);
+    const text = await res.text();
+    let parsed: unknown = text;
+    const json = (res.headers.get('content-type') ?? '').includes('application/json');
+    if (text !== '' && json) parsed = JSON.parse(text) as unknown;
+    return { status: res.status, headers: res.headers, body: parsed };
+  }
+  return { ...created, engine, clock, call };
+}
+
+/** Asserts the one error shape, the status and the stable code. */
+export function expectError(answer: Answer, status: number, code: string): void {
+  expect(answer.status).toBe(status);
+  expect(answer.headers.get('content-type')).toContain('application/json');
+  const body = answer.body as { error: { code: string; message: string } };
+  expect(Object.keys(body)).toEqual(['error']);
+  expect(body.error.code).toBe(code);
+  expect(typeof body.error.message).toBe('string');
+  expect(body.error.message.length).toBeGreaterThan(0);
+}
+
+export function tap(n: number, overrides: Partial<Tap> = {}): Tap {
+  return {
+    tapId: `tap-${n}`,
+    customerId: 'c-1',
+    rideId: 'carousel',
+    machineId: 'gate-1',
+    tappedAt: '2026-11-22T10:00:00+01:00',
+    ...overrides,
+  };
+}
+
+export function seedCustomer(engine: FakeEngine, id = 'c-1'): void {
+  engine.customers.set(id, { id, name: 'Ada', tier: 'standard', balance: 1_000, currency: 'EUR' });
+}
