@@ -55,6 +55,8 @@ export class Engine implements EngineApi {
   readonly #listeners = new Set<NotificationListener>();
   #catalog: Catalog;
   #state: ReadyState = { ready: false, reason: 'starting' };
+  #probing = false;
+  #rescanPending = false;
   #gate!: ActorRef<GateMessage>;
   #pricing!: ActorRef<PricingMessage>;
   #ledger!: ActorRef<LedgerMessage, LedgerReply>;
@@ -86,9 +88,13 @@ export class Engine implements EngineApi {
         this.#log.warn('pipeline stage failed', { path: event.path, error: event.error });
       }
     });
-    this.system.deadLetters.subscribe((d) =>
-      this.#log.warn('dead letter', { recipient: d.recipient, reason: d.reason, attempts: d.attempts, ...(d.error !== undefined && { error: d.error }) }),
-    );
+    this.system.deadLetters.subscribe((d) => {
+      this.#log.warn('dead letter', { recipient: d.recipient, reason: d.reason, attempts: d.attempts, ...(d.error !== undefined && { error: d.error }) });
+      // A group commit given up by the runtime: its taps stay pending in SQLite (recovered at the next start);
+      // what they held of the in-flight bound is returned.
+      const message = d.message as Partial<LedgerMessage> | undefined;
+      if (message?.kind === 'flush' && Array.isArray(message.batch)) this.flow.release(message.batch.length);
+    });
   }
 
   /** Builds the pipeline, hands taps journaled before a crash back to it, and becomes ready. */
@@ -116,6 +122,15 @@ export class Engine implements EngineApi {
           this.#waiters.decided(results);
         },
         onCustomerChanged: () => this.#refreshCatalog(),
+        commitAttempts: o.commitAttempts,
+        onStorageTrouble: (error, abandoned) => {
+          if (abandoned !== undefined) {
+            // Given up in memory, still pending in SQLite: a rescan hands them back once writes work again.
+            this.flow.release(abandoned.length);
+            this.#rescanPending = true;
+          }
+          this.#storageFailed(error, abandoned !== undefined);
+        },
         log: this.#log,
       }),
     );
@@ -272,9 +287,37 @@ export class Engine implements EngineApi {
     this.#catalog = this.#store.loadCatalog();
   }
 
-  #storageFailed(error: StoreError): void {
-    this.#log.error('storage failed', { code: error.code, error: error.message });
-    if (error.code === 'ERR_STORE_IO') this.#state = { ready: false, reason: 'storage_failed' };
+  /**
+   * A failing disk (or a database busy past every retry) stops the intake: `/ready` says so and taps get 503, while
+   * reads and SSE go on. A small write is tried every `storageProbeMs`; when one commits, taps are taken again and
+   * any batch given up meanwhile is handed back from the journal.
+   */
+  #storageFailed(error: StoreError, gaveUp = false): void {
+    this.#log.error('storage failed', { code: error.code, error: error.message, gaveUp });
+    if (error.code !== 'ERR_STORE_IO' && !gaveUp) return;
+    if (this.#state.ready) this.#state = { ready: false, reason: 'storage_failed' };
+    this.#probeStorageLater();
+  }
+
+  #probeStorageLater(): void {
+    if (this.#probing) return;
+    this.#probing = true;
+    this.#runtime.clock.setTimer(() => {
+      this.#probing = false;
+      if (this.#state.reason !== 'storage_failed') return;
+      try {
+        this.#store.probeWrite(this.#runtime.clock.now());
+      } catch {
+        this.#probeStorageLater();
+        return;
+      }
+      this.#log.info('storage works again; taking taps');
+      this.#state = { ready: true };
+      if (this.#rescanPending) {
+        this.#rescanPending = false;
+        this.#recover();
+      }
+    }, this.options.storageProbeMs);
   }
 
   #overloaded(why: string): EngineError {

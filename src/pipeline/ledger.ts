@@ -22,8 +22,15 @@ export interface LedgerDeps {
   /** Called after every commit with the decided taps, in commit order. */
   onCommitted: (results: TapState[], outcomeCount: number) => void;
   onCustomerChanged: () => void;
+  /** Attempts at one group commit while the database is busy or failing, with backoff between them. */
+  commitAttempts: number;
+  /** A commit failed with a busy or failing database; `abandoned` when it gave up on the batch after its attempts. */
+  onStorageTrouble: (error: StoreError, abandoned: Outcome[] | undefined) => void;
   log: Logger;
 }
+
+const RETRY_BASE_MS = 10;
+const RETRY_CAP_MS = 1_000;
 
 /**
  * The single writer of money: it charges taps and applies top-ups, serially, in group commits. Outcomes that
@@ -36,11 +43,13 @@ export function ledgerProps(deps: LedgerDeps): Props<LedgerMessage, LedgerReply>
     mailbox: { capacity: deps.mailboxCapacity, overflow: 'reject' },
     deliveryLimit: 5,
     create: (ctx) => {
-      let pending: Outcome[][] = [];
+      const pending: Outcome[][] = [];
       let pendingCount = 0;
       let flushQueued = false;
+      // While a failed commit waits for its retry, no other batch may commit before it: order is per customer.
+      let retrying = false;
       const queueFlush = (): void => {
-        if (flushQueued || pendingCount === 0) return;
+        if (flushQueued || retrying || pendingCount === 0) return;
         flushQueued = true;
         ctx.self.tell({ kind: 'flush' });
       };
@@ -61,9 +70,10 @@ export function ledgerProps(deps: LedgerDeps): Props<LedgerMessage, LedgerReply>
               queueFlush();
               return { kind: 'none' };
             case 'flush':
-              flushQueued = false;
+              if (message.attempts === undefined) flushQueued = false;
+              else if (!retrying) return { kind: 'none' }; // a retry that a restart made stale
               message.batch ??= take();
-              commit(message.batch, deps);
+              retrying = !commitOrRetry(message as Flush, deps, (delayMs, retry) => ctx.scheduleOnce(delayMs, retry), ctx.runtime.random.next());
               queueFlush();
               return { kind: 'none' };
             case 'put-customer': {
@@ -80,13 +90,32 @@ export function ledgerProps(deps: LedgerDeps): Props<LedgerMessage, LedgerReply>
   };
 }
 
-function commit(batch: Outcome[], deps: LedgerDeps): void {
-  if (batch.length === 0) return;
-  // A StoreError (busy, I/O) is thrown on: the supervisor restarts the ledger with backoff and the same flush,
-  // batch included, is delivered again, up to the delivery limit.
-  const { results, notifications } = deps.store.commitOutcomes(batch, deps.now());
-  deps.onCommitted(results, batch.length);
-  if (notifications.length > 0) deps.notifier.tell({ kind: 'notify', notifications });
+type Flush = Extract<LedgerMessage, { kind: 'flush' }> & { batch: Outcome[] };
+
+/**
+ * Commits the flush's batch. A busy or failing database is an operating error: the same batch is retried after an
+ * exponential backoff with jitter, up to `commitAttempts`; then it is given up (its taps stay pending in SQLite,
+ * where recovery finds them). Returns false while a retry is scheduled.
+ */
+function commitOrRetry(flush: Flush, deps: LedgerDeps, schedule: (delayMs: number, retry: Flush) => void, jitter: number): boolean {
+  if (flush.batch.length === 0) return true;
+  try {
+    const { results, notifications } = deps.store.commitOutcomes(flush.batch, deps.now());
+    deps.onCommitted(results, flush.batch.length);
+    if (notifications.length > 0) deps.notifier.tell({ kind: 'notify', notifications });
+    return true;
+  } catch (error) {
+    if (!(error instanceof StoreError) || (error.code !== 'ERR_STORE_BUSY' && error.code !== 'ERR_STORE_IO')) throw error;
+    const attempts = (flush.attempts ?? 0) + 1;
+    if (attempts >= deps.commitAttempts) {
+      deps.onStorageTrouble(error, flush.batch);
+      return true;
+    }
+    deps.onStorageTrouble(error, undefined);
+    const delayMs = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** (attempts - 1)) * (0.75 + jitter / 2);
+    schedule(Math.round(delayMs), { kind: 'flush', batch: flush.batch, attempts });
+    return false;
+  }
 }
 
 function topUp(message: Extract<LedgerMessage, { kind: 'top-up' }>, deps: LedgerDeps): LedgerReply {

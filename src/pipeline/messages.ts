@@ -31,7 +31,7 @@ export type SequencerMessage = { kind: 'batch'; seq: number; outcomes: Outcome[]
 /** Like the gate's, the ledger's flush carries its batch so that a retried flush commits the same outcomes. */
 export type LedgerMessage =
   | { kind: 'outcomes'; outcomes: Outcome[] }
-  | { kind: 'flush'; batch?: Outcome[] }
+  | { kind: 'flush'; batch?: Outcome[]; attempts?: number }
   | { kind: 'put-customer'; id: string; input: CustomerInput }
   | { kind: 'top-up'; customerId: string; topUpId: string; amount: number };
 

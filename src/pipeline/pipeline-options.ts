@@ -15,6 +15,10 @@ export interface PipelineOptions {
   evaluateAttempts: number;
   /** Most outcomes committed in one SQLite transaction. */
   commitBatchMax: number;
+  /** Attempts at one group commit while SQLite is busy or failing (exponential backoff, 10 ms to 1 s). */
+  commitAttempts: number;
+  /** While the disk is failing, how often a write is tried to learn whether it works again. */
+  storageProbeMs: number;
   /** Most `?wait=true` taps waited on at once, and how long each wait may last. */
   waitersMax: number;
   waitTimeoutMs: number;
@@ -30,6 +34,8 @@ export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
   evaluateConcurrency: 4,
   evaluateAttempts: 3,
   commitBatchMax: 10_000,
+  commitAttempts: 8,
+  storageProbeMs: 1_000,
   waitersMax: 100_000,
   waitTimeoutMs: 10_000,
   retryAfterMs: 1_000,

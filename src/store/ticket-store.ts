@@ -211,6 +211,16 @@ export class TicketStore {
     return this.#run(() => this.#tx.reopenDeadLetter(id, nowMs));
   }
 
+  /**
+   * Commits one small write (and its fsync): succeeds once the database takes writes again after a disk failure.
+   * Throws the StoreError of the failure otherwise.
+   */
+  probeWrite(nowMs: number): void {
+    this.#run(() => {
+      this.#db.prepare("INSERT INTO meta (key, value) VALUES ('write_probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(nowMs);
+    });
+  }
+
   /** Every customer's balance beside the sum of its ledger; a correct store has them equal and ≥ 0. */
   auditBalances(): BalanceAudit[] {
     return this.#run(() => this.#ctx.st.audit.all());
