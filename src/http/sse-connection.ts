@@ -132,12 +132,13 @@ export class SseConnection {
   /**
    * Ends the stream (replaced by a newer connection, or shutdown): cleanly when everything sent has left, at once
    * when bytes are still queued, since a client that is not reading would otherwise hold the socket (and a
-   * server shutdown) open.
+   * server shutdown) open. `finalFrame` (e.g. a `retry:` hint at shutdown) is the last thing a reading client gets.
    */
-  end(): void {
+  end(finalFrame?: string): void {
+    const stalled = this.res.writableLength > 0;
     if (!this.#gone()) return;
-    if (this.res.writableLength > 0) this.res.destroy();
-    else this.res.end();
+    if (stalled) return void this.res.destroy();
+    this.res.end(finalFrame);
   }
 
   /** Drops the connection at once (a client that does not read, or a failed replay). */

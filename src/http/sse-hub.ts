@@ -101,11 +101,13 @@ export class SseHub {
   }
 
   /** Ends every stream and stops listening to the engine; later `connect` calls answer 503 `shutting_down`. */
-  close(): void {
+  close(retryAfterMs?: number): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#unsubscribe();
-    for (const connection of [...this.#byCustomer.values()]) connection.end();
+    // At shutdown, clients are told when to come back (the SSE `retry` field); they resume with Last-Event-ID.
+    const farewell = retryAfterMs === undefined ? undefined : `retry: ${Math.max(0, Math.round(retryAfterMs))}\n\n`;
+    for (const connection of [...this.#byCustomer.values()]) connection.end(farewell);
     this.#byCustomer.clear();
     this.#stopHeartbeat();
   }

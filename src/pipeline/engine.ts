@@ -2,6 +2,7 @@ import type { ActorRef } from '../actors/actor-ref.ts';
 import { ActorSystem } from '../actors/actor-system.ts';
 import { oneForOne } from '../actors/supervisor.ts';
 import type { Catalog, Customer, Machine, Ride, Tap, TapState } from '../domain/types.ts';
+import type { TimerHandle } from '../platform/clock.ts';
 import type { RuntimeContext } from '../platform/context.ts';
 import type { Logger } from '../platform/logger.ts';
 import { StoreError } from '../store/store-error.ts';
@@ -276,11 +277,23 @@ export class Engine implements EngineApi {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Stops taking taps, lets the stages drain what they hold, and closes the pool. The store stays open. */
-  async stop(): Promise<void> {
+  /**
+   * Stops taking taps (503), journals what the gate holds, waits up to `drainTimeoutMs` for every accepted tap to be
+   * committed, then stops the stages and the pool. The store stays open. Whatever did not make it within the
+   * deadline is still pending in SQLite and is processed at the next start. Resolves with the taps left in flight.
+   */
+  async stop(drainTimeoutMs = 8_000): Promise<number> {
     this.#state = { ready: false, reason: 'stopping' };
+    await this.#gate.stop();
+    let timer: TimerHandle | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = this.#runtime.clock.setTimer(resolve, drainTimeoutMs)));
+    await Promise.race([this.flow.whenIdle(), deadline]);
+    this.#runtime.clock.clearTimer(timer!);
+    const leftInFlight = this.flow.inFlight;
+    if (leftInFlight > 0) this.#log.warn('stopping with taps in flight; they are processed at the next start', { taps: leftInFlight });
     await this.system.stop();
     await this.#evaluator.close();
+    return leftInFlight;
   }
 
   #refreshCatalog(): void {

@@ -7,6 +7,7 @@
  */
 export class FlowControl {
   #inFlight = 0;
+  #idleWaiters: Array<() => void> = [];
 
   constructor(readonly limit: number) {}
 
@@ -28,5 +29,12 @@ export class FlowControl {
   release(count: number): void {
     this.#inFlight -= count;
     if (this.#inFlight < 0) throw new Error(`flow control released more than it reserved (${this.#inFlight})`);
+    if (this.#inFlight === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+  }
+
+  /** Resolves when nothing is in flight (at once if nothing is). The caller bounds the wait. */
+  whenIdle(): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 }

@@ -89,8 +89,10 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
       ...(demoCredentialsFile !== undefined && { demoCredentialsFile }),
       close: () =>
         (closing ??= (async () => {
-          hub.close();
-          await Promise.all([server.close(), engine.stop()]);
+          // Taps get 503 from here on; SSE clients are told to come back in 2 s and resume with Last-Event-ID.
+          const drained = engine.stop();
+          hub.close(2_000);
+          await Promise.all([server.close(), drained]);
           store.close();
         })()),
     };
