@@ -1,0 +1,141 @@
+/**
+ * One `POST /v1/taps` of the simulator, as a result: the server's per-tap answers, an HTTP error, or a network
+ * error. A 429 is retried after its Retry-After (capped), a bounded number of times; every request has a timeout.
+ */
+
+import type { Tap } from '../domain/types.ts';
+import type { Clock } from '../platform/clock.ts';
+import { sleep } from './cli-clock.ts';
+import { describeFetchError } from './fetch-error.ts';
+
+/** The part of `fetch` the CLI uses; tests pass a fake. */
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface BatchSenderOptions {
+  /** The full URL of `POST /v1/taps`. */
+  url: string;
+  fetch: FetchLike;
+  clock: Clock;
+  requestTimeoutMs: number;
+  /** Retries of a batch answered 429, after the first try. */
+  retryAttemptsMax: number;
+  /** Longest wait before a retry, whatever Retry-After says. */
+  retryAfterMaxMs: number;
+  /** Aborting cuts a retry wait short; the batch then ends with its last answer. */
+  signal?: AbortSignal;
+  /** Every answered request's round trip, body included. */
+  onRoundTrip(latencyMs: number): void;
+  /** Every 429 that is about to be retried. */
+  onThrottled(): void;
+}
+
+export type BatchOutcome =
+  | { kind: 'answered'; accepted: number; duplicates: number }
+  | { kind: 'http-error'; status: number; code: string; message: string }
+  | { kind: 'network-error'; message: string };
+
+type Attempt = BatchOutcome | { kind: 'throttled'; status: 429; code: string; message: string; retryAfterMs?: number };
+
+/** Without a usable Retry-After, the first retry waits this long, doubling after. */
+const RETRY_FALLBACK_MS = 250;
+
+/**
+ * Sends `taps` as one JSON array and reports what became of them.
+ *
+ * @example
+ * const outcome = await sendBatch(taps, { url: 'http://127.0.0.1:8080/v1/taps', fetch, clock: cliClock,
+ *   requestTimeoutMs: 10_000, retryAttemptsMax: 5, retryAfterMaxMs: 5_000, onRoundTrip, onThrottled });
+ * if (outcome.kind === 'answered') accepted += outcome.accepted;
+ */
+export async function sendBatch(taps: readonly Tap[], options: BatchSenderOptions): Promise<BatchOutcome> {
+  const body = JSON.stringify(taps);
+  for (let attempt = 0; ; attempt++) {
+    const result = await postOnce(body, options);
+    if (result.kind !== 'throttled') return result;
+    if (attempt >= options.retryAttemptsMax || options.signal?.aborted === true) {
+      return { kind: 'http-error', status: 429, code: result.code, message: result.message };
+    }
+    options.onThrottled();
+    const delayMs = result.retryAfterMs ?? RETRY_FALLBACK_MS * 2 ** attempt;
+    await sleep(options.clock, Math.min(delayMs, options.retryAfterMaxMs), options.signal);
+  }
+}
+
+async function postOnce(body: string, options: BatchSenderOptions): Promise<Attempt> {
+  const { clock } = options;
+  const controller = new AbortController();
+  const timer = clock.setTimer(() => controller.abort(), options.requestTimeoutMs);
+  const startMs = clock.now();
+  let response: Response;
+  let text: string;
+  try {
+    response = await options.fetch(options.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body,
+      signal: controller.signal,
+    });
+    text = await response.text();
+  } catch (error) {
+    if (!controller.signal.aborted) return { kind: 'network-error', message: describeFetchError(error) };
+    return { kind: 'network-error', message: `timed out after ${options.requestTimeoutMs} ms` };
+  } finally {
+    clock.clearTimer(timer);
+  }
+  options.onRoundTrip(clock.now() - startMs);
+  return interpret(response, text, clock.now());
+}
+
+function interpret(response: Response, text: string, nowMs: number): Attempt {
+  const { status } = response;
+  const json = parseJson(text);
+  if (status >= 200 && status < 300) {
+    const taps = isRecord(json) && Array.isArray(json.taps) ? json.taps : undefined;
+    if (taps === undefined) {
+      return { kind: 'http-error', status, code: 'bad_response', message: 'no taps array in the answer' };
+    }
+    let accepted = 0;
+    let duplicates = 0;
+    for (const entry of taps) {
+      const tapStatus = isRecord(entry) ? entry.status : undefined;
+      if (tapStatus === 'accepted') accepted++;
+      else if (tapStatus === 'duplicate') duplicates++;
+    }
+    return { kind: 'answered', accepted, duplicates };
+  }
+  const error = isRecord(json) && isRecord(json.error) ? json.error : {};
+  const code = typeof error.code === 'string' ? error.code : `http_${status}`;
+  const message = typeof error.message === 'string' ? error.message : `HTTP ${status} ${response.statusText}`.trim();
+  if (status !== 429) return { kind: 'http-error', status, code, message };
+  const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), nowMs);
+  return { kind: 'throttled', status, code, message, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+}
+
+/**
+ * Retry-After in milliseconds from now: delay-seconds or an HTTP date; `undefined` when absent or unreadable.
+ *
+ * @example
+ * parseRetryAfterMs('2', 0);                                  // 2000
+ * parseRetryAfterMs('Thu, 01 Jan 1970 00:00:05 GMT', 1_000);  // 4000
+ */
+export function parseRetryAfterMs(header: string | null, nowMs: number): number | undefined {
+  if (header === null) return undefined;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1_000;
+  // An IMF-fixdate (RFC 9110): Date.parse alone would take '-1' or '2' as a year.
+  if (!/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(value)) return undefined;
+  const dateMs = Date.parse(value);
+  return Number.isNaN(dateMs) ? undefined : Math.max(0, dateMs - nowMs);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

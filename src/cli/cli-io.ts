@@ -1,0 +1,39 @@
+/**
+ * Where a command writes and how it learns of Ctrl-C, injected so tests capture output and interrupt on cue.
+ */
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Whether stderr is a terminal, so a progress line may rewrite itself with `\r`. */
+  readonly stderrIsTty: boolean;
+  /**
+   * A signal aborted on the first Ctrl-C (SIGINT) or SIGTERM. Only commands that ask for it take over those
+   * signals; a second Ctrl-C then ends the process the default way.
+   */
+  interruptSignal(): AbortSignal;
+}
+
+/**
+ * The real process: stdout, stderr and its signals.
+ *
+ * @example
+ * const code = await runSubscribe(['customer-1'], processIo());
+ */
+export function processIo(): CliIo {
+  let controller: AbortController | undefined;
+  return {
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    stderrIsTty: process.stderr.isTTY === true,
+    interruptSignal() {
+      if (controller === undefined) {
+        const own = new AbortController();
+        controller = own;
+        process.once('SIGINT', () => own.abort());
+        process.once('SIGTERM', () => own.abort());
+      }
+      return controller.signal;
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Flag parsing shared by the commands: node:util `parseArgs` with its errors turned into {@link UsageError}, and
+ * range-checked numeric and URL flags that name the flag in their message.
+ */
+
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from './usage-error.ts';
+
+export type FlagSpec = NonNullable<ParseArgsConfig['options']>;
+
+export interface ParsedFlags {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+/**
+ * Parses `argv` strictly against `options`; an unknown flag, a missing value or a stray positional becomes a
+ * UsageError.
+ *
+ * @example
+ * const { values } = parseFlags(['--rate', '50'], { rate: { type: 'string' } }, 0);
+ * values.rate; // '50'
+ */
+export function parseFlags(argv: readonly string[], options: FlagSpec, positionalsMax: number): ParsedFlags {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (parsed.positionals.length > positionalsMax) {
+    throw new UsageError(`unexpected argument '${parsed.positionals[positionalsMax]}'`);
+  }
+  return { values: parsed.values as ParsedFlags['values'], positionals: parsed.positionals };
+}
+
+/**
+ * The integer value of `--name`, or `fallback` when absent; outside `min..max` is a UsageError.
+ *
+ * @example
+ * intFlag({ rate: '50' }, 'rate', 1_000, 1, 1_000_000); // 50
+ */
+export function intFlag(
+  values: ParsedFlags['values'], name: string, fallback: number, min: number, max: number,
+): number {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const n = typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${name} must be an integer in ${min}..${max}, got '${String(raw)}'`);
+  }
+  return n;
+}
+
+/**
+ * The decimal value of `--name` (e.g. `2.5`), or `fallback` when absent; must lie in `(0, max]`.
+ *
+ * @example
+ * positiveNumberFlag({ duration: '2.5' }, 'duration', 10, 86_400); // 2.5
+ */
+export function positiveNumberFlag(
+  values: ParsedFlags['values'], name: string, fallback: number, max: number,
+): number {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const n = typeof raw === 'string' && /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+  if (!(n > 0 && n <= max)) throw new UsageError(`--${name} must be a number in (0, ${max}], got '${String(raw)}'`);
+  return n;
+}
+
+/**
+ * The base URL of a ticketd server from `--url`: http or https, no query or fragment; the trailing slash is dropped.
+ *
+ * @example
+ * urlFlag({ url: 'http://localhost:9000/' }, 'http://127.0.0.1:8080'); // 'http://localhost:9000'
+ */
+export function urlFlag(values: ParsedFlags['values'], fallback: string): string {
+  const raw = values.url ?? fallback;
+  let url: URL;
+  try {
+    url = new URL(String(raw));
+  } catch {
+    throw new UsageError(`--url must be an http(s) URL, got '${String(raw)}'`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '') {
+    throw new UsageError(`--url must be an http(s) URL without query or fragment, got '${String(raw)}'`);
+  }
+  return url.href.replace(/\/+$/, '');
+}

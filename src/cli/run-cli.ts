@@ -1,0 +1,94 @@
+/**
+ * `ticketd <command> [flags]`: picks the command and hands it the rest of the arguments. Each command lives in its
+ * own module, loaded only when run, so `ticketd simulate` does not load SQLite or the worker pool.
+ */
+
+import { createRequire } from 'node:module';
+import type { CliIo } from './cli-io.ts';
+
+export const USAGE = `Usage: ticketd <command> [flags]
+
+Commands:
+  serve       run the ticketing engine and its HTTP API
+  simulate    send taps from simulated ticket machines; report throughput and latency
+  subscribe   follow a customer's notifications live (Server-Sent Events)
+  help [cmd]  show this help, or a command's
+
+Flags:
+  -h, --help     show this help
+  -v, --version  print the version
+
+'ticketd <command> --help' shows a command's flags.
+`;
+
+interface Command {
+  run(argv: string[], io: CliIo): Promise<number>;
+  usage(): Promise<string>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  serve: {
+    // The serve command takes over the process's signals itself, so it gets no CliIo.
+    run: async (argv) => (await import('./serve.ts')).runServe(argv),
+    usage: async () => (await import('./serve.ts')).SERVE_USAGE,
+  },
+  simulate: {
+    run: async (argv, io) => (await import('./simulate.ts')).runSimulate(argv, io),
+    usage: async () => (await import('./simulate.ts')).SIMULATE_USAGE,
+  },
+  subscribe: {
+    run: async (argv, io) => (await import('./subscribe.ts')).runSubscribe(argv, io),
+    usage: async () => (await import('./subscribe.ts')).SUBSCRIBE_USAGE,
+  },
+};
+
+/**
+ * Runs the command line `argv` (without `node` and the script); answers the exit status: 0 ok, 1 the command
+ * failed, 2 a usage error (message and usage on stderr).
+ *
+ * @example
+ * process.exitCode = await runCli(process.argv.slice(2), processIo());
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined) return usageError(io, 'which command?');
+  if (first === '-h' || first === '--help') return help(io, rest[0]);
+  if (first === 'help') return help(io, rest[0]);
+  if (first === '-v' || first === '--version') {
+    io.stdout(`ticketd ${version()}\n`);
+    return 0;
+  }
+  const command = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
+  if (command === undefined) {
+    return usageError(io, first.startsWith('-') ? `unknown flag '${first}'` : `unknown command '${first}'`);
+  }
+  return command.run(rest, io);
+}
+
+async function help(io: CliIo, topic: string | undefined): Promise<number> {
+  if (topic === undefined) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const command = Object.hasOwn(COMMANDS, topic) ? COMMANDS[topic] : undefined;
+  if (command === undefined) return usageError(io, `no help for '${topic}': not a command`);
+  io.stdout(await command.usage());
+  return 0;
+}
+
+function usageError(io: CliIo, message: string): number {
+  io.stderr(`ticketd: ${message}\n\n${USAGE}`);
+  return 2;
+}
+
+/**
+ * The package's version. package.json sits two levels above this module both in src/cli and in dist/cli.
+ *
+ * @example
+ * version(); // '0.1.0'
+ */
+export function version(): string {
+  const pkg: unknown = createRequire(import.meta.url)('../../package.json');
+  const value = (pkg as { version?: unknown }).version;
+  return typeof value === 'string' ? value : 'unknown';
+}

@@ -1,0 +1,145 @@
+/**
+ * `ticketd simulate`: the ticket machines of reference system 1 (its RabbitMQ producer), as a load and behaviour
+ * generator for ticketd's HTTP API.
+ */
+
+import { systemRandom } from '../platform/random.ts';
+import { cliClock } from './cli-clock.ts';
+import { processIo, type CliIo } from './cli-io.ts';
+import { loadSigningKey } from './credentials.ts';
+import { intFlag, parseFlags, positiveNumberFlag, urlFlag, type FlagSpec } from './flags.ts';
+import { runSimulation, SIMULATION_DEFAULTS, type SimulationDeps, type SimulationOptions } from './simulation.ts';
+import { formatProgress, formatSummary } from './simulation-report.ts';
+import { SIGNING_MACHINE, TAP_MIX, type TapKind } from './tap-generator.ts';
+import { reportUsageError, UsageError } from './usage-error.ts';
+
+const D = SIMULATION_DEFAULTS;
+const DEFAULT_CREDENTIALS = './data/demo-credentials.json';
+
+const MIX_TEXT: Record<TapKind, string> = {
+  valid: 'valid taps from gate-1 … gate-<machines-1>, unsigned',
+  signed: `valid taps from ${SIGNING_MACHINE}, signed (without its key, sent as unsigned valid taps)`,
+  'unknown-ride': 'unknown ride (ride-unknown)',
+  'unknown-customer': 'unknown customer (customer-unknown)',
+  'bad-signature': `bad signature (${SIGNING_MACHINE}, well-formed but wrong)`,
+  stale: 'stale tappedAt (a week old)',
+  duplicate: "duplicate: an earlier batch's tap sent again, unchanged",
+};
+
+export const SIMULATE_USAGE = `Usage: ticketd simulate [flags]
+
+Simulated ticket machines: sends taps to POST /v1/taps in batches paced to --rate, then prints what the
+server answered and how fast.
+
+Flags:
+  --url URL           server (default ${D.url})
+  --rate N            taps per second, 1-1000000 (default ${D.ratePerS})
+  --duration S        seconds to send for, fractions allowed (default ${D.durationS})
+  --machines N        gate-1 … gate-<N-1> (unsigned) and ${SIGNING_MACHINE} (signing) (default ${D.machineCount})
+  --customers N       customer-1 … customer-<N> (default ${D.customerCount})
+  --batch N           most taps per request, 1-1000 (default ${D.batchSizeMax}); low rates send smaller
+                      batches so that at least ten go out a second
+  --concurrency N     most requests in flight (default ${D.concurrency})
+  --credentials FILE  ${SIGNING_MACHINE}'s private key (default ${DEFAULT_CREDENTIALS}, written by serve --demo)
+  --seed N            seed of the tap mix, 0-4294967295 (default random; printed in the summary)
+  --json              print the summary as JSON
+  -h, --help          show this help
+
+The mix, drawn from a PRNG seeded with --seed:
+${TAP_MIX.map(([kind, perMille]) => `  ${String(perMille / 10).padStart(3)} %  ${MIX_TEXT[kind]}`).join('\n')}
+Tap ids are sim-<run id>-<n> with a fresh run id each run, tappedAt is now in local time with its offset.
+
+202 means the server journaled a tap. Whether it became a ticket or a rejection (the invalid ones, and
+insufficient_funds once the demo balances run out) is told on the customer's stream: ticketd subscribe customer-1.
+A 429 is retried after its Retry-After (at most ${D.retryAfterMaxMs / 1_000} s, ${D.retryAttemptsMax} times).
+
+Prints a progress line on stderr about once a second, then a summary on stdout: taps sent, accepted,
+duplicates, rejected by HTTP (4xx/5xx), network errors, latency of each POST round trip (p50, p90, p99, max,
+in ms) and the achieved rate (taps acknowledged per second).
+Exit status: 0 when it ran, 1 when the server was unreachable, 2 on a usage error.
+`;
+
+const FLAGS: FlagSpec = {
+  url: { type: 'string' },
+  rate: { type: 'string' },
+  duration: { type: 'string' },
+  machines: { type: 'string' },
+  customers: { type: 'string' },
+  batch: { type: 'string' },
+  concurrency: { type: 'string' },
+  credentials: { type: 'string' },
+  seed: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+interface SimulateArgs {
+  /** Everything but the seed when --seed is absent: that one is drawn when the run starts. */
+  options: Omit<SimulationOptions, 'seed'> & { seed?: number };
+  json: boolean;
+  credentials: string;
+}
+
+const defaultDeps: SimulationDeps = { fetch: (url, init) => fetch(url, init), clock: cliClock, random: systemRandom };
+
+/**
+ * Runs `ticketd simulate` with `argv` (the arguments after `simulate`); answers the exit status.
+ *
+ * @example
+ * process.exitCode = await runSimulate(['--rate', '500', '--duration', '5']);
+ */
+export async function runSimulate(
+  argv: readonly string[], io: CliIo = processIo(), deps: SimulationDeps = defaultDeps,
+): Promise<number> {
+  let parsed: SimulateArgs | 'help';
+  try {
+    parsed = parseSimulateArgs(argv);
+  } catch (error) {
+    if (error instanceof UsageError) return reportUsageError(io, 'simulate', error, SIMULATE_USAGE);
+    throw error;
+  }
+  if (parsed === 'help') {
+    io.stdout(SIMULATE_USAGE);
+    return 0;
+  }
+  const { options, json, credentials } = parsed;
+  const key = await loadSigningKey(credentials, SIGNING_MACHINE);
+  if (!key.ok) io.stderr(`ticketd simulate: sending no signed taps: ${key.problem}\n`);
+  let progressShown = false;
+  const summary = await runSimulation({
+    ...options,
+    seed: options.seed ?? deps.random.int(2 ** 32),
+    ...(key.ok ? { signingKey: key.key } : {}),
+    signal: io.interruptSignal(),
+    onProgress: (progress) => {
+      progressShown = true;
+      io.stderr(io.stderrIsTty ? `\r${formatProgress(progress)}\x1b[K` : `${formatProgress(progress)}\n`);
+    },
+  }, deps);
+  if (progressShown && io.stderrIsTty) io.stderr('\n');
+  if (summary.unreachable) {
+    io.stderr(`ticketd simulate: cannot reach ${summary.url}: ${summary.firstNetworkError ?? 'no answer'}\n`);
+    return 1;
+  }
+  io.stdout(json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
+  return 0;
+}
+
+function parseSimulateArgs(argv: readonly string[]): SimulateArgs | 'help' {
+  const { values } = parseFlags(argv, FLAGS, 0);
+  if (values.help === true) return 'help';
+  const seed = values.seed === undefined ? undefined : intFlag(values, 'seed', 0, 0, 2 ** 32 - 1);
+  const options: SimulateArgs['options'] = {
+    ...D,
+    url: urlFlag(values, D.url),
+    ratePerS: intFlag(values, 'rate', D.ratePerS, 1, 1_000_000),
+    durationS: positiveNumberFlag(values, 'duration', D.durationS, 86_400),
+    machineCount: intFlag(values, 'machines', D.machineCount, 2, 10_000),
+    customerCount: intFlag(values, 'customers', D.customerCount, 1, 1_000_000),
+    batchSizeMax: intFlag(values, 'batch', D.batchSizeMax, 1, 1_000),
+    concurrency: intFlag(values, 'concurrency', D.concurrency, 1, 1_024),
+    ...(seed === undefined ? {} : { seed }),
+  };
+  const credentials = typeof values.credentials === 'string' ? values.credentials : DEFAULT_CREDENTIALS;
+  return { options, json: values.json === true, credentials };
+}

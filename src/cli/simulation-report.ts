@@ -1,0 +1,61 @@
+/**
+ * What `ticketd simulate` prints: the progress line on stderr and the summary on stdout.
+ */
+
+import type { SimulationProgress, SimulationSummary } from './simulation.ts';
+
+/**
+ * One progress line, without line ending.
+ *
+ * @example
+ * formatProgress({ elapsedMs: 3_000, sent: 3_000, accepted: 2_940, duplicates: 60, errors: 0, ratePerS: 1_000 });
+ * // '   3.0 s  sent 3000  accepted 2940  duplicates 60  errors 0  1000 taps/s'
+ */
+export function formatProgress(p: SimulationProgress): string {
+  const seconds = (p.elapsedMs / 1_000).toFixed(1).padStart(6);
+  return `${seconds} s  sent ${p.sent}  accepted ${p.accepted}  duplicates ${p.duplicates}  errors ${p.errors}  ` +
+    `${Math.round(p.ratePerS)} taps/s`;
+}
+
+/**
+ * The human summary of a run, lines ending in LF.
+ *
+ * @example
+ * io.stdout(formatSummary(summary));
+ * // ticketd simulate: 10.0 s against http://127.0.0.1:8080, seed 42, tap ids sim-k3j2a1-<n>
+ * //   sent               10000 taps in 100 requests (target 1000 taps/s)
+ * //   …
+ */
+export function formatSummary(s: SimulationSummary): string {
+  const seconds = (s.elapsedMs / 1_000).toFixed(1);
+  const firstError = s.firstNetworkError;
+  const lines = [
+    `ticketd simulate: ${seconds} s against ${s.url}, seed ${s.seed}, tap ids sim-${s.runId}-<n>` +
+      (s.interrupted ? ' (interrupted)' : ''),
+    row('sent', `${s.sent} taps in ${s.requests} requests (target ${s.targetRatePerS} taps/s)`),
+    row('accepted', String(s.accepted)),
+    row('duplicates', String(s.duplicates)),
+    row('rejected by HTTP', `${s.rejectedByHttp} taps (4xx/5xx)`),
+    row('network errors', `${s.networkErrors} taps${firstError === undefined ? '' : ` (first: ${firstError})`}`),
+    row('429 retries', String(s.throttled)),
+    row('latency ms', latencyText(s)),
+    row('achieved rate', `${Math.round(s.achievedRatePerS)} taps/s acknowledged`),
+    row('mix', Object.entries(s.mix).map(([kind, n]) => `${kind} ${n}`).join(', ')),
+  ];
+  if (!s.signedTaps) lines.push(row('', 'no validly signed taps (no key for gate-s1)'));
+  for (const e of s.httpErrors) {
+    lines.push(row('HTTP error', `${e.status} ${e.code} × ${e.requests} requests: ${e.message}`));
+  }
+  return lines.join('\n') + '\n';
+}
+
+function row(label: string, value: string): string {
+  return `  ${label.padEnd(18)}${value}`;
+}
+
+function latencyText(s: SimulationSummary): string {
+  const l = s.latencyMs;
+  if (l === null) return 'no answers';
+  const ms = (v: number): string => v.toFixed(1);
+  return `p50 ${ms(l.p50)}  p90 ${ms(l.p90)}  p99 ${ms(l.p99)}  max ${ms(l.max)}`;
+}

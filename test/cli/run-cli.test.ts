@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { CliIo } from '../../src/cli/cli-io.ts';
+import { runCli, USAGE } from '../../src/cli/run-cli.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string };
+
+function capture() {
+  const out = { stdout: '', stderr: '' };
+  const io: CliIo = {
+    stdout: (text) => void (out.stdout += text),
+    stderr: (text) => void (out.stderr += text),
+    stderrIsTty: false,
+    interruptSignal: () => new AbortController().signal,
+  };
+  return { io, out };
+}
+
+describe('runCli', () => {
+  it.each([
+    [[], 'which command?'],
+    [['frobnicate'], "unknown command 'frobnicate'"],
+    [['--frobnicate'], "unknown flag '--frobnicate'"],
+    [['help', 'frobnicate'], "no help for 'frobnicate'"],
+    [['constructor'], "unknown command 'constructor'"],
+  ])('exits 2 with the usage on stderr for %j', async (argv, message) => {
+    const { io, out } = capture();
+    expect(await runCli(argv, io)).toBe(2);
+    expect(out.stderr).toContain(message);
+    expect(out.stderr).toContain(USAGE);
+    expect(out.stdout).toBe('');
+  });
+
+  it.each([
+    [['simulate', '--rate', 'fast'], "--rate must be an integer in 1..1000000, got 'fast'", 'Usage: ticketd simulate'],
+    [['simulate', '--bogus'], "'--bogus'", 'Usage: ticketd simulate'],
+    [['simulate', 'extra'], "unexpected argument 'extra'", 'Usage: ticketd simulate'],
+    [['simulate', '--duration', '0'], '--duration must be a number in (0, 86400]', 'Usage: ticketd simulate'],
+    [['simulate', '--url', 'ftp://x'], '--url must be an http(s) URL', 'Usage: ticketd simulate'],
+    [['simulate', '--machines', '1'], '--machines must be an integer in 2..10000', 'Usage: ticketd simulate'],
+    [['simulate', '--batch', '1001'], '--batch must be an integer in 1..1000', 'Usage: ticketd simulate'],
+    [['subscribe'], 'which customer?', 'Usage: ticketd subscribe'],
+    [['subscribe', 'c1', '--rate', '5'], "'--rate'", 'Usage: ticketd subscribe'],
+  ])('exits 2 for a bad flag of a command: %j', async (argv, message, usage) => {
+    const { io, out } = capture();
+    expect(await runCli(argv, io)).toBe(2);
+    expect(out.stderr).toContain(message);
+    expect(out.stderr).toContain(usage);
+  });
+
+  it('prints the help and each command help', async () => {
+    for (const [argv, text] of [[['help'], USAGE], [['--help'], USAGE], [['-h'], USAGE]] as const) {
+      const { io, out } = capture();
+      expect(await runCli(argv, io)).toBe(0);
+      expect(out.stdout).toBe(text);
+    }
+    for (const argv of [['help', 'simulate'], ['simulate', '--help'], ['--help', 'simulate']]) {
+      const { io, out } = capture();
+      expect(await runCli(argv, io)).toBe(0);
+      expect(out.stdout).toMatch(/^Usage: ticketd simulate/);
+      expect(out.stdout).toContain('80 %  valid taps');
+    }
+    const { io, out } = capture();
+    expect(await runCli(['subscribe', '-h'], io)).toBe(0);
+    expect(out.stdout).toMatch(/^Usage: ticketd subscribe <customerId>/);
+  });
+
+  it('prints the version from package.json', async () => {
+    for (const flag of ['--version', '-v']) {
+      const { io, out } = capture();
+      expect(await runCli([flag], io)).toBe(0);
+      expect(out.stdout).toBe(`ticketd ${version}\n`);
+    }
+  });
+});
+
+describe('main.ts as a process', () => {
+  function run(...args: string[]) {
+    return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: root, encoding: 'utf8', timeout: 30_000,
+    });
+  }
+
+  it('exits 2 with the usage for an unknown command', () => {
+    const result = run('frobnicate');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("ticketd: unknown command 'frobnicate'");
+    expect(result.stderr).toContain('Usage: ticketd <command>');
+  });
+
+  it('exits 2 for a bad flag and 0 for --version', () => {
+    expect(run('simulate', '--concurrency', '0').status).toBe(2);
+    const result = run('--version');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(`ticketd ${version}\n`);
+  });
+});

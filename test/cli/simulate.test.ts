@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FetchLike } from '../../src/cli/batch-sender.ts';
+import type { CliIo } from '../../src/cli/cli-io.ts';
+import { runSimulate } from '../../src/cli/simulate.ts';
+import type { SimulationSummary } from '../../src/cli/simulation.ts';
+import { verifyTapSignature } from '../../src/domain/signing.ts';
+import { seededRandom } from '../../src/platform/random.ts';
+import { VirtualClock } from '../../src/platform/virtual-clock.ts';
+import { fakeServer } from './fake-ticketd.ts';
+import { drive } from './virtual-time.ts';
+
+const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+let dir = '';
+let credentials = '';
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ticketd-simulate-'));
+  credentials = join(dir, 'demo-credentials.json');
+  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  writeFileSync(credentials, JSON.stringify({ signingKeys: { 'gate-s1': pem } }));
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function capture(stderrIsTty = false) {
+  const out = { stdout: '', stderr: '' };
+  const io: CliIo = {
+    stdout: (text) => void (out.stdout += text),
+    stderr: (text) => void (out.stderr += text),
+    stderrIsTty,
+    interruptSignal: () => new AbortController().signal,
+  };
+  return { io, out };
+}
+
+async function simulate(argv: string[], options: { tty?: boolean; fetch?: FetchLike } = {}) {
+  const clock = new VirtualClock(Date.UTC(2026, 10, 22, 9));
+  const server = fakeServer(clock);
+  const { io, out } = capture(options.tty);
+  const deps = { fetch: options.fetch ?? server.fetch, clock, random: seededRandom(3) };
+  const code = await drive(clock, runSimulate(['--url', 'http://ticketd.test', ...argv], io, deps));
+  return { code, out, server };
+}
+
+describe('ticketd simulate', () => {
+  it('prints the summary as JSON with --json, signing with the credentials key', async () => {
+    const argv = ['--json', '--rate', '500', '--duration', '2', '--seed', '9', '--credentials', credentials];
+    const { code, out, server } = await simulate(argv);
+    expect(code).toBe(0);
+    const summary = JSON.parse(out.stdout) as SimulationSummary;
+    expect(summary).toMatchObject({ seed: 9, sent: 1_000, requests: 20, targetRatePerS: 500, signedTaps: true });
+    expect(summary.accepted + summary.duplicates).toBe(1_000);
+    expect(summary.mix.signed).toBeGreaterThan(50);
+    const taps = server.requests.flatMap((r) => r.taps);
+    const signed = taps.filter((t) => t.machineId === 'gate-s1' && verifyTapSignature(t, publicKey));
+    expect(signed.length).toBeGreaterThanOrEqual(summary.mix.signed);
+    expect(out.stderr).not.toContain('no signed taps');
+  });
+
+  it('says once that it sends no signed taps when the credentials have no key', async () => {
+    const { code, out } = await simulate(['--json', '--duration', '1', '--credentials', join(dir, 'missing.json')]);
+    expect(code).toBe(0);
+    expect(out.stderr.match(/sending no signed taps/g)).toHaveLength(1);
+    expect(out.stderr).toContain('missing.json does not exist');
+    expect((JSON.parse(out.stdout) as SimulationSummary).mix.signed).toBe(0);
+  });
+
+  it('prints a readable summary and plain progress lines when stderr is not a terminal', async () => {
+    const { code, out } = await simulate(['--duration', '3', '--seed', '5', '--credentials', credentials]);
+    expect(code).toBe(0);
+    expect(out.stdout).toMatch(/^ticketd simulate: 3\.0 s against http:\/\/ticketd\.test, seed 5, tap ids sim-[0-9a-z]{6}-<n>\n/);
+    expect(out.stdout).toMatch(/\n {2}sent {14}3000 taps in 30 requests \(target 1000 taps\/s\)\n/);
+    expect(out.stdout).toMatch(/\n {2}latency ms {8}p50 5\.0 {2}p90 5\.0 {2}p99 5\.0 {2}max 5\.0\n/);
+    const progress = out.stderr.split('\n').filter((l) => l.includes('taps/s'));
+    expect(progress).toHaveLength(3);
+    expect(progress[0]).toMatch(/^ {3}1\.0 s {2}sent 1000 {2}accepted \d+ {2}duplicates \d+ {2}errors 0 {2}1000 taps\/s$/);
+    expect(out.stderr).not.toContain('\r');
+  });
+
+  it('rewrites one progress line in place on a terminal', async () => {
+    const { out } = await simulate(['--duration', '3', '--credentials', credentials], { tty: true });
+    expect(out.stderr.match(/\r/g)).toHaveLength(3);
+    expect(out.stderr.endsWith('\x1b[K\n')).toBe(true);
+  });
+
+  it('exits 1 when the server is unreachable', async () => {
+    const refused: FetchLike = () => Promise.reject(new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } }));
+    const { code, out } = await simulate(['--credentials', credentials], { fetch: refused });
+    expect(code).toBe(1);
+    expect(out.stderr).toContain('ticketd simulate: cannot reach http://ticketd.test: ECONNREFUSED');
+    expect(out.stdout).toBe('');
+  });
+});

@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import {
+  runSimulation, SIMULATION_DEFAULTS, type SimulationOptions, type SimulationProgress,
+} from '../../src/cli/simulation.ts';
+import type { FetchLike } from '../../src/cli/batch-sender.ts';
+import { seededRandom } from '../../src/platform/random.ts';
+import { VirtualClock } from '../../src/platform/virtual-clock.ts';
+import { drive } from './virtual-time.ts';
+import { fakeServer } from './fake-ticketd.ts';
+
+const START_MS = Date.UTC(2026, 10, 22, 9);
+
+function options(overrides: Partial<SimulationOptions> = {}): SimulationOptions {
+  return { ...SIMULATION_DEFAULTS, url: 'http://ticketd.test', seed: 42, durationS: 2, ...overrides };
+}
+
+async function simulate(clock: VirtualClock, fetch: FetchLike, overrides: Partial<SimulationOptions> = {}) {
+  const run = runSimulation(options(overrides), { fetch, clock, random: seededRandom(1), utcOffsetMinutes: () => 60 });
+  return drive(clock, run);
+}
+
+describe('runSimulation against a fake server', () => {
+  it('sends rate × duration taps in paced batches and counts what the server answered', async () => {
+    const clock = new VirtualClock(START_MS);
+    const server = fakeServer(clock);
+    const summary = await simulate(clock, server.fetch);
+    expect(summary.sent).toBe(2_000);
+    expect(summary.requests).toBe(20);
+    expect(server.requests.map((r) => r.atMs - START_MS)).toEqual(Array.from({ length: 20 }, (_, i) => i * 100));
+    expect(summary.accepted).toBe(server.journal.size);
+    expect(summary.accepted + summary.duplicates).toBe(2_000);
+    // Batches never overlap here, so every duplicate repeats a journaled tap.
+    expect(summary.duplicates).toBe(summary.mix.duplicate);
+    expect(summary.duplicates).toBeGreaterThan(10);
+    expect(summary.rejectedByHttp + summary.networkErrors + summary.throttled).toBe(0);
+    expect(summary.latencyMs).toEqual({ p50: 5, p90: 5, p99: 5, max: 5 });
+    expect(summary.elapsedMs).toBe(2_000);
+    expect(summary.achievedRatePerS).toBe(1_000);
+    expect(summary.unreachable).toBe(false);
+    expect(summary.runId).toMatch(/^[0-9a-z]{6}$/);
+    expect(server.requests[0]?.taps[0]?.tapId).toBe(`sim-${summary.runId}-1`);
+  });
+
+  it('is deterministic for a seed', async () => {
+    const runs = [];
+    for (let i = 0; i < 2; i++) {
+      const clock = new VirtualClock(START_MS);
+      const server = fakeServer(clock);
+      runs.push({ summary: await simulate(clock, server.fetch, { durationS: 1 }), bodies: server.requests });
+    }
+    expect(runs[0]).toEqual(runs[1]);
+  });
+
+  it('waits Retry-After on a 429, then resends the same batch', async () => {
+    const clock = new VirtualClock(START_MS);
+    const server = fakeServer(clock, {
+      answer: (i) => (i !== 2 ? undefined : {
+        status: 429, headers: { 'retry-after': '2' }, body: { error: { code: 'overloaded', message: 'busy' } },
+      }),
+    });
+    const summary = await simulate(clock, server.fetch, { durationS: 1 });
+    const [, , throttled, ...rest] = server.requests;
+    const retry = rest.find((r) => r.taps[0]?.tapId === throttled?.taps[0]?.tapId);
+    expect(retry?.taps).toEqual(throttled?.taps);
+    expect((retry?.atMs ?? 0) - (throttled?.atMs ?? 0)).toBe(5 + 2_000);
+    expect(summary.throttled).toBe(1);
+    expect(summary.accepted + summary.duplicates).toBe(summary.sent);
+    expect(summary.rejectedByHttp).toBe(0);
+  });
+
+  it('caps the Retry-After wait and gives up after the retry bound', async () => {
+    const clock = new VirtualClock(START_MS);
+    const server = fakeServer(clock, { answer: () => ({ status: 429, headers: { 'retry-after': '3600' } }) });
+    const summary = await simulate(clock, server.fetch, { durationS: 0.1, retryAttemptsMax: 2, retryAfterMaxMs: 1_500 });
+    expect(server.requests.map((r) => r.atMs - START_MS)).toEqual([0, 1_505, 3_010]);
+    expect(summary.throttled).toBe(2);
+    expect(summary.rejectedByHttp).toBe(100);
+    expect(summary.httpErrors).toEqual([{ status: 429, code: 'http_429', message: 'HTTP 429', requests: 1 }]);
+  });
+
+  it('never has more than --concurrency requests in flight', async () => {
+    const clock = new VirtualClock(START_MS);
+    const server = fakeServer(clock, { latencyMs: (i) => 350 + ((i * 7919) % 400) });
+    const progress: SimulationProgress[] = [];
+    const summary = await simulate(clock, server.fetch, { concurrency: 3, onProgress: (p) => progress.push(p) });
+    expect(server.maxInFlight()).toBe(3);
+    // A slow server gets fewer taps in the duration, not a queue.
+    expect(summary.sent).toBeLessThan(2_000);
+    expect(summary.accepted + summary.duplicates).toBe(summary.sent);
+    expect(progress.map((p) => p.elapsedMs)).toEqual([1_000, 2_000]);
+    expect(progress[1]?.sent).toBeGreaterThan(progress[0]?.sent ?? 0);
+  });
+
+  it('computes latency percentiles from each round trip', async () => {
+    const clock = new VirtualClock(START_MS);
+    // Request i takes 100 - i ms: the shuffle of 1..100 must not matter.
+    const server = fakeServer(clock, { latencyMs: (i) => 100 - i });
+    const summary = await simulate(clock, server.fetch, { durationS: 1, batchSizeMax: 10, concurrency: 100 });
+    expect(summary.requests).toBe(100);
+    expect(summary.latencyMs).toEqual({ p50: 50, p90: 90, p99: 99, max: 100 });
+  });
+
+  it('counts 4xx answers as rejected by HTTP, by status and code', async () => {
+    const clock = new VirtualClock(START_MS);
+    const server = fakeServer(clock, {
+      answer: (i) => (i % 2 === 0 ? undefined : {
+        status: 400, body: { error: { code: 'invalid_field', message: 'taps[0].tapId: bad' } },
+      }),
+    });
+    const summary = await simulate(clock, server.fetch, { durationS: 1 });
+    expect(summary.rejectedByHttp).toBe(500);
+    expect(summary.httpErrors).toEqual([
+      { status: 400, code: 'invalid_field', message: 'taps[0].tapId: bad', requests: 5 },
+    ]);
+  });
+
+  it('stops early and reports an unreachable server', async () => {
+    const clock = new VirtualClock(START_MS);
+    let calls = 0;
+    const fetch: FetchLike = () => {
+      calls++;
+      const cause = Object.assign(new Error('connect'), { code: 'ECONNREFUSED' });
+      return Promise.reject(new TypeError('fetch failed', { cause }));
+    };
+    const summary = await simulate(clock, fetch, { durationS: 10 });
+    expect(summary.unreachable).toBe(true);
+    expect(summary.firstNetworkError).toBe('ECONNREFUSED');
+    expect(calls).toBe(1);
+    expect(summary.latencyMs).toBeNull();
+  });
+
+  it('times out a request that never answers', async () => {
+    const clock = new VirtualClock(START_MS);
+    const server = fakeServer(clock, { latencyMs: (i) => (i === 0 ? 1e12 : 5) });
+    const summary = await simulate(clock, server.fetch, { durationS: 0.5, requestTimeoutMs: 3_000 });
+    expect(summary.networkErrors).toBe(100);
+    expect(summary.accepted + summary.duplicates).toBe(400);
+    expect(summary.unreachable).toBe(false);
+    expect(summary.elapsedMs).toBe(3_000);
+  });
+
+  it('stops sending when its signal aborts', async () => {
+    const clock = new VirtualClock(START_MS);
+    const server = fakeServer(clock);
+    const controller = new AbortController();
+    clock.setTimer(() => controller.abort(), 450);
+    const summary = await simulate(clock, server.fetch, { signal: controller.signal });
+    expect(summary.interrupted).toBe(true);
+    expect(summary.sent).toBe(500);
+  });
+
+  it('validates options, naming the option', async () => {
+    const clock = new VirtualClock(START_MS);
+    await expect(simulate(clock, fakeServer(clock).fetch, { concurrency: 0 })).rejects.toThrow(/concurrency/);
+    await expect(simulate(clock, fakeServer(clock).fetch, { durationS: -1 })).rejects.toThrow(/durationS/);
+  });
+});
