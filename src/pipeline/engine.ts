@@ -157,7 +157,7 @@ export class Engine implements EngineApi {
         flow: this.flow,
         now,
         journalBatchMax: o.journalBatchMax,
-        mailboxCapacity: 10_000,
+        mailboxCapacity: o.gateMailboxCapacity,
         onStorageFailure: (error) => this.#storageFailed(error),
         log: this.#log,
       }),

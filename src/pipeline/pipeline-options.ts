@@ -5,6 +5,8 @@ import { DEFAULT_STALENESS } from '../domain/types.ts';
 export interface PipelineOptions {
   /** Taps accepted but not yet decided, across the pipeline; over it, `POST /v1/taps` gets 429. */
   maxInFlightTaps: number;
+  /** Requests queued at the gate; over it, `POST /v1/taps` gets 429. */
+  gateMailboxCapacity: number;
   /** Most taps journaled in one SQLite transaction. */
   journalBatchMax: number;
   /** Most taps in one worker-pool task. */
@@ -29,6 +31,7 @@ export interface PipelineOptions {
 
 export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
   maxInFlightTaps: 100_000,
+  gateMailboxCapacity: 10_000,
   journalBatchMax: 10_000,
   evaluateBatchMax: 1_000,
   evaluateConcurrency: 4,

@@ -193,3 +193,20 @@ describe('the tap pipeline', () => {
     expect(result.outcomes![0]).toMatchObject({ status: 'issued', ticket: { price: 500, balanceAfter: 500 } });
   });
 });
+
+describe('overload at the gate', () => {
+  it('a full gate mailbox refuses the request as overloaded, accepting nothing of it, and frees its reservation', async () => {
+    h = await startEngine({ pipeline: { gateMailboxCapacity: 2 } });
+    // The test kit dispatches only when told: three requests queue at the gate, the third finds it full.
+    const queued = [0, 1].map((i) => h!.engine.submitTaps([h!.tap({ customerId: 'customer-1', rideId: 'ride-a', tapId: `q-${i}` })], { wait: false }));
+    const refused = await h.engine.submitTaps([h.tap({ customerId: 'customer-1', rideId: 'ride-a', tapId: 'q-2' })], { wait: false }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'ERR_OVERLOADED', retryAfterMs: 1_000 });
+    expect(h.engine.flow.inFlight).toBe(2);
+    await h.run(Promise.all(queued));
+    await h.kit.settle();
+    expect(h.engine.tapState('q-2')).toBeUndefined();
+    expect(['q-0', 'q-1'].map((id) => h!.engine.tapState(id)!.status)).toEqual(['issued', 'issued']);
+    expect(h.engine.flow.inFlight).toBe(0);
+    expect(h.kit.deadLettersWith('mailbox_full')).toHaveLength(1);
+  });
+});
