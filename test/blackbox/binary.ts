@@ -121,3 +121,118 @@ export function collectEvents(
 export function tap(tapId: string, customerId: string, rideId: string, machineId = 'gate-1') {
   return { tapId, customerId, rideId, machineId, tappedAt: new Date().toISOString().replace('Z', '+00:00') };
 }
+
+/**
+ * A long-lived SSE connection that records every event until it ends or is closed (no count needed). Frames cut
+ * off by a dropped connection are not recorded, so the id of the last recorded event is a correct `Last-Event-ID`.
+ */
+export interface EventStream {
+  /** Events in arrival order. */
+  readonly events: SseEvent[];
+  /** Resolves once the server answered 200 with the stream's headers; rejects on another status or an error first. */
+  readonly connected: Promise<void>;
+  /** Resolves (never rejects) when the connection is over, for any reason, with that reason. */
+  readonly ended: Promise<string>;
+  /** The first recorded event (already there or still to come) that matches; rejects after `timeoutMs` or if the stream ends first. */
+  waitFor(predicate: (event: SseEvent) => boolean, timeoutMs: number): Promise<SseEvent>;
+  close(): void;
+}
+
+export function openEventStream(url: string, options: { lastEventId?: number; headers?: Record<string, string> } = {}): EventStream {
+  const events: SseEvent[] = [];
+  const watchers = new Set<{ predicate: (event: SseEvent) => boolean; resolve: (event: SseEvent) => void; reject: (error: Error) => void }>();
+  let endReason: string | undefined;
+  let resolveEnded!: (reason: string) => void;
+  const ended = new Promise<string>((resolve) => (resolveEnded = resolve));
+  let resolveConnected!: () => void;
+  let rejectConnected!: (error: Error) => void;
+  const connected = new Promise<void>((resolve, reject) => {
+    resolveConnected = resolve;
+    rejectConnected = reject;
+  });
+  connected.catch(() => undefined); // observed through `ended` by callers that do not await it
+  const end = (reason: string): void => {
+    if (endReason !== undefined) return;
+    endReason = reason;
+    rejectConnected(new Error(`SSE stream ended before it connected: ${reason}`));
+    for (const watcher of watchers) watcher.reject(new Error(`SSE stream ended (${reason}) after ${events.length} events`));
+    watchers.clear();
+    resolveEnded(reason);
+  };
+  const headers = { ...options.headers, ...(options.lastEventId !== undefined && { 'last-event-id': String(options.lastEventId) }) };
+  const request = http.get(url, { headers }, (response) => {
+    if (response.statusCode !== 200) {
+      response.resume();
+      end(`status ${response.statusCode}`);
+      return;
+    }
+    resolveConnected();
+    let buffer = '';
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => {
+      buffer += chunk;
+      let cut: number;
+      while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        const frame = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        let id: string | undefined;
+        let type: string | undefined;
+        let data: string | undefined;
+        for (const line of frame.split('\n')) {
+          if (line.startsWith(':')) continue;
+          const colon = line.indexOf(':');
+          if (colon < 0) continue;
+          const value = line.slice(colon + 1).replace(/^ /, '');
+          const field = line.slice(0, colon);
+          if (field === 'id') id = value;
+          else if (field === 'event') type = value;
+          else if (field === 'data') data = value;
+        }
+        if (data === undefined) continue;
+        const event: SseEvent = { id: Number(id), event: type ?? 'message', data: JSON.parse(data) as Record<string, unknown> };
+        events.push(event);
+        for (const watcher of watchers) {
+          if (watcher.predicate(event)) {
+            watchers.delete(watcher);
+            watcher.resolve(event);
+          }
+        }
+      }
+    });
+    response.on('close', () => end('closed by the server or the network'));
+    response.on('error', (error) => end(String(error)));
+  });
+  request.on('error', (error) => end(String(error)));
+  return {
+    events,
+    connected,
+    ended,
+    waitFor(predicate, timeoutMs) {
+      const found = events.find(predicate);
+      if (found !== undefined) return Promise.resolve(found);
+      if (endReason !== undefined) return Promise.reject(new Error(`SSE stream already ended (${endReason}) after ${events.length} events`));
+      return new Promise<SseEvent>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          watchers.delete(watcher);
+          reject(new Error(`no matching SSE event within ${timeoutMs} ms (${events.length} events so far)`));
+        }, timeoutMs);
+        const watcher = {
+          predicate,
+          resolve: (event: SseEvent) => {
+            clearTimeout(timer);
+            resolve(event);
+          },
+          reject: (error: Error) => {
+            clearTimeout(timer);
+            reject(error);
+          },
+        };
+        watchers.add(watcher);
+      });
+    },
+    close() {
+      request.destroy();
+      end('closed by the client');
+    },
+  };
+}
