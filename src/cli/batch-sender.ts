@@ -14,6 +14,8 @@ export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 export interface BatchSenderOptions {
   /** The full URL of `POST /v1/taps`. */
   url: string;
+  /** Sent as `Authorization: Bearer <token>` when given. */
+  token?: string;
   fetch: FetchLike;
   clock: Clock;
   requestTimeoutMs: number;
@@ -71,7 +73,11 @@ async function postOnce(body: string, options: BatchSenderOptions): Promise<Atte
   try {
     response = await options.fetch(options.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        ...(options.token !== undefined && { authorization: `Bearer ${options.token}` }),
+      },
       body,
       signal: controller.signal,
     });

@@ -15,6 +15,8 @@ export interface SubscriptionOptions {
   /** Base URL of the server, e.g. `http://127.0.0.1:8080`. */
   url: string;
   customerId: string;
+  /** Sent as `Authorization: Bearer <token>` when given. */
+  token?: string;
   /** Resume after this event id; omitted, the server decides where the stream starts. */
   lastEventId?: string;
   /** Failed connections in a row before giving up; a successful connection resets the count. */
@@ -135,6 +137,7 @@ async function connectOnce(
     armIdleTimer();
     const headers: Record<string, string> = { accept: 'text/event-stream', 'cache-control': 'no-cache' };
     if (state.lastEventId !== '') headers['last-event-id'] = state.lastEventId;
+    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
     const response = await deps.fetch(url, { headers, signal: controller.signal });
     const refusal = await refusalOf(response);
     if (refusal !== undefined) return refusal.kind === 'refused' ? refusal : dropped(refusal.why);

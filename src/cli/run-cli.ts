@@ -12,6 +12,7 @@ Commands:
   serve       run the ticketing engine and its HTTP API
   simulate    send taps from simulated ticket machines; report throughput and latency
   subscribe   follow a customer's notifications live (Server-Sent Events)
+  token       create, revoke and list API tokens
   help [cmd]  show this help, or a command's
 
 Flags:
@@ -39,6 +40,10 @@ const COMMANDS: Record<string, Command> = {
   subscribe: {
     run: async (argv, io) => (await import('./subscribe.ts')).runSubscribe(argv, io),
     usage: async () => (await import('./subscribe.ts')).SUBSCRIBE_USAGE,
+  },
+  token: {
+    run: async (argv, io) => (await import('./token.ts')).runToken(argv, io),
+    usage: async () => (await import('./token.ts')).TOKEN_USAGE,
   },
 };
 

@@ -16,9 +16,20 @@ Flags:
   --host HOST              address to listen on (default ${DEFAULT_CONFIG.host})
   --data-dir DIR           where the database lives (default ${DEFAULT_CONFIG.dataDir})
   --workers N              worker threads for validation and pricing (default ${DEFAULT_CONFIG.workers}; 0 = main thread)
-  --demo                   seed the demo park into an empty database and write demo-credentials.json
+  --demo                   seed the demo park into an empty database and write <data-dir>/demo-credentials.json
+                           (tokens for the admin, every demo machine and customer, and gate-s1's signing key;
+                           owner-only; kept across restarts while its tokens still work)
   --heartbeat-ms N         SSE heartbeat interval (default ${DEFAULT_CONFIG.heartbeatMs})
+  --rate-limit-per-minute N
+                           requests a minute per token, 0-1000000 (default ${DEFAULT_CONFIG.rateLimitPerMinute}; 0 = no limit);
+                           over it: 429 rate_limited with Retry-After
+  --rate-limit-burst N     requests a token may make at once, 1-1000000 (default ${DEFAULT_CONFIG.rateLimitBurst})
+  --cors-origin ORIGIN     allow browser calls from ORIGIN (e.g. https://app.example); repeat it or separate
+                           origins with commas; '*' allows any (default: no CORS headers)
   --shutdown-timeout-ms N  longest a graceful stop may take before the process exits anyway (default 10000)
+
+Every /v1 route needs 'Authorization: Bearer <token>'; /health and /ready need none. Tokens are made with
+'ticketd token create' (or POST /v1/tokens by an admin); --demo makes a set.
 `;
 
 const FLAGS = {
@@ -28,6 +39,9 @@ const FLAGS = {
   workers: { type: 'string' },
   demo: { type: 'boolean' },
   'heartbeat-ms': { type: 'string' },
+  'rate-limit-per-minute': { type: 'string' },
+  'rate-limit-burst': { type: 'string' },
+  'cors-origin': { type: 'string', multiple: true },
   'shutdown-timeout-ms': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -50,6 +64,9 @@ export async function runServe(argv: string[]): Promise<number> {
       workers: intFlag(values, 'workers', DEFAULT_CONFIG.workers, 0, 64),
       demo: values.demo === true,
       heartbeatMs: intFlag(values, 'heartbeat-ms', DEFAULT_CONFIG.heartbeatMs, 100, 3_600_000),
+      rateLimitPerMinute: intFlag(values, 'rate-limit-per-minute', DEFAULT_CONFIG.rateLimitPerMinute, 0, 1_000_000),
+      rateLimitBurst: intFlag(values, 'rate-limit-burst', DEFAULT_CONFIG.rateLimitBurst, 1, 1_000_000),
+      corsOrigins: corsOrigins(values['cors-origin']),
       log,
     };
     shutdownTimeoutMs = intFlag(values, 'shutdown-timeout-ms', 10_000, 100, 600_000);
@@ -63,7 +80,9 @@ export async function runServe(argv: string[]): Promise<number> {
   log.info('ticketd ready', { url: running.url, dataDir: config.dataDir, workers: config.workers, demo: config.demo });
   process.stdout.write(`ticketd listening on ${running.url}\n`);
   if (running.demoCredentialsFile !== undefined) {
-    process.stdout.write(`demo credentials (signing key of gate-s1) in ${running.demoCredentialsFile}\n`);
+    process.stdout.write(
+      `demo credentials (admin, machine and customer tokens; gate-s1's signing key) in ${running.demoCredentialsFile}\n`,
+    );
   }
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -79,4 +98,26 @@ export async function runServe(argv: string[]): Promise<number> {
   }
   log.info('stopped');
   return 0;
+}
+
+/**
+ * The origins of `--cors-origin`, each flag holding one or more separated by commas: `*` or an http(s) origin
+ * (scheme, host and port, nothing after).
+ */
+function corsOrigins(raw: unknown): string[] {
+  const flags = Array.isArray(raw) ? raw.map(String) : [];
+  const origins = flags.flatMap((flag) => flag.split(',')).map((origin) => origin.trim()).filter((o) => o !== '');
+  for (const origin of origins) {
+    if (origin === '*') continue;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new UsageError(`--cors-origin must be '*' or an origin like https://app.example:8443, got '${origin}'`);
+    }
+  }
+  return [...new Set(origins)];
 }

@@ -6,7 +6,7 @@
 import { systemRandom } from '../platform/random.ts';
 import { cliClock } from './cli-clock.ts';
 import { processIo, type CliIo } from './cli-io.ts';
-import { loadSigningKey } from './credentials.ts';
+import { loadCredentialTokens, loadSigningKey } from './credentials.ts';
 import { intFlag, parseFlags, positiveNumberFlag, urlFlag, type FlagSpec } from './flags.ts';
 import { runSimulation, SIMULATION_DEFAULTS, type SimulationDeps, type SimulationOptions } from './simulation.ts';
 import { formatProgress, formatSummary } from './simulation-report.ts';
@@ -15,6 +15,8 @@ import { reportUsageError, UsageError } from './usage-error.ts';
 
 const D = SIMULATION_DEFAULTS;
 const DEFAULT_CREDENTIALS = './data/demo-credentials.json';
+/** Taps a second the default batch size sends within the server's default 100 requests a minute per machine. */
+const RATE_UNDER_LIMIT = Math.floor((D.batchSizeMax * 100) / 60);
 
 const MIX_TEXT: Record<TapKind, string> = {
   valid: 'valid taps from gate-1 … gate-<machines-1>, unsigned',
@@ -29,7 +31,8 @@ const MIX_TEXT: Record<TapKind, string> = {
 export const SIMULATE_USAGE = `Usage: ticketd simulate [flags]
 
 Simulated ticket machines: sends taps to POST /v1/taps in batches paced to --rate, then prints what the
-server answered and how fast.
+server answered and how fast. Each machine sends its taps with its own token from --credentials (a batch goes
+out as one request per machine); machines without a token there use its admin token.
 
 Flags:
   --url URL           server (default ${D.url})
@@ -37,10 +40,12 @@ Flags:
   --duration S        seconds to send for, fractions allowed (default ${D.durationS})
   --machines N        gate-1 … gate-<N-1> (unsigned) and ${SIGNING_MACHINE} (signing) (default ${D.machineCount})
   --customers N       customer-1 … customer-<N> (default ${D.customerCount})
-  --batch N           most taps per request, 1-1000 (default ${D.batchSizeMax}); low rates send smaller
-                      batches so that at least ten go out a second
-  --concurrency N     most requests in flight (default ${D.concurrency})
-  --credentials FILE  ${SIGNING_MACHINE}'s private key (default ${DEFAULT_CREDENTIALS}, written by serve --demo)
+  --batch N           most taps per batch, 1-1000 (default ${D.batchSizeMax}); low rates send smaller
+                      batches so that at least one goes out a second
+  --concurrency N     most batches in flight (default ${D.concurrency})
+  --credentials FILE  the machines' tokens and ${SIGNING_MACHINE}'s private key (default ${DEFAULT_CREDENTIALS},
+                      written by serve --demo)
+  --token TOKEN       send every request with this token instead (one request per batch)
   --seed N            seed of the tap mix, 0-4294967295 (default random; printed in the summary)
   --json              print the summary as JSON
   -h, --help          show this help
@@ -52,6 +57,9 @@ Tap ids are sim-<run id>-<n> with a fresh run id each run, tappedAt is now in lo
 202 means the server journaled a tap. Whether it became a ticket or a rejection (the invalid ones, and
 insufficient_funds once the demo balances run out) is told on the customer's stream: ticketd subscribe customer-1.
 A 429 is retried after its Retry-After (at most ${D.retryAfterMaxMs / 1_000} s, ${D.retryAttemptsMax} times).
+The server limits each token to 100 requests a minute by default (bursts of 20). With one request per
+machine per batch, the default --batch ${D.batchSizeMax} stays under that up to about ${RATE_UNDER_LIMIT} taps/s; for more,
+raise --batch (up to 1000) or the server's --rate-limit-per-minute.
 
 Prints a progress line on stderr about once a second, then a summary on stdout: taps sent, accepted,
 duplicates, rejected by HTTP (4xx/5xx), network errors, latency of each POST round trip (p50, p90, p99, max,
@@ -68,6 +76,7 @@ const FLAGS: FlagSpec = {
   batch: { type: 'string' },
   concurrency: { type: 'string' },
   credentials: { type: 'string' },
+  token: { type: 'string' },
   seed: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -78,6 +87,7 @@ interface SimulateArgs {
   options: Omit<SimulationOptions, 'seed'> & { seed?: number };
   json: boolean;
   credentials: string;
+  token: string | undefined;
 }
 
 const defaultDeps: SimulationDeps = { fetch: (url, init) => fetch(url, init), clock: cliClock, random: systemRandom };
@@ -105,9 +115,11 @@ export async function runSimulate(
   const { options, json, credentials } = parsed;
   const key = await loadSigningKey(credentials, SIGNING_MACHINE);
   if (!key.ok) io.stderr(`ticketd simulate: sending no signed taps: ${key.problem}\n`);
+  const auth = parsed.token !== undefined ? { token: parsed.token } : await machineAuth(credentials, options, io);
   let progressShown = false;
   const summary = await runSimulation({
     ...options,
+    ...auth,
     seed: options.seed ?? deps.random.int(2 ** 32),
     ...(key.ok ? { signingKey: key.key } : {}),
     signal: io.interruptSignal(),
@@ -141,5 +153,29 @@ function parseSimulateArgs(argv: readonly string[]): SimulateArgs | 'help' {
     ...(seed === undefined ? {} : { seed }),
   };
   const credentials = typeof values.credentials === 'string' ? values.credentials : DEFAULT_CREDENTIALS;
-  return { options, json: values.json === true, credentials };
+  const token = typeof values.token === 'string' ? values.token : undefined;
+  if (token === '') throw new UsageError('--token must not be empty');
+  return { options, json: values.json === true, credentials, token };
+}
+
+/** Each simulated machine's token from the credentials file, the admin's for the others; says what is missing. */
+async function machineAuth(
+  credentials: string, options: SimulateArgs['options'], io: CliIo,
+): Promise<Pick<SimulationOptions, 'machineTokens' | 'token'>> {
+  const loaded = await loadCredentialTokens(credentials);
+  if (!loaded.ok) {
+    io.stderr(`ticketd simulate: sending taps without a token: ${loaded.problem}\n`);
+    return {};
+  }
+  const { machines, admin } = loaded.tokens;
+  const simulated = [...Array.from({ length: options.machineCount - 1 }, (_, i) => `gate-${i + 1}`), SIGNING_MACHINE];
+  const without = simulated.filter((id) => !Object.hasOwn(machines, id));
+  if (without.length > 0) {
+    const how = admin === undefined ? 'without a token' : 'with the admin token';
+    const named = without.length > 5
+      ? `${without.slice(0, 5).join(', ')} and ${without.length - 5} more`
+      : without.join(', ');
+    io.stderr(`ticketd simulate: ${named}: no token in ${credentials}; their taps go ${how}\n`);
+  }
+  return { machineTokens: machines, ...(admin === undefined ? {} : { token: admin }) };
 }

@@ -57,11 +57,12 @@ export class SimulationStats {
 
   recordGenerated(batch: readonly GeneratedTap[]): void {
     this.sent += batch.length;
-    this.requests++;
     for (const { kind } of batch) this.mix[kind]++;
   }
 
+  /** One request's end (after its retries), carrying `tapCount` taps. */
   recordOutcome(outcome: BatchOutcome, tapCount: number): void {
+    this.requests++;
     switch (outcome.kind) {
       case 'answered':
         this.answeredRequests++;

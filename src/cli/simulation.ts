@@ -12,6 +12,7 @@ import { sleep } from './cli-clock.ts';
 import { LatencyRecorder, type LatencyPercentiles } from './latency-recorder.ts';
 import { SimulationStats, type HttpErrorCount } from './simulation-stats.ts';
 import { TapGenerator, type GeneratedTap, type TapKind } from './tap-generator.ts';
+import { splitByToken } from './token-split.ts';
 
 export interface SimulationOptions {
   /** Base URL of the server, e.g. `http://127.0.0.1:8080`. */
@@ -21,13 +22,22 @@ export interface SimulationOptions {
   /** Machines in all: unsigned `gate-1` … `gate-<n-1>` and the signing `gate-s1`. At least 2. */
   machineCount: number;
   customerCount: number;
-  /** Most taps in one request; a low rate sends smaller batches so that at least ten go out a second. */
+  /** Most taps in one batch (one request per machine token); a low rate sends smaller batches (see below). */
   batchSizeMax: number;
+  /** A batch goes out at least this often: a low rate sends batches of rate × this many taps. */
+  batchIntervalMsMax: number;
   /** Most requests in flight at once. */
   concurrency: number;
   seed: number;
   /** gate-s1's private key; without it no validly signed taps are sent. */
   signingKey?: KeyObject;
+  /**
+   * Each machine's token: a batch then goes out as one request per token, each with that machine's taps only
+   * (what a machine token allows). Taps of a machine without one go with `token`.
+   */
+  machineTokens?: Readonly<Record<string, string>>;
+  /** The bearer token of every request (without `machineTokens`) or of the machines without their own. */
+  token?: string;
   requestTimeoutMs: number;
   /** Retries of a batch answered 429. */
   retryAttemptsMax: number;
@@ -48,7 +58,9 @@ export const SIMULATION_DEFAULTS = {
   durationS: 10,
   machineCount: 5,
   customerCount: 6,
-  batchSizeMax: 100,
+  // Large batches, few requests: the server's default rate limit is 100 requests a minute per token.
+  batchSizeMax: 500,
+  batchIntervalMsMax: 1_000,
   concurrency: 4,
   requestTimeoutMs: 10_000,
   retryAttemptsMax: 5,
@@ -129,15 +141,18 @@ export async function runSimulation(options: SimulationOptions, deps: Simulation
   const startMs = clock.now();
   const stopProgress = startProgress(options, clock, stats, startMs);
   const send = async (batch: GeneratedTap[]): Promise<void> => {
-    const outcome = await sendBatch(batch.map(({ tap }) => tap), {
-      url: `${options.url}/v1/taps`, fetch: deps.fetch, clock,
-      requestTimeoutMs: options.requestTimeoutMs, retryAttemptsMax: options.retryAttemptsMax,
-      retryAfterMaxMs: options.retryAfterMaxMs,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      onRoundTrip: (ms) => latencies.record(ms),
-      onThrottled: () => stats.throttled++,
-    });
-    stats.recordOutcome(outcome, batch.length);
+    const parts = splitByToken(batch, options.machineTokens, options.token);
+    await Promise.all(parts.map(async ({ token, taps }) => {
+      const outcome = await sendBatch(taps.map(({ tap }) => tap), {
+        url: `${options.url}/v1/taps`, fetch: deps.fetch, clock, ...(token === undefined ? {} : { token }),
+        requestTimeoutMs: options.requestTimeoutMs, retryAttemptsMax: options.retryAttemptsMax,
+        retryAfterMaxMs: options.retryAfterMaxMs,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        onRoundTrip: (ms) => latencies.record(ms),
+        onThrottled: () => stats.throttled++,
+      });
+      stats.recordOutcome(outcome, taps.length);
+    }));
   };
   try {
     await pace(options, clock, generator, stats, send);
@@ -167,7 +182,8 @@ async function pace(
   send: (batch: GeneratedTap[]) => Promise<void>,
 ): Promise<void> {
   const total = Math.max(1, Math.round(options.ratePerS * options.durationS));
-  const batchSize = Math.min(options.batchSizeMax, Math.max(1, Math.ceil(options.ratePerS / 10)));
+  const perInterval = Math.ceil((options.ratePerS * options.batchIntervalMsMax) / 1_000);
+  const batchSize = Math.min(options.batchSizeMax, Math.max(1, perInterval));
   const startMs = clock.now();
   const endMs = startMs + options.durationS * 1_000;
   const inFlight = new Set<Promise<void>>();
@@ -217,7 +233,7 @@ function startProgress(options: SimulationOptions, clock: Clock, stats: Simulati
 
 const LIMITS: ReadonlyArray<readonly [keyof SimulationOptions, number, number]> = [
   ['ratePerS', 1, 1_000_000], ['machineCount', 2, 10_000], ['customerCount', 1, 1_000_000],
-  ['batchSizeMax', 1, 1_000], ['concurrency', 1, 1_024], ['retryAttemptsMax', 0, 100],
+  ['batchSizeMax', 1, 1_000], ['batchIntervalMsMax', 1, 60_000], ['concurrency', 1, 1_024], ['retryAttemptsMax', 0, 100],
   ['requestTimeoutMs', 1, 3_600_000], ['retryAfterMaxMs', 0, 3_600_000], ['latencySamplesMax', 1, 10_000_000],
   ['duplicatePoolSize', 1, 1_000_000], ['progressIntervalMs', 1, 3_600_000], ['seed', 0, 2 ** 32 - 1],
 ];

@@ -6,6 +6,7 @@
 import { idProblem } from '../domain/field-checks.ts';
 import { cliClock } from './cli-clock.ts';
 import { processIo, type CliIo } from './cli-io.ts';
+import { loadCredentialTokens } from './credentials.ts';
 import { subscribeEvents, type SubscriptionDeps } from './event-subscription.ts';
 import { intFlag, parseFlags, urlFlag, type FlagSpec } from './flags.ts';
 import { formatNotification } from './notification-format.ts';
@@ -13,6 +14,7 @@ import type { SseEvent } from './sse-parser.ts';
 import { reportUsageError, UsageError } from './usage-error.ts';
 
 const DEFAULT_URL = 'http://127.0.0.1:8080';
+const DEFAULT_CREDENTIALS = './data/demo-credentials.json';
 const DEFAULT_MAX_RECONNECTS = 100;
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_MAX_MS = 30_000;
@@ -32,6 +34,9 @@ Flags:
   --url URL             server (default ${DEFAULT_URL})
   --last-event-id N     resume after event N (default: where the server starts a new subscriber)
   --max-reconnects N    failed connections in a row before giving up, 0-1000000 (default ${DEFAULT_MAX_RECONNECTS})
+  --credentials FILE    the customer's token, from customers.<customerId> (else admin) in FILE
+                        (default ${DEFAULT_CREDENTIALS}, written by serve --demo)
+  --token TOKEN         the bearer token to send instead
   --json                print one JSON object per event instead: {"id":"42","event":"ticket.issued","data":{…}}
   -h, --help            show this help
 
@@ -47,6 +52,8 @@ const FLAGS: FlagSpec = {
   url: { type: 'string' },
   'last-event-id': { type: 'string' },
   'max-reconnects': { type: 'string' },
+  credentials: { type: 'string' },
+  token: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
@@ -57,6 +64,8 @@ interface SubscribeArgs {
   lastEventId: string | undefined;
   maxReconnects: number;
   json: boolean;
+  credentials: string;
+  token: string | undefined;
 }
 
 const defaultDeps: SubscriptionDeps = { fetch: (url, init) => fetch(url, init), clock: cliClock };
@@ -82,9 +91,11 @@ export async function runSubscribe(
     return 0;
   }
   const { json } = args;
+  const token = args.token ?? (await customerToken(args.credentials, args.customerId, io));
   const end = await subscribeEvents({
     url: args.url,
     customerId: args.customerId,
+    ...(token === undefined ? {} : { token }),
     ...(args.lastEventId === undefined ? {} : { lastEventId: args.lastEventId }),
     maxReconnects: args.maxReconnects,
     backoffBaseMs: BACKOFF_BASE_MS,
@@ -124,7 +135,29 @@ function parseSubscribeArgs(argv: readonly string[]): SubscribeArgs | 'help' {
     lastEventId: lastEventId === undefined ? undefined : String(lastEventId),
     maxReconnects: intFlag(values, 'max-reconnects', DEFAULT_MAX_RECONNECTS, 0, 1_000_000),
     json: values.json === true,
+    credentials: typeof values.credentials === 'string' ? values.credentials : DEFAULT_CREDENTIALS,
+    token: tokenFlag(values.token),
   };
+}
+
+function tokenFlag(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') throw new UsageError('--token must not be empty');
+  return value;
+}
+
+/** The customer's own token from the credentials file, else its admin token; says when there is neither. */
+async function customerToken(credentials: string, customerId: string, io: CliIo): Promise<string | undefined> {
+  const loaded = await loadCredentialTokens(credentials);
+  if (!loaded.ok) {
+    io.stderr(`ticketd subscribe: connecting without a token (pass --token): ${loaded.problem}\n`);
+    return undefined;
+  }
+  const { customers, admin } = loaded.tokens;
+  if (Object.hasOwn(customers, customerId)) return customers[customerId];
+  if (admin !== undefined) return admin;
+  io.stderr(`ticketd subscribe: ${credentials} has no token for ${customerId}; connecting without one\n`);
+  return undefined;
 }
 
 /** The event as one JSON line; `data` parsed when it is JSON, else the text as it came. */

@@ -71,16 +71,31 @@ export function base64Problem(value: unknown, lengthMax: number): string | null 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
- * Why `value` is not a display name (a string of 1–`lengthMax` chars), or `null` if it is one.
+ * Why `value` is not a display name (a string of 1–`lengthMax` chars of Unicode text), or `null` if it is one.
  *
  * @example
- * nameProblem('Ada', 100); // null
+ * nameProblem('Ada', 100);      // null
+ * nameProblem('Ada\ud800', 100); // 'must be Unicode text (no unpaired surrogate)'
  */
 export function nameProblem(value: unknown, lengthMax: number): string | null {
   if (value === undefined) return 'required';
   if (typeof value !== 'string') return 'must be a string';
   if (value.length === 0 || value.length > lengthMax) return `must be 1-${lengthMax} characters`;
+  // JSON can spell an unpaired surrogate (`"\ud800"`), but UTF-8 cannot: what SQLite keeps reads back as U+FFFD, so the
+  // name read back would differ from the one acknowledged.
+  if (hasLoneSurrogate(value)) return 'must be Unicode text (no unpaired surrogate)';
   return null;
+}
+
+function hasLoneSurrogate(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    const next = value.charCodeAt(i + 1); // NaN past the end
+    if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return true;
+    i++; // a high surrogate with its low one
+  }
+  return false;
 }
 
 /**

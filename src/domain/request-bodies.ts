@@ -73,10 +73,13 @@ export function parseRideBody(body: unknown): InputResult<RideBody> {
   return { ok: true, value: { name: name as string, price: price as number, open } };
 }
 
+/** Base64 lines between the markers; the line class and the line end are disjoint, so matching is linear. */
+const PEM_PUBLIC_KEY_BLOCK = /^\s*-----BEGIN PUBLIC KEY-----\r?\n(?:[A-Za-z0-9+/=]+\r?\n)+-----END PUBLIC KEY-----\s*$/;
+
 /**
- * Validates `{ publicKey? }`: a PEM `PUBLIC KEY` (SPKI) of at most 1000 chars that node:crypto reads as Ed25519.
- * A private key is refused even though `createPublicKey` would derive the public half from it: it must not be
- * sent to, or stored by, the server.
+ * Validates `{ publicKey? }`: one PEM `PUBLIC KEY` block (SPKI), nothing around it but blanks, of at most 1000 chars
+ * that node:crypto reads as Ed25519. A private key is refused even though `createPublicKey` would derive the public
+ * half from it: it must not be sent to, or stored by, the server.
  *
  * @example
  * parseMachineBody({});                   // { ok: true, value: {} }: a machine that need not sign
@@ -91,8 +94,10 @@ export function parseMachineBody(body: unknown): InputResult<MachineBody> {
   if (publicKey.length > PUBLIC_KEY_LENGTH_MAX) {
     return fail('invalid_field', 'publicKey', `must be at most ${PUBLIC_KEY_LENGTH_MAX} characters`);
   }
-  if (!publicKey.trimStart().startsWith('-----BEGIN PUBLIC KEY-----')) {
-    return fail('invalid_field', 'publicKey', 'must be a PEM public key (-----BEGIN PUBLIC KEY-----)');
+  // The whole string must be the one block: node:crypto reads the first block and ignores what follows, so a
+  // private key after it would pass and be stored.
+  if (!PEM_PUBLIC_KEY_BLOCK.test(publicKey)) {
+    return fail('invalid_field', 'publicKey', 'must be one PEM public key block (-----BEGIN PUBLIC KEY----- … -----END PUBLIC KEY-----) and nothing else');
   }
   let keyType: string | undefined;
   try {

@@ -1,15 +1,21 @@
 /**
  * What every route module gets: hono's environment type (the raw Node request and response, present under
- * @hono/node-server and absent under `app.request()`) and the dependencies the routes call.
+ * @hono/node-server and absent under `app.request()`, and the caller once authenticated) and the dependencies the
+ * routes call.
  */
 import type { Hono } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
+import type { TokenAdmin } from '../auth/token-authenticator.ts';
+import type { Principal } from '../domain/principal.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { EngineApi } from '../pipeline/engine-api.ts';
 import type { SseHub } from './sse-hub.ts';
 
-/** Under `app.request()` there is no Node response, so the bindings are optional. */
-export type AppEnv = { Bindings: Partial<HttpBindings> };
+/**
+ * Under `app.request()` there is no Node response, so the bindings are optional. `principal` is set by the auth
+ * middleware on every route but the public ones (see auth-middleware.ts).
+ */
+export type AppEnv = { Bindings: Partial<HttpBindings>; Variables: { principal: Principal } };
 
 /** The hono app `createApp` builds. */
 export type TicketdApp = Hono<AppEnv>;
@@ -20,4 +26,7 @@ export interface RouteDeps {
   /** Longest a request waits for an engine promise (see bounded-wait.ts). */
   waitTimeoutMs: number;
   hub: SseHub;
+  tokens: TokenAdmin;
+  /** `--cors-origin`: the event stream sets its CORS headers itself (see cors-policy.ts). */
+  corsOrigins: readonly string[];
 }

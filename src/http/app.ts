@@ -7,6 +7,8 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Clock } from '../platform/clock.ts';
 import type { EngineApi } from '../pipeline/engine-api.ts';
 import type { AppEnv, RouteDeps, TicketdApp } from './app-env.ts';
+import { authMiddleware, type AppAuth } from './auth-middleware.ts';
+import { corsMiddleware } from './cors-policy.ts';
 import { addCatalogRoutes } from './catalog-routes.ts';
 import { addCustomerRoutes } from './customer-routes.ts';
 import { addDeadLetterRoutes } from './dead-letter-routes.ts';
@@ -16,8 +18,10 @@ import { addHealthRoutes } from './health-routes.ts';
 import { errorBody } from './http-error.ts';
 import { SseHub } from './sse-hub.ts';
 import { addTapRoutes } from './tap-routes.ts';
+import { addTokenRoutes } from './token-routes.ts';
 
 export type { TicketdApp } from './app-env.ts';
+export type { AppAuth } from './auth-middleware.ts';
 
 /** Largest request body: 1 MiB (1000 signed taps take about 300 KB). */
 export const BODY_BYTES_MAX = 1_048_576;
@@ -27,6 +31,10 @@ export const WAIT_TIMEOUT_MS_DEFAULT = 30_000;
 export interface CreateAppOptions {
   engine: EngineApi;
   clock: Clock;
+  /** Who may call: bearer tokens and their roles, and the per-token rate limit. */
+  auth: AppAuth;
+  /** Origins allowed to call from a browser (CORS); empty or absent: no CORS headers at all. */
+  corsOrigins?: readonly string[];
   /** Interval of the `: heartbeat` comment on every SSE stream. */
   heartbeatMs: number;
   /** Unsent bytes an SSE stream may hold before its client counts as not reading and is disconnected. */
@@ -46,7 +54,8 @@ export interface CreatedApp {
 
 /**
  * @example
- * const { app, hub } = createApp({ engine, clock: systemClock, heartbeatMs: 15_000, sseBufferBytes: 1 << 20 });
+ * const auth = { authenticator: new TokenAuthenticator({ registry: store, clock }), rateLimiter };
+ * const { app, hub } = createApp({ engine, clock, auth, heartbeatMs: 15_000, sseBufferBytes: 1 << 20 });
  * const server = await startHttpServer({ app, host: '127.0.0.1', port: 8080 });
  * // shutdown: hub.close(); await server.close();
  */
@@ -64,9 +73,16 @@ export function createApp(options: CreateAppOptions): CreatedApp {
     onError: onInternalError,
     ...(options.sseLiveBufferMax !== undefined && { liveBufferMax: options.sseLiveBufferMax }),
   });
-  const deps: RouteDeps = { engine: options.engine, clock: options.clock, waitTimeoutMs, hub };
+  const corsOrigins = [...(options.corsOrigins ?? [])];
+  const deps: RouteDeps = {
+    engine: options.engine, clock: options.clock, waitTimeoutMs, hub, tokens: options.auth.authenticator, corsOrigins,
+  };
 
   const app = new Hono<AppEnv>();
+  // CORS first, so a browser's preflight (which carries no token) is answered and errors carry the headers too;
+  // then who is calling, before the body is read.
+  if (corsOrigins.length > 0) app.use(corsMiddleware(corsOrigins));
+  app.use(authMiddleware(options.auth));
   app.use(
     bodyLimit({
       maxSize: BODY_BYTES_MAX,
@@ -79,6 +95,7 @@ export function createApp(options: CreateAppOptions): CreatedApp {
   addEventsRoute(app, deps);
   addCatalogRoutes(app, deps);
   addDeadLetterRoutes(app, deps);
+  addTokenRoutes(app, deps);
 
   app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
   app.onError((error, c) => {

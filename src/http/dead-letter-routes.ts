@@ -1,7 +1,8 @@
 /**
  * Dead letters: taps that were rejected or failed, listed newest first (optionally by reason), read one by one, and
- * replayed through the pipeline.
+ * replayed through the pipeline. Admins only.
  */
+import { adminOnly } from './access.ts';
 import type { RouteDeps, TicketdApp } from './app-env.ts';
 import { boundedWait } from './bounded-wait.ts';
 import { HttpError } from './http-error.ts';
@@ -17,32 +18,41 @@ export function addDeadLetterRoutes(app: TicketdApp, deps: RouteDeps): void {
   const { engine, clock, waitTimeoutMs } = deps;
 
   route(app, '/v1/dead-letters', {
-    GET: (c) => {
-      const reason = reasonFilter(c.req.query('reason'));
-      const limit = pageLimit(c.req.query('limit'));
-      const cursor = pageCursor(c.req.query('cursor'));
-      const page = engine.listDeadLetters({
-        limit,
-        ...(reason !== undefined && { reason }),
-        ...(cursor !== undefined && { cursor }),
-      });
-      return c.json({ deadLetters: page.deadLetters, nextCursor: page.nextCursor ?? null }, 200);
+    GET: {
+      allow: adminOnly,
+      handle: (c) => {
+        const reason = reasonFilter(c.req.query('reason'));
+        const limit = pageLimit(c.req.query('limit'));
+        const cursor = pageCursor(c.req.query('cursor'));
+        const page = engine.listDeadLetters({
+          limit,
+          ...(reason !== undefined && { reason }),
+          ...(cursor !== undefined && { cursor }),
+        });
+        return c.json({ deadLetters: page.deadLetters, nextCursor: page.nextCursor ?? null }, 200);
+      },
     },
   });
 
   route(app, '/v1/dead-letters/:id', {
-    GET: (c) => {
-      const id = deadLetterId(c.req.param('id'));
-      const deadLetter = engine.getDeadLetter(id);
-      if (deadLetter === undefined) throw new HttpError(404, 'unknown_dead_letter', `no dead letter ${id}`);
-      return c.json(deadLetter, 200);
+    GET: {
+      allow: adminOnly,
+      handle: (c) => {
+        const id = deadLetterId(c.req.param('id'));
+        const deadLetter = engine.getDeadLetter(id);
+        if (deadLetter === undefined) throw new HttpError(404, 'unknown_dead_letter', `no dead letter ${id}`);
+        return c.json(deadLetter, 200);
+      },
     },
   });
 
   route(app, '/v1/dead-letters/:id/replay', {
-    POST: async (c) => {
-      const id = deadLetterId(c.req.param('id'));
-      return c.json(await boundedWait(engine.replayDeadLetter(id), clock, waitTimeoutMs), 200);
+    POST: {
+      allow: adminOnly,
+      handle: async (c) => {
+        const id = deadLetterId(c.req.param('id'));
+        return c.json(await boundedWait(engine.replayDeadLetter(id), clock, waitTimeoutMs), 200);
+      },
     },
   });
 }

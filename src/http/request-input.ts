@@ -16,13 +16,25 @@ export const CURSOR_LENGTH_MAX = 100;
 export const REASON_LENGTH_MAX = 100;
 
 /**
- * The request body parsed as JSON; 400 `invalid_json` when it is not JSON (an empty body is not JSON either).
+ * Fatal, unlike `c.req.text()`, which puts U+FFFD where bytes are not UTF-8: a name sent with such bytes would be
+ * stored as something the client never sent. A leading byte order mark is still dropped.
+ */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The request body parsed as JSON; 400 `invalid_json` when it is not UTF-8 JSON (an empty body is not JSON either).
  *
  * @example
  * const body = await readJsonBody(c); // unknown: hand it to a domain parser
  */
 export async function readJsonBody(c: Context): Promise<unknown> {
-  const text = await c.req.text();
+  const bytes = await c.req.arrayBuffer();
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new HttpError(400, 'invalid_json', 'request body is not valid UTF-8');
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch {

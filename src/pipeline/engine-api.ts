@@ -42,6 +42,8 @@ export interface EngineApi {
    */
   submitTaps(taps: Tap[], options: { wait: boolean }): Promise<SubmitResult>;
   tapState(tapId: string): TapState | undefined;
+  /** The customer a journaled tap is for (whose tap it is), or `undefined` for an unknown tap id. */
+  tapCustomer(tapId: string): string | undefined;
 
   getCustomer(id: string): Customer | undefined;
   putCustomer(id: string, input: CustomerInput): Promise<{ customer: Customer; created: boolean }>;

@@ -206,6 +206,10 @@ export class Engine implements EngineApi {
     return this.#store.getTapState(tapId);
   }
 
+  tapCustomer(tapId: string): string | undefined {
+    return this.#store.getTapCustomer(tapId);
+  }
+
   getCustomer(id: string): Customer | undefined {
     return this.#store.getCustomer(id);
   }

@@ -1,5 +1,7 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { RATE_LIMIT_DEFAULTS, TokenBucketLimiter } from '../auth/rate-limiter.ts';
+import { TokenAuthenticator } from '../auth/token-authenticator.ts';
 import { demoPark } from '../domain/demo-park.ts';
 import { createApp } from '../http/app.ts';
 import { startHttpServer } from '../http/server.ts';
@@ -21,6 +23,12 @@ export interface TicketdConfig {
   demo: boolean;
   heartbeatMs: number;
   sseBufferBytes: number;
+  /** Requests a minute per token (sustained); 0 turns the rate limit off. */
+  rateLimitPerMinute: number;
+  /** Requests a token may make at once after a quiet spell. */
+  rateLimitBurst: number;
+  /** Origins allowed to call from a browser; empty: no CORS headers. */
+  corsOrigins: readonly string[];
   pipeline?: Partial<PipelineOptions>;
   log: Logger;
   runtime?: RuntimeContext;
@@ -33,12 +41,16 @@ export const DEFAULT_CONFIG = {
   workers: Math.max(1, availableParallelism()),
   heartbeatMs: 15_000,
   sseBufferBytes: 1 << 20,
+  rateLimitPerMinute: RATE_LIMIT_DEFAULTS.ratePerMinute,
+  rateLimitBurst: RATE_LIMIT_DEFAULTS.burst,
+  corsOrigins: [],
 } as const;
 
 export interface RunningTicketd {
   url: string;
   port: number;
   engine: Engine;
+  /** `<data-dir>/demo-credentials.json` under `--demo`: the demo's tokens and gate-s1's signing key. */
   demoCredentialsFile?: string;
   /** Stops accepting, ends SSE streams, drains the pipeline, closes the pool and the database. */
   close(): Promise<void>;
@@ -58,8 +70,14 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
   let demoCredentialsFile: string | undefined;
   try {
     if (config.demo) {
-      const demo = loadOrCreateDemoCredentials(dataDir);
+      const ids = demoPark('');
+      const demo = loadOrCreateDemoCredentials({
+        dataDir, tokens: store, nowMs: runtime.clock.now(),
+        machineIds: ids.machines.map((m) => m.id), customerIds: ids.customers.map((c) => c.id),
+      });
       demoCredentialsFile = demo.file;
+      // The file's path and a count only: the tokens themselves never go to the log.
+      if (demo.minted > 0) config.log.info('minted demo tokens', { file: demo.file, tokens: demo.minted });
       if (store.seedIfEmpty(demoPark(demo.publicKeyPem), runtime.clock.now())) config.log.info('seeded the demo park');
     }
     const engine = await Engine.start({
@@ -75,6 +93,15 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
     const { app, hub } = createApp({
       engine,
       clock: runtime.clock,
+      auth: {
+        authenticator: new TokenAuthenticator({ registry: store, clock: runtime.clock }),
+        ...(config.rateLimitPerMinute > 0 && {
+          rateLimiter: new TokenBucketLimiter({
+            clock: runtime.clock, ratePerMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst,
+          }),
+        }),
+      },
+      corsOrigins: config.corsOrigins,
       heartbeatMs: config.heartbeatMs,
       sseBufferBytes: config.sseBufferBytes,
       onInternalError: (error) => config.log.error('internal error', { error: String(error) }),

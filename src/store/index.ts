@@ -6,3 +6,4 @@ export { PAGE_LIMIT_MAX } from './page-cursor.ts';
 export { SCHEMA_VERSION } from './schema.ts';
 export { DB_FILE_NAME } from './open-database.ts';
 export type * from './store-types.ts';
+export { TOKEN_LIST_MAX, type RevokeResult } from './tokens.ts';

@@ -3,6 +3,7 @@
  * milliseconds and handed out as RFC 3339 (UTC) strings; JSON columns are parsed here and nowhere else.
  */
 import type { AppliedRule, Customer, Machine, Ride, Tap, TapStatus, Ticket } from '../domain/types.ts';
+import type { Role } from '../domain/principal.ts';
 import type { DeadLetter, DeadLetterStatus, JournaledTap, Notification } from './store-types.ts';
 
 export interface CustomerRow {
@@ -75,6 +76,15 @@ export interface DeadLetterRow {
   first_at: number;
   last_at: number;
   status: DeadLetterStatus;
+}
+
+export interface TokenRow {
+  id: string;
+  role: Role;
+  customer_id: string | null;
+  machine_id: string | null;
+  created_at: number;
+  revoked_at: number | null;
 }
 
 /** RFC 3339 in UTC with milliseconds, e.g. `2026-11-22T08:00:00.000Z`. */

@@ -8,6 +8,8 @@
  * - `tickets_by_customer` and `outbox_by_customer`: a customer's tickets and the SSE replay after reconnect;
  * - `dead_letters_by_reason`: written only on the rare path (rejections and failures).
  * A ticket's key is its tap's `seq`, so "one ticket per tap" costs no extra index.
+ *
+ * v2 adds the API tokens: only the SHA-256 of each secret is kept, UNIQUE so a request's token is one index lookup.
  */
 import type Database from 'better-sqlite3';
 import { StoreError } from './store-error.ts';
@@ -121,9 +123,24 @@ CREATE TABLE dead_letters (
 CREATE INDEX dead_letters_by_reason ON dead_letters (reason);
 `;
 
+const V2_SQL = `
+CREATE TABLE tokens (
+  id          TEXT PRIMARY KEY,
+  hash        TEXT NOT NULL UNIQUE,
+  role        TEXT NOT NULL CHECK (role IN ('admin', 'machine', 'customer')),
+  customer_id TEXT,
+  machine_id  TEXT,
+  created_at  INTEGER NOT NULL,
+  revoked_at  INTEGER,
+  CHECK ((role = 'customer') = (customer_id IS NOT NULL)),
+  CHECK ((role = 'machine') = (machine_id IS NOT NULL))
+) WITHOUT ROWID;
+`;
+
 /** Every migration, in order; append, never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'initial schema', up: (db) => db.exec(V1_SQL) },
+  { version: 2, description: 'API tokens (hashed)', up: (db) => db.exec(V2_SQL) },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -13,6 +13,7 @@ import type {
   TapRow,
   TapStatusRow,
   TicketRow,
+  TokenRow,
 } from './rows.ts';
 import type { IdSource } from './store-types.ts';
 
@@ -30,7 +31,10 @@ const DEAD_LETTER_COLUMNS = 'id, tap_id, tap, reason, error, attempts, first_at,
  * const st = prepareStatements(db); st.getCustomer.get('c1')
  */
 export function prepareStatements(db: Database.Database) {
-  return { ...catalogStatements(db), ...journalStatements(db), ...ledgerStatements(db), ...readStatements(db) };
+  return {
+    ...catalogStatements(db), ...journalStatements(db), ...ledgerStatements(db), ...readStatements(db),
+    ...tokenStatements(db),
+  };
 }
 
 export type Statements = ReturnType<typeof prepareStatements>;
@@ -82,6 +86,7 @@ function journalStatements(db: Database.Database) {
       `SELECT ${TAP_COLUMNS} FROM taps WHERE status = 'pending' AND seq > ? ORDER BY seq LIMIT ?`,
     ),
     tapStatus: db.prepare<[string], TapStatusRow>('SELECT seq, status, reason FROM taps WHERE tap_id = ?'),
+    tapCustomer: db.prepare<[string], string>('SELECT customer_id FROM taps WHERE tap_id = ?').pluck(),
     setTapOutcome: db.prepare<[string, string | null, string | null, number], unknown>(
       'UPDATE taps SET status = ?, reason = ?, ticket_id = ? WHERE seq = ?',
     ),
@@ -145,6 +150,26 @@ function readStatements(db: Database.Database) {
     ),
     deadLettersByReasonBefore: db.prepare<[string, number, number], DeadLetterRow>(
       `SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters WHERE reason = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+    ),
+  };
+}
+
+const TOKEN_COLUMNS = 'id, role, customer_id, machine_id, created_at, revoked_at';
+
+function tokenStatements(db: Database.Database) {
+  return {
+    insertToken: db.prepare<[TokenRow & { hash: string }], unknown>(
+      `INSERT INTO tokens (id, hash, role, customer_id, machine_id, created_at, revoked_at)
+       VALUES (@id, @hash, @role, @customer_id, @machine_id, @created_at, @revoked_at)`,
+    ),
+    tokenByHash: db.prepare<[string], TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE hash = ?`),
+    tokenById: db.prepare<[string], TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = ?`),
+    revokeToken: db.prepare<[number, string], unknown>(
+      'UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+    ),
+    // No index on created_at: the list is an admin's occasional read of a table of a few thousand rows at most.
+    listTokens: db.prepare<[number], TokenRow>(
+      `SELECT ${TOKEN_COLUMNS} FROM tokens ORDER BY created_at DESC, id DESC LIMIT ?`,
     ),
   };
 }

@@ -4,7 +4,9 @@
  * half-way), and SQLite's busy and disk errors come out as StoreError `ERR_STORE_BUSY` / `ERR_STORE_IO`.
  */
 import type Database from 'better-sqlite3';
+import type { CreatedToken, Principal, TokenInfo, TokenScope } from '../domain/principal.ts';
 import type { Catalog, Customer, Machine, PricingTable, Ride, Tap, TapState } from '../domain/types.ts';
+import { cryptoSecrets, type SecretSource } from '../platform/secrets.ts';
 import * as catalog from './catalog.ts';
 import { commitOutcomes } from './commit-outcomes.ts';
 import { lastOutboxId, listTickets, outboxAfter } from './customer-reads.ts';
@@ -32,6 +34,7 @@ import type {
   TopUpResult,
 } from './store-types.ts';
 import { topUp } from './top-up.ts';
+import { createToken, findToken, listTokens, revokeToken, TOKEN_LIST_MAX, type RevokeResult } from './tokens.ts';
 
 export interface TicketStoreOptions {
   /** Directory of `ticketd.db`; created 0700 when missing. */
@@ -42,6 +45,8 @@ export interface TicketStoreOptions {
   busyTimeoutMs?: number;
   /** Most taps or outcomes one `journalTaps` / `commitOutcomes` call may carry. Default 10,000. */
   batchSizeMax?: number;
+  /** Randomness of token secrets; default the CSPRNG of node:crypto. */
+  secrets?: SecretSource;
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 50;
@@ -62,10 +67,12 @@ export class TicketStore {
   readonly #db: Database.Database;
   readonly #ctx: StoreContext;
   readonly #batchSizeMax: number;
+  readonly #secrets: SecretSource;
   readonly #tx;
 
-  private constructor(db: Database.Database, ids: IdSource, batchSizeMax: number) {
+  private constructor(db: Database.Database, ids: IdSource, batchSizeMax: number, secrets: SecretSource) {
     this.#db = db;
+    this.#secrets = secrets;
     const ctx: StoreContext = { db, st: prepareStatements(db), ids };
     this.#ctx = ctx;
     this.#batchSizeMax = batchSizeMax;
@@ -86,6 +93,8 @@ export class TicketStore {
       commitOutcomes: write(commitOutcomes),
       reopenDeadLetter: write(reopenDeadLetter),
       getTapState: read(getTapState),
+      createToken: write(createToken),
+      revokeToken: write(revokeToken),
     };
   }
 
@@ -100,12 +109,16 @@ export class TicketStore {
     if (typeof options.ids?.next !== 'function') {
       throw new StoreError('ERR_INVALID_ARGUMENT', 'ids must have a next(prefix) method');
     }
+    const secrets = options.secrets ?? cryptoSecrets;
+    if (typeof secrets.bytes !== 'function') {
+      throw new StoreError('ERR_INVALID_ARGUMENT', 'secrets must have a bytes(length) method');
+    }
     if (!Number.isInteger(batchSizeMax) || batchSizeMax < 1 || batchSizeMax > 1_000_000) {
       throw new StoreError('ERR_INVALID_ARGUMENT', `batchSizeMax must be an integer in [1, 1000000]`);
     }
     const db = openDatabase({ dataDir: options.dataDir, busyTimeoutMs });
     try {
-      return new TicketStore(db, options.ids, batchSizeMax);
+      return new TicketStore(db, options.ids, batchSizeMax, secrets);
     } catch (error) {
       db.close();
       throw toStoreError(error);
@@ -174,6 +187,34 @@ export class TicketStore {
 
   getTapState(tapId: string): TapState | undefined {
     return this.#run(() => this.#tx.getTapState(tapId));
+  }
+
+  /** The customer a journaled tap is for, or `undefined` for an unknown tap id. */
+  getTapCustomer(tapId: string): string | undefined {
+    return this.#run(() => this.#ctx.st.tapCustomer.get(tapId));
+  }
+
+  /**
+   * Creates an API token; the answer holds its secret, which is stored only as a SHA-256 hash and cannot be read
+   * back later. @example store.createToken({ role: 'machine', machineId: 'gate-1' }, nowMs).token // 'tkd_…'
+   */
+  createToken(scope: TokenScope, nowMs: number): CreatedToken {
+    return this.#run(() => this.#tx.createToken(this.#secrets, scope, nowMs));
+  }
+
+  /** The principal of `secret` when it is a known token that is not revoked; else `undefined`. */
+  findToken(secret: string): Principal | undefined {
+    return this.#run(() => findToken(this.#ctx, secret));
+  }
+
+  /** Revokes a token by id: from now on `findToken` does not know its secret. */
+  revokeToken(id: string, nowMs: number): RevokeResult {
+    return this.#run(() => this.#tx.revokeToken(id, nowMs));
+  }
+
+  /** Tokens newest first, at most `limit` (default and most 1000): ids, roles, scopes and times, never secrets. */
+  listTokens(limit = TOKEN_LIST_MAX): TokenInfo[] {
+    return this.#run(() => listTokens(this.#ctx, limit));
   }
 
   /** The group commit: applies the outcomes in order in one transaction; taps already decided are skipped. */

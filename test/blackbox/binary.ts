@@ -1,6 +1,7 @@
 /**
  * Starts the real `ticketd` binary (bin/ticketd.js → dist/, built by `npm test`'s pretest) on a free port and
- * talks to it over real HTTP and SSE.
+ * talks to it over real HTTP and SSE. `api`, `collectEvents` and `openEventStream` send the admin token of the
+ * binary serving the URL (from its `<data-dir>/demo-credentials.json`) unless told otherwise with `token`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,20 +10,36 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../bin/ticketd.js', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../bin/ticketd.js', import.meta.url));
 const START_TIMEOUT_MS = 20_000;
+/**
+ * Black-box tests are heavy clients of one token, so the binary starts without the per-token rate limit; a test of
+ * the limit passes its own `--rate-limit-per-minute` in `args` (the last one given wins).
+ */
+const DEFAULT_ARGS = ['--rate-limit-per-minute', '0'];
+
+/** The data dir of each binary this process started, by its URL's origin: where its admin token is. */
+const dataDirs = new Map<string, string>();
+
+/**
+ * Whose token a request carries: absent, the admin token of the binary serving the URL; `null`, none; a string,
+ * that token.
+ */
+export type TokenChoice = string | null | undefined;
 
 export interface RunningBinary {
   url: string;
   dataDir: string;
   process: ChildProcess;
   stderr: () => string;
+  stdout: () => string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 export async function startBinary(options: { dataDir?: string; args?: string[] } = {}): Promise<RunningBinary> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ticketd-bb-'));
-  const child = spawn(process.execPath, [BIN, 'serve', '--demo', '--port', '0', '--data-dir', dataDir, '--workers', '1', ...(options.args ?? [])], {
+  const args = ['serve', '--demo', '--port', '0', '--data-dir', dataDir, '--workers', '1', ...DEFAULT_ARGS, ...(options.args ?? [])];
+  const child = spawn(process.execPath, [BIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -43,11 +60,13 @@ export async function startBinary(options: { dataDir?: string; args?: string[] }
       reject(new Error(`ticketd exited with ${code} before it listened: ${stderr}`));
     });
   });
+  dataDirs.set(new URL(url).origin, dataDir);
   return {
     url,
     dataDir,
     process: child,
     stderr: () => stderr,
+    stdout: () => stdout,
     stop: (signal = 'SIGTERM') =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve(child.exitCode);
@@ -57,12 +76,36 @@ export async function startBinary(options: { dataDir?: string; args?: string[] }
   };
 }
 
-export async function api<T = unknown>(url: string, method: string, body?: unknown): Promise<{ status: number; body: T }> {
+/** `<dataDir>/demo-credentials.json` as `serve --demo` writes it. */
+export interface DemoCredentials {
+  admin: string;
+  machines: Record<string, string>;
+  customers: Record<string, string>;
+  signingKeys: Record<string, string>;
+}
+
+export function readCredentials(dataDir: string): DemoCredentials {
+  return JSON.parse(fs.readFileSync(path.join(dataDir, 'demo-credentials.json'), 'utf8')) as DemoCredentials;
+}
+
+/** The Authorization header for a request to `url` (see TokenChoice); read afresh, as a restart may mint anew. */
+export function authHeaders(url: string, token?: TokenChoice): Record<string, string> {
+  if (token === null) return {};
+  if (token !== undefined) return { authorization: `Bearer ${token}` };
+  const dataDir = dataDirs.get(new URL(url).origin);
+  return dataDir === undefined ? {} : { authorization: `Bearer ${readCredentials(dataDir).admin}` };
+}
+
+export async function api<T = unknown>(
+  url: string, method: string, body?: unknown, options: { token?: TokenChoice } = {},
+): Promise<{ status: number; body: T; headers: Headers }> {
   const response = await fetch(url, {
     method,
-    ...(body !== undefined && { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    headers: { ...authHeaders(url, options.token), ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
   });
-  return { status: response.status, body: (await response.json()) as T };
+  const text = await response.text();
+  return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T, headers: response.headers };
 }
 
 export interface SseEvent {
@@ -78,13 +121,16 @@ export interface SseEvent {
 export function collectEvents(
   url: string,
   count: number,
-  options: { lastEventId?: number; timeoutMs?: number } = {},
+  options: { lastEventId?: number; timeoutMs?: number; token?: TokenChoice } = {},
 ): { connected: Promise<void>; events: Promise<SseEvent[]> } {
   let connected!: () => void;
   const connectedPromise = new Promise<void>((resolve) => (connected = resolve));
   const events = new Promise<SseEvent[]>((resolve, reject) => {
     const events: SseEvent[] = [];
-    const headers = options.lastEventId !== undefined ? { 'last-event-id': String(options.lastEventId) } : undefined;
+    const headers = {
+      ...authHeaders(url, options.token),
+      ...(options.lastEventId !== undefined && { 'last-event-id': String(options.lastEventId) }),
+    };
     const request = http.get(url, { headers }, (response) => {
       if (response.statusCode !== 200) return reject(new Error(`SSE answered ${response.statusCode}`));
       connected();
@@ -159,7 +205,9 @@ export function openEventStream(url: string, options: { lastEventId?: number; he
     watchers.clear();
     resolveEnded(reason);
   };
-  const headers = { ...options.headers, ...(options.lastEventId !== undefined && { 'last-event-id': String(options.lastEventId) }) };
+  // Without headers of its own, the stream goes as the admin of the binary serving `url` (see authHeaders).
+  const auth = options.headers ?? authHeaders(url);
+  const headers = { ...auth, ...(options.lastEventId !== undefined && { 'last-event-id': String(options.lastEventId) }) };
   const request = http.get(url, { headers }, (response) => {
     if (response.statusCode !== 200) {
       response.resume();

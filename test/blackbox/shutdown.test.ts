@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
-import { api, startBinary, tap, type RunningBinary } from './binary.ts';
+import { api, authHeaders, startBinary, tap, type RunningBinary } from './binary.ts';
 
 let ticketd: RunningBinary | undefined;
 afterAll(async () => {
@@ -14,7 +14,7 @@ function readStreamToEnd(url: string, timeoutMs: number): { connected: Promise<v
   let connected!: () => void;
   const connectedPromise = new Promise<void>((resolve) => (connected = resolve));
   const text = new Promise<string>((resolve, reject) => {
-    const request = http.get(url, (response) => {
+    const request = http.get(url, { headers: authHeaders(url) }, (response) => {
       connected();
       let body = '';
       response.setEncoding('utf8');

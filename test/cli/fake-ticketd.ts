@@ -12,6 +12,8 @@ export interface Answer {
 export interface FakeRequest {
   atMs: number;
   taps: Tap[];
+  /** The request's Authorization header, if it had one. */
+  authorization?: string;
 }
 
 export interface FakeServerOptions {
@@ -36,7 +38,8 @@ export function fakeServer(clock: VirtualClock, opts: FakeServerOptions = {}) {
     expect(init.method).toBe('POST');
     const index = requests.length;
     const taps = JSON.parse(String(init.body)) as Tap[];
-    requests.push({ atMs: clock.now(), taps });
+    const authorization = (init.headers as Record<string, string> | undefined)?.authorization;
+    requests.push({ atMs: clock.now(), taps, ...(authorization !== undefined && { authorization }) });
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
     return new Promise<Response>((resolve, reject) => {

@@ -42,6 +42,9 @@ describe('runCli', () => {
     [['simulate', '--url', 'ftp://x'], '--url must be an http(s) URL', 'Usage: ticketd simulate'],
     [['simulate', '--machines', '1'], '--machines must be an integer in 2..10000', 'Usage: ticketd simulate'],
     [['simulate', '--batch', '1001'], '--batch must be an integer in 1..1000', 'Usage: ticketd simulate'],
+    [['simulate', '--token', ''], '--token must not be empty', 'Usage: ticketd simulate'],
+    [['subscribe', 'c1', '--token', ''], '--token must not be empty', 'Usage: ticketd subscribe'],
+    [['token', 'create', '--role', 'machine'], '--machine: is required for role machine', 'Usage: ticketd token'],
     [['subscribe'], 'which customer?', 'Usage: ticketd subscribe'],
     [['subscribe', 'c1', '--rate', '5'], "'--rate'", 'Usage: ticketd subscribe'],
   ])('exits 2 for a bad flag of a command: %j', async (argv, message, usage) => {

@@ -52,7 +52,8 @@ describe('ticketd simulate', () => {
     const { code, out, server } = await simulate(argv);
     expect(code).toBe(0);
     const summary = JSON.parse(out.stdout) as SimulationSummary;
-    expect(summary).toMatchObject({ seed: 9, sent: 1_000, requests: 20, targetRatePerS: 500, signedTaps: true });
+    // The default batch of 500 at one batch a second: two requests (the file has no tokens to split them by).
+    expect(summary).toMatchObject({ seed: 9, sent: 1_000, requests: 2, targetRatePerS: 500, signedTaps: true });
     expect(summary.accepted + summary.duplicates).toBe(1_000);
     expect(summary.mix.signed).toBeGreaterThan(50);
     const taps = server.requests.flatMap((r) => r.taps);
@@ -73,7 +74,7 @@ describe('ticketd simulate', () => {
     const { code, out } = await simulate(['--duration', '3', '--seed', '5', '--credentials', credentials]);
     expect(code).toBe(0);
     expect(out.stdout).toMatch(/^ticketd simulate: 3\.0 s against http:\/\/ticketd\.test, seed 5, tap ids sim-[0-9a-z]{6}-<n>\n/);
-    expect(out.stdout).toMatch(/\n {2}sent {14}3000 taps in 30 requests \(target 1000 taps\/s\)\n/);
+    expect(out.stdout).toMatch(/\n {2}sent {14}3000 taps in 6 requests \(target 1000 taps\/s\)\n/);
     expect(out.stdout).toMatch(/\n {2}latency ms {8}p50 5\.0 {2}p90 5\.0 {2}p99 5\.0 {2}max 5\.0\n/);
     const progress = out.stderr.split('\n').filter((l) => l.includes('taps/s'));
     expect(progress).toHaveLength(3);
@@ -93,5 +94,46 @@ describe('ticketd simulate', () => {
     expect(code).toBe(1);
     expect(out.stderr).toContain('ticketd simulate: cannot reach http://ticketd.test: ECONNREFUSED');
     expect(out.stdout).toBe('');
+  });
+});
+
+describe('ticketd simulate with the tokens of demo-credentials.json', () => {
+  function withTokens(machines: Record<string, string>, admin?: string): string {
+    const file = join(dir, `tokens-${Object.keys(machines).length}-${admin ?? 'none'}.json`);
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    writeFileSync(file, JSON.stringify({ ...(admin && { admin }), machines, customers: {}, signingKeys: { 'gate-s1': pem } }));
+    return file;
+  }
+
+  it("sends each machine's taps with that machine's token", async () => {
+    const machines = { 'gate-1': 'tkd_1', 'gate-2': 'tkd_2', 'gate-3': 'tkd_3', 'gate-4': 'tkd_4', 'gate-s1': 'tkd_s' };
+    const { code, out, server } = await simulate(['--json', '--duration', '2', '--credentials', withTokens(machines)]);
+    expect(code).toBe(0);
+    for (const request of server.requests) {
+      expect(request.taps.every((t) => request.authorization === `Bearer ${machines[t.machineId as keyof typeof machines]}`)).toBe(true);
+    }
+    expect(new Set(server.requests.map((r) => r.authorization)).size).toBe(5);
+    expect(out.stderr).not.toContain('no token');
+    expect((JSON.parse(out.stdout) as SimulationSummary).requests).toBe(server.requests.length);
+  });
+
+  it('sends the taps of machines without a token with the admin token, and says so', async () => {
+    const { out, server } = await simulate(['--duration', '1', '--machines', '7', '--credentials', withTokens({ 'gate-1': 'tkd_1' }, 'tkd_admin')]);
+    expect(out.stderr).toContain('gate-2, gate-3, gate-4, gate-5, gate-6 and 1 more: no token in');
+    expect(out.stderr).toContain('their taps go with the admin token');
+    expect(new Set(server.requests.map((r) => r.authorization))).toEqual(new Set(['Bearer tkd_1', 'Bearer tkd_admin']));
+  });
+
+  it('sends everything with --token instead, one request per batch', async () => {
+    const file = withTokens({ 'gate-1': 'tkd_1' }, 'tkd_admin');
+    const { out, server } = await simulate(['--json', '--duration', '1', '--token', 'tkd_mine', '--credentials', file]);
+    expect(new Set(server.requests.map((r) => r.authorization))).toEqual(new Set(['Bearer tkd_mine']));
+    expect((JSON.parse(out.stdout) as SimulationSummary).requests).toBe(2);
+  });
+
+  it('says so when the credentials file is missing, and sends without a token', async () => {
+    const { out, server } = await simulate(['--duration', '1', '--credentials', join(dir, 'gone.json')]);
+    expect(out.stderr).toContain('sending taps without a token');
+    expect(server.requests.every((r) => r.authorization === undefined)).toBe(true);
   });
 });

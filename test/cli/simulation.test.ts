@@ -10,8 +10,12 @@ import { fakeServer } from './fake-ticketd.ts';
 
 const START_MS = Date.UTC(2026, 10, 22, 9);
 
+/** Ten batches a second of at most 100 taps: small numbers for the tests of pacing, retries and counting. */
 function options(overrides: Partial<SimulationOptions> = {}): SimulationOptions {
-  return { ...SIMULATION_DEFAULTS, url: 'http://ticketd.test', seed: 42, durationS: 2, ...overrides };
+  return {
+    ...SIMULATION_DEFAULTS, url: 'http://ticketd.test', seed: 42, durationS: 2, batchSizeMax: 100,
+    batchIntervalMsMax: 100, ...overrides,
+  };
 }
 
 async function simulate(clock: VirtualClock, fetch: FetchLike, overrides: Partial<SimulationOptions> = {}) {
@@ -153,5 +157,52 @@ describe('runSimulation against a fake server', () => {
     const clock = new VirtualClock(START_MS);
     await expect(simulate(clock, fakeServer(clock).fetch, { concurrency: 0 })).rejects.toThrow(/concurrency/);
     await expect(simulate(clock, fakeServer(clock).fetch, { durationS: -1 })).rejects.toThrow(/durationS/);
+  });
+});
+
+describe('runSimulation with tokens', () => {
+  it("sends each machine its own token, one request per token per batch, with that machine's taps only", async () => {
+    const clock = new VirtualClock(START_MS);
+    const server = fakeServer(clock);
+    const machineTokens = { 'gate-1': 'tkd_g1', 'gate-2': 'tkd_g2', 'gate-3': 'tkd_g3', 'gate-s1': 'tkd_s1' };
+    const summary = await simulate(clock, server.fetch, { durationS: 1, machineTokens, token: 'tkd_admin' });
+    const tokenOf: Record<string, string> = { ...machineTokens, 'gate-4': 'tkd_admin' };
+    expect(summary.sent).toBe(1_000);
+    expect(summary.accepted + summary.duplicates).toBe(1_000);
+    for (const request of server.requests) {
+      const machines = new Set(request.taps.map((t) => t.machineId));
+      const expected = new Set([...machines].map((m) => `Bearer ${tokenOf[m]}`));
+      expect([request.authorization]).toEqual([...expected]);
+    }
+    expect(new Set(server.requests.map((r) => r.authorization))).toEqual(
+      new Set(Object.values(tokenOf).map((t) => `Bearer ${t}`)),
+    );
+    expect(summary.requests).toBe(server.requests.length);
+    // Ten batches, each cut into one request per token.
+    expect(server.requests.length).toBeGreaterThan(10);
+    expect(server.requests.length).toBeLessThanOrEqual(50);
+  });
+
+  it('sends every request with one token when given no machine tokens', async () => {
+    const clock = new VirtualClock(START_MS);
+    const server = fakeServer(clock);
+    const summary = await simulate(clock, server.fetch, { durationS: 1, token: 'tkd_one' });
+    expect(summary.requests).toBe(10);
+    expect(new Set(server.requests.map((r) => r.authorization))).toEqual(new Set(['Bearer tkd_one']));
+  });
+
+  it('by default sends a batch of up to 500 at least once a second: few requests for the rate limit', async () => {
+    const clock = new VirtualClock(START_MS);
+    const server = fakeServer(clock);
+    const run = runSimulation(
+      { ...SIMULATION_DEFAULTS, url: 'http://ticketd.test', seed: 1, ratePerS: 1_000, durationS: 3 },
+      { fetch: server.fetch, clock, random: seededRandom(1), utcOffsetMinutes: () => 60 },
+    );
+    const summary = await drive(clock, run);
+    expect(SIMULATION_DEFAULTS.batchSizeMax).toBe(500);
+    expect(server.requests.map((r) => [r.atMs - START_MS, r.taps.length])).toEqual(
+      Array.from({ length: 6 }, (_, i) => [i * 500, 500]),
+    );
+    expect(summary.accepted + summary.duplicates).toBe(3_000);
   });
 });

@@ -1,4 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CliIo } from '../../src/cli/cli-io.ts';
@@ -147,5 +150,44 @@ describe('ticketd subscribe against a real SSE server', () => {
       out.done();
       expect(out.stderr.join('')).toContain('Usage: ticketd subscribe');
     }
+  });
+});
+
+describe('ticketd subscribe and tokens', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ticketd-subscribe-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function authorizationSeen(argv: string[]): Promise<{ seen: string | undefined; stderr: string }> {
+    let seen: string | undefined;
+    const server = await serve((req, res) => {
+      seen = req.headers.authorization;
+      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' });
+      res.end(JSON.stringify({ error: { code: 'unauthorized', message: 'a valid bearer token is required' } }));
+    });
+    const out = captureIo(1);
+    const code = await runSubscribe(['customer-1', '--url', server.url, ...argv], out.io);
+    out.done();
+    expect(code).toBe(1);
+    return { seen, stderr: out.stderr.join('') };
+  }
+
+  it("sends the customer's own token from the credentials file, else its admin token", async () => {
+    const file = join(dir, 'demo-credentials.json');
+    writeFileSync(file, JSON.stringify({ admin: 'tkd_admin', customers: { 'customer-1': 'tkd_c1' } }));
+    expect((await authorizationSeen(['--credentials', file])).seen).toBe('Bearer tkd_c1');
+    writeFileSync(file, JSON.stringify({ admin: 'tkd_admin', customers: {} }));
+    expect((await authorizationSeen(['--credentials', file])).seen).toBe('Bearer tkd_admin');
+  });
+
+  it('sends --token instead, and reports a refusal as the server put it', async () => {
+    const { seen, stderr } = await authorizationSeen(['--token', 'tkd_given', '--credentials', join(dir, 'none.json')]);
+    expect(seen).toBe('Bearer tkd_given');
+    expect(stderr).toContain('the server refused: 401 unauthorized');
+  });
+
+  it('connects without a token when it has none, and says why', async () => {
+    const { seen, stderr } = await authorizationSeen(['--credentials', join(dir, 'none.json')]);
+    expect(seen).toBeUndefined();
+    expect(stderr).toContain('connecting without a token (pass --token)');
   });
 });

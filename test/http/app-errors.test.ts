@@ -4,7 +4,8 @@ import { errorAnswer } from '../../src/http/error-response.ts';
 import { BODY_BYTES_MAX, createApp } from '../../src/http/app.ts';
 import { VirtualClock } from '../../src/platform/virtual-clock.ts';
 import { FakeEngine } from './fake-engine.ts';
-import { expectError, harness, seedCustomer, tap } from './helpers.ts';
+import { bearer, expectError, harness, seedCustomer, tap } from './helpers.ts';
+import { testAuth } from './memory-tokens.ts';
 
 describe('errors common to every route', () => {
   it('an unknown route is 404 not_found', async () => {
@@ -46,7 +47,8 @@ describe('errors common to every route', () => {
         controller.close();
       },
     });
-    const res = await h.app.request('/v1/taps', { method: 'POST', body: chunked, duplex: 'half' } as RequestInit);
+    const init = { method: 'POST', body: chunked, duplex: 'half', headers: bearer(h.tokens.admin) };
+    const res = await h.app.request('/v1/taps', init as RequestInit);
     expect(res.status).toBe(413);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('body_too_large');
     expect(h.engine.submitted).toEqual([]);
@@ -90,9 +92,10 @@ describe('errors common to every route', () => {
   it('refuses bad options by name', () => {
     const engine = new FakeEngine();
     const clock = new VirtualClock(0);
-    expect(() => createApp({ engine, clock, heartbeatMs: 0, sseBufferBytes: 1 })).toThrow(/heartbeatMs/);
-    expect(() => createApp({ engine, clock, heartbeatMs: 1, sseBufferBytes: -1 })).toThrow(/bufferBytes/);
-    expect(() => createApp({ engine, clock, heartbeatMs: 1, sseBufferBytes: 1, waitTimeoutMs: Infinity })).toThrow(
+    const { auth } = testAuth(clock);
+    expect(() => createApp({ engine, clock, auth, heartbeatMs: 0, sseBufferBytes: 1 })).toThrow(/heartbeatMs/);
+    expect(() => createApp({ engine, clock, auth, heartbeatMs: 1, sseBufferBytes: -1 })).toThrow(/bufferBytes/);
+    expect(() => createApp({ engine, clock, auth, heartbeatMs: 1, sseBufferBytes: 1, waitTimeoutMs: Infinity })).toThrow(
       /waitTimeoutMs/,
     );
   });

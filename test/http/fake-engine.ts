@@ -30,6 +30,8 @@ export class FakeEngine implements EngineApi {
   readonly rides = new Map<string, Ride>();
   readonly machines = new Map<string, Machine>();
   readonly taps = new Map<string, TapState>();
+  /** Whose each submitted tap is, as the journal would say. */
+  readonly tapCustomers = new Map<string, string>();
   readonly deadLetters = new Map<number, DeadLetter>();
   readonly outbox: Notification[] = [];
   readonly submitted: Array<{ taps: Tap[]; wait: boolean }> = [];
@@ -95,7 +97,10 @@ export class FakeEngine implements EngineApi {
     const result: SubmitResult = {
       taps: taps.map((tap) => {
         const duplicate = this.taps.has(tap.tapId);
-        if (!duplicate) this.taps.set(tap.tapId, { tapId: tap.tapId, status: 'pending' });
+        if (!duplicate) {
+          this.taps.set(tap.tapId, { tapId: tap.tapId, status: 'pending' });
+          this.tapCustomers.set(tap.tapId, tap.customerId);
+        }
         return { tapId: tap.tapId, status: duplicate ? 'duplicate' : 'accepted' };
       }),
     };
@@ -108,6 +113,10 @@ export class FakeEngine implements EngineApi {
 
   tapState(tapId: string): TapState | undefined {
     return this.taps.get(tapId);
+  }
+
+  tapCustomer(tapId: string): string | undefined {
+    return this.tapCustomers.get(tapId);
   }
 
   getCustomer(id: string): Customer | undefined {

@@ -5,7 +5,9 @@ import { expect } from 'vitest';
 import { createApp, type CreatedApp } from '../../src/http/app.ts';
 import { VirtualClock } from '../../src/platform/virtual-clock.ts';
 import type { Tap } from '../../src/domain/types.ts';
+import { TokenBucketLimiter } from '../../src/auth/rate-limiter.ts';
 import { FakeEngine } from './fake-engine.ts';
+import { testAuth, type TestAuth } from './memory-tokens.ts';
 
 export interface Answer {
   status: number;
@@ -16,23 +18,38 @@ export interface Answer {
 export interface Harness extends CreatedApp {
   engine: FakeEngine;
   clock: VirtualClock;
+  /** The app's tokens; `call` sends `tokens.admin` unless the headers carry an `authorization` of their own. */
+  tokens: TestAuth;
   /** Sends `body` as JSON unless it is already a string (sent as is). */
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Answer>;
 }
 
-export function harness(options: { waitTimeoutMs?: number; internalErrors?: unknown[] } = {}): Harness {
+export interface HarnessOptions {
+  waitTimeoutMs?: number;
+  internalErrors?: unknown[];
+  /** A per-token rate limit on the harness's virtual clock; none when absent. */
+  rateLimit?: { ratePerMinute: number; burst: number };
+  corsOrigins?: string[];
+}
+
+export function harness(options: HarnessOptions = {}): Harness {
   const engine = new FakeEngine();
   const clock = new VirtualClock(1_000);
+  const rateLimiter = options.rateLimit && new TokenBucketLimiter({ clock, ...options.rateLimit });
+  const tokens = testAuth(clock, rateLimiter);
   const created = createApp({
     engine,
     clock,
+    auth: tokens.auth,
+    ...(options.corsOrigins !== undefined && { corsOrigins: options.corsOrigins }),
     heartbeatMs: 15_000,
     sseBufferBytes: 1 << 20,
     ...(options.waitTimeoutMs !== undefined && { waitTimeoutMs: options.waitTimeoutMs }),
     onInternalError: (error) => options.internalErrors?.push(error),
   });
   async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-    const init: RequestInit = { method, headers: { ...headers } };
+    const authorization = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
+    const init: RequestInit = { method, headers: { ...(!authorization && bearer(tokens.admin)), ...headers } };
     if (body !== undefined) {
       init.body = typeof body === 'string' ? body : JSON.stringify(body);
       (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
@@ -44,7 +61,12 @@ export function harness(options: { waitTimeoutMs?: number; internalErrors?: unkn
     if (text !== '' && json) parsed = JSON.parse(text) as unknown;
     return { status: res.status, headers: res.headers, body: parsed };
   }
-  return { ...created, engine, clock, call };
+  return { ...created, engine, clock, tokens, call };
+}
+
+/** The Authorization header of `token`. @example call('GET', path, undefined, bearer(secret)) */
+export function bearer(token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}` };
 }
 
 /** Asserts the one error shape, the status and the stable code. */

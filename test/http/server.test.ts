@@ -3,6 +3,8 @@ import { createApp } from '../../src/http/app.ts';
 import { startHttpServer, type HttpServerHandle } from '../../src/http/server.ts';
 import { VirtualClock } from '../../src/platform/virtual-clock.ts';
 import { FakeEngine } from './fake-engine.ts';
+import { bearer } from './helpers.ts';
+import { testAuth } from './memory-tokens.ts';
 import { within } from './sse-client.ts';
 
 const servers: HttpServerHandle[] = [];
@@ -10,9 +12,14 @@ afterEach(async () => {
   for (const server of servers.splice(0)) await server.close();
 });
 
+let admin = '';
+
 async function start(port = 0): Promise<HttpServerHandle> {
   const engine = new FakeEngine();
-  const { app } = createApp({ engine, clock: new VirtualClock(0), heartbeatMs: 1_000, sseBufferBytes: 1 << 20 });
+  const clock = new VirtualClock(0);
+  const tokens = testAuth(clock);
+  admin = tokens.admin;
+  const { app } = createApp({ engine, clock, auth: tokens.auth, heartbeatMs: 1_000, sseBufferBytes: 1 << 20 });
   const server = await startHttpServer({ app, host: '127.0.0.1', port });
   servers.push(server);
   return server;
@@ -31,12 +38,12 @@ describe('startHttpServer', () => {
     const server = await start();
     const big = await fetch(`http://127.0.0.1:${server.port}/v1/taps`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...bearer(admin) },
       body: 'x'.repeat(2 << 20),
     });
     expect(big.status).toBe(413);
     expect(await big.json()).toMatchObject({ error: { code: 'body_too_large' } });
-    const bad = await fetch(`http://127.0.0.1:${server.port}/v1/taps`, { method: 'POST', body: '{' });
+    const bad = await fetch(`http://127.0.0.1:${server.port}/v1/taps`, { method: 'POST', body: '{', headers: bearer(admin) });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { code: 'invalid_json' } });
   });

@@ -15,9 +15,10 @@ afterEach(async () => {
 /** A raw client that asks for the stream and then never reads from its socket. */
 function stalledClient(port: number, customerId: string, lastEventId?: number): Promise<Socket> {
   const resume = lastEventId === undefined ? '' : `Last-Event-ID: ${lastEventId}\r\n`;
+  const authorization = `Authorization: Bearer ${live?.tokens.admin ?? ''}\r\n`;
   return new Promise((resolve, reject) => {
     const s = connect(port, '127.0.0.1', () => {
-      s.write(`GET /v1/customers/${customerId}/events HTTP/1.1\r\nHost: 127.0.0.1\r\n${resume}\r\n`);
+      s.write(`GET /v1/customers/${customerId}/events HTTP/1.1\r\nHost: 127.0.0.1\r\n${authorization}${resume}\r\n`);
       resolve(s);
     });
     s.pause();

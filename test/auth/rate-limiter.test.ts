@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { TokenBucketLimiter } from '../../src/auth/rate-limiter.ts';
+import { VirtualClock } from '../../src/platform/virtual-clock.ts';
+
+function takeN(limiter: TokenBucketLimiter, key: string, n: number): boolean[] {
+  return Array.from({ length: n }, () => limiter.take(key).ok);
+}
+
+describe('TokenBucketLimiter, in virtual time', () => {
+  it('admits a burst of 20, then one request per 600 ms at 100 a minute', () => {
+    const clock = new VirtualClock(0);
+    const limiter = new TokenBucketLimiter({ clock, ratePerMinute: 100, burst: 20 });
+    expect(takeN(limiter, 'tok-1', 20)).toEqual(Array(20).fill(true));
+    expect(limiter.take('tok-1')).toEqual({ ok: false, retryAfterMs: 600 });
+    clock.advanceTo(599);
+    expect(limiter.take('tok-1')).toEqual({ ok: false, retryAfterMs: 1 });
+    clock.advanceTo(600);
+    expect(limiter.take('tok-1')).toEqual({ ok: true });
+    expect(limiter.take('tok-1').ok).toBe(false);
+    // A minute at the sustained rate: exactly 100 admitted, never more.
+    let admitted = 0;
+    for (let ms = 600; ms <= 60_600; ms += 50) {
+      clock.advanceTo(ms);
+      if (limiter.take('tok-1').ok) admitted++;
+    }
+    expect(admitted).toBe(100);
+  });
+
+  it('keeps one bucket per key', () => {
+    const clock = new VirtualClock(0);
+    const limiter = new TokenBucketLimiter({ clock, ratePerMinute: 60, burst: 2 });
+    expect(takeN(limiter, 'a', 3)).toEqual([true, true, false]);
+    expect(takeN(limiter, 'b', 2)).toEqual([true, true]);
+  });
+
+  it('refills no further than the burst, however long the quiet', () => {
+    const clock = new VirtualClock(0);
+    const limiter = new TokenBucketLimiter({ clock, ratePerMinute: 100, burst: 5 });
+    takeN(limiter, 'a', 5);
+    clock.advanceTo(86_400_000 * 365);
+    expect(takeN(limiter, 'a', 6)).toEqual([true, true, true, true, true, false]);
+  });
+
+  it('bounds the keys it tracks; a forgotten key starts with a full bucket', () => {
+    const clock = new VirtualClock(0);
+    const limiter = new TokenBucketLimiter({ clock, ratePerMinute: 1, burst: 1, keysMax: 3 });
+    for (let i = 0; i < 1_000; i++) limiter.take(`k-${i}`);
+    expect(limiter.keys).toBe(3);
+    expect(limiter.take('k-999').ok).toBe(false);
+    expect(limiter.take('k-0').ok).toBe(true);
+  });
+
+  it('refuses options out of range, naming the option', () => {
+    const clock = new VirtualClock(0);
+    expect(() => new TokenBucketLimiter({ clock, ratePerMinute: 0, burst: 1 })).toThrow(/ratePerMinute/);
+    expect(() => new TokenBucketLimiter({ clock, ratePerMinute: 1, burst: 0.5 })).toThrow(/burst/);
+    expect(() => new TokenBucketLimiter({ clock, ratePerMinute: 1, burst: 1, keysMax: Infinity })).toThrow(/keysMax/);
+  });
+});

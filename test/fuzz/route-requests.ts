@@ -1,0 +1,197 @@
+/**
+ * Requests for each route of the API, mostly wrong: bad path ids and weird path segments, bad query values, bodies
+ * with one thing wrong. Each knows whether it must fail (see FuzzRequest.mustFail).
+ */
+import fc from 'fast-check';
+import {
+  DEMO_CUSTOMERS, customerBody, machineBody, rideBody, tapId, tapsBody, tokenBody, topUpBody, type BodyCase,
+} from './body-arbitraries.ts';
+import { ID_PATTERN, badId } from './field-values.ts';
+import { bareRequest, encodeSegment, jsonRequest, withQuery, type FuzzRequest } from './fuzz-request.ts';
+
+/** A path segment as written in the URL; `id` is what the server reads from it when that is a good id. */
+interface Segment {
+  text: string;
+  id?: string;
+}
+
+const WEIRD_SEGMENTS = [
+  '..', '.', '%2e%2e', '%2E', '%2F', 'a%2Fb', '%00', '%ZZ', '%E0%A4%A', '%ED%A0%80', '%C0%AF', '%FF', 'a%20b', ';x', '~x',
+  '!', '%', 'ü', '\u{1f600}', 'x'.repeat(65), 'x'.repeat(10_000),
+];
+
+function segmentOf(text: string): Segment {
+  let decoded: string | undefined;
+  try {
+    decoded = decodeURIComponent(text);
+  } catch {
+    decoded = undefined;
+  }
+  return decoded !== undefined && ID_PATTERN.test(decoded) ? { text, id: decoded } : { text };
+}
+
+/** Known ids, fresh good ids (`fresh`), bad ids (URL-encoded), and weird raw segments. */
+function pathSegment(known: readonly string[], fresh: fc.Arbitrary<string>): fc.Arbitrary<Segment> {
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...known).map(segmentOf) },
+    { weight: 3, arbitrary: fresh.map(segmentOf) },
+    {
+      weight: 2,
+      arbitrary: badId
+        .map((v) => (typeof v === 'string' && v !== '' ? encodeSegment(v) : undefined))
+        .filter((text): text is string => text !== undefined)
+        .map(segmentOf),
+    },
+    { weight: 1, arbitrary: fc.constantFrom(...WEIRD_SEGMENTS).map(segmentOf) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 6 })
+        .map((bytes) => segmentOf(bytes.map((b) => `%${b.toString(16).padStart(2, '0').toUpperCase()}`).join(''))),
+    },
+  );
+}
+
+/** A query value and whether the server must take it. */
+interface QueryValue {
+  value: string | undefined;
+  good: boolean;
+}
+
+const LIMIT_BAD = ['0', '-1', '1001', '1.5', 'abc', '', '1e2', ' 5', '0x10', '9'.repeat(16), '１', '+5', '50 '];
+const limit: fc.Arbitrary<QueryValue> = fc.oneof(
+  fc.constant({ value: undefined, good: true }),
+  fc.integer({ min: 1, max: 1_000 }).map((n) => ({ value: String(n), good: true })),
+  fc.constantFrom(...LIMIT_BAD).map((value) => ({ value, good: false })),
+  fc.string({ maxLength: 6 }).map((value) => {
+    const good = /^[0-9]{1,15}$/.test(value) && Number(value) >= 1 && Number(value) <= 1_000;
+    return { value, good };
+  }),
+);
+
+const cursor: fc.Arbitrary<QueryValue> = fc.oneof(
+  fc.constant({ value: undefined, good: true }),
+  fc.nat({ max: 1_000_000 }).map((n) => ({ value: `k1.${Buffer.from(String(n)).toString('base64url')}`, good: true })),
+  fc.constantFrom('', 'x'.repeat(101), '!!', 'k1.abc', 'k1.', 'k1.LTE', 'k1.OTk5OTk5OTk5OTk5OTk5OTk5', 'k2.NDI').map((value) => ({ value, good: false })),
+  fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !s.startsWith('k1.')).map((value) => ({ value, good: false })),
+);
+
+const reason: fc.Arbitrary<QueryValue> = fc.oneof(
+  fc.constant({ value: undefined, good: true }),
+  fc.constantFrom('ride_closed', 'unknown_customer', 'stale_tap', 'insufficient_funds').map((value) => ({ value, good: true })),
+  fc.string({ unit: 'binary', minLength: 1, maxLength: 30 }).map((value) => ({ value, good: value.length <= 100 })),
+  fc.constantFrom('', 'r'.repeat(101), 'r'.repeat(5_000)).map((value) => ({ value, good: false })),
+);
+
+const wait: fc.Arbitrary<QueryValue> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant({ value: undefined, good: true }) },
+  { weight: 2, arbitrary: fc.constantFrom('true', 'false').map((value) => ({ value, good: true })) },
+  { weight: 1, arbitrary: fc.constantFrom('yes', '1', 'TRUE', '', ' true', 'true ').map((value) => ({ value, good: false })) },
+);
+
+const deadLetterId: fc.Arbitrary<Segment & { good: boolean }> = fc.oneof(
+  fc.integer({ min: 1, max: 600 }).map((n) => ({ text: String(n), good: true })),
+  fc.constantFrom('0', '-1', '1.5', 'abc', '9'.repeat(16), '+1', '%201', '1e2', '0x1', '%00').map((text) => ({ text, good: false })),
+  fc.string({ minLength: 1, maxLength: 6 }).map((s) => ({
+    text: encodeURIComponent(s), // ASCII only: always encodable
+    good: /^[0-9]{1,15}$/.test(s) && Number(s) >= 1,
+  })),
+);
+
+/** A body as JSON text, or (for good bodies, sometimes) as the UTF-8 bytes of it. */
+function withBody(method: string, path: string, body: BodyCase, asBytes: boolean, mustFail: boolean): FuzzRequest {
+  const request = jsonRequest(method, path, body.body, mustFail, body.tapIds);
+  if (asBytes && typeof request.body === 'string') request.body = new TextEncoder().encode(request.body);
+  return request;
+}
+
+const customerId = pathSegment([...DEMO_CUSTOMERS, 'nobody'], fc.nat({ max: 1_000_000 }).map((n) => `fz-c-${n}`));
+
+export const tapRequests: fc.Arbitrary<FuzzRequest> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.tuple(tapsBody, wait, fc.boolean()).map(([body, w, asBytes]) =>
+      withBody('POST', withQuery('/v1/taps', { wait: w.value }), body, asBytes, body.mustFail || !w.good)),
+  },
+  {
+    weight: 1,
+    arbitrary: pathSegment(['fz-again-1', 'fz-1'], tapId).map((s) => bareRequest('GET', `/v1/taps/${s.text}`, s.id === undefined)),
+  },
+);
+
+export const customerRequests: fc.Arbitrary<FuzzRequest> = fc.oneof(
+  fc.tuple(customerId, fc.constantFrom('GET', 'HEAD')).map(([s, method]) => bareRequest(method, `/v1/customers/${s.text}`, s.id === undefined)),
+  fc.tuple(customerId, customerBody, fc.boolean()).map(([s, body, asBytes]) => {
+    const request = withBody('PUT', `/v1/customers/${s.text}`, body, asBytes, body.mustFail || s.id === undefined);
+    if (s.id !== undefined) request.readBack = { kind: 'customer', id: s.id };
+    return request;
+  }),
+  fc.tuple(customerId, topUpBody, fc.boolean()).map(([s, body, asBytes]) =>
+    withBody('POST', `/v1/customers/${s.text}/top-ups`, body, asBytes, body.mustFail || s.id === undefined)),
+  fc.tuple(customerId, limit, cursor).map(([s, l, c]) => {
+    const path = withQuery(`/v1/customers/${s.text}/tickets`, { limit: l.value, cursor: c.value });
+    return bareRequest('GET', path, s.id === undefined || !l.good || !c.good);
+  }),
+);
+
+export const catalogRequests: fc.Arbitrary<FuzzRequest> = fc.oneof(
+  fc.constantFrom('GET', 'HEAD').map((method) => bareRequest(method, '/v1/rides', false)),
+  fc.tuple(pathSegment(['ride-a', 'ride-e'], fc.nat({ max: 1_000_000 }).map((n) => `fz-r-${n}`)), rideBody, fc.boolean())
+    .map(([s, body, asBytes]) => {
+      const request = withBody('PUT', `/v1/rides/${s.text}`, body, asBytes, body.mustFail || s.id === undefined);
+      if (s.id !== undefined) request.readBack = { kind: 'ride', id: s.id };
+      return request;
+    }),
+  fc.tuple(pathSegment(['gate-4'], fc.nat({ max: 1_000_000 }).map((n) => `fz-m-${n}`)), machineBody, fc.boolean())
+    .map(([s, body, asBytes]) => {
+      const request = withBody('PUT', `/v1/machines/${s.text}`, body, asBytes, body.mustFail || s.id === undefined);
+      if (s.id !== undefined) request.readBack = { kind: 'machine', id: s.id };
+      return request;
+    }),
+);
+
+export const deadLetterRequests: fc.Arbitrary<FuzzRequest> = fc.oneof(
+  fc.tuple(reason, limit, cursor).map(([r, l, c]) => {
+    const path = withQuery('/v1/dead-letters', { reason: r.value, limit: l.value, cursor: c.value });
+    return bareRequest('GET', path, !r.good || !l.good || !c.good);
+  }),
+  fc.tuple(deadLetterId, fc.constantFrom('GET', 'HEAD')).map(([id, method]) => bareRequest(method, `/v1/dead-letters/${id.text}`, !id.good)),
+  deadLetterId.map((id) => bareRequest('POST', `/v1/dead-letters/${id.text}/replay`, !id.good)),
+);
+
+const LAST_EVENT_ID_BAD = ['', '-1', '1.5', 'abc', '1e3', '0x10', '+1', 'NaN', '1 2', '9'.repeat(16), '9'.repeat(40)];
+const headerLastEventId: fc.Arbitrary<string> = fc.oneof(
+  fc.nat({ max: 1_000_000 }).map(String),
+  fc.constantFrom('0', '999999999999999', ...LAST_EVENT_ID_BAD),
+  fc.string({ unit: 'binary-ascii', maxLength: 20 }).filter((s) => /^[\x20-\x7e]*$/.test(s)),
+);
+const queryLastEventId: fc.Arbitrary<string> = fc.oneof(
+  headerLastEventId,
+  fc.constantFrom('١٢٣', '\u00a05', '５', '1\u0000'),
+  fc.string({ unit: 'binary', maxLength: 20 }),
+);
+
+/** What the server reads: headers lose leading and trailing blanks on the way; then it trims and wants 1-15 digits. */
+function lastEventIdGood(header: string | undefined, query: string | undefined): boolean {
+  const value = header === undefined ? query : header.replace(/^[\t ]+|[\t ]+$/g, '');
+  return value === undefined || /^[0-9]{1,15}$/.test(value.trim());
+}
+
+export const eventsRequests: fc.Arbitrary<FuzzRequest> = fc
+  .tuple(customerId, fc.option(headerLastEventId, { nil: undefined }), fc.option(queryLastEventId, { nil: undefined }))
+  .map(([s, header, query]) => {
+    const good = lastEventIdGood(header, query);
+    const headers: Record<string, string> = header === undefined ? {} : { 'last-event-id': header };
+    const request = bareRequest('GET', withQuery(`/v1/customers/${s.text}/events`, { lastEventId: query }), s.id === undefined || !good, headers);
+    // Only a path that reaches the route (a good id) gets the resume point checked; `..` and the like go elsewhere.
+    if (s.id !== undefined) request.events = { lastEventIdValid: good };
+    return request;
+  });
+
+export const tokenRequests: fc.Arbitrary<FuzzRequest> = fc.oneof(
+  fc.tuple(tokenBody, fc.boolean()).map(([body, asBytes]) => withBody('POST', '/v1/tokens', body, asBytes, body.mustFail)),
+  fc.constantFrom('GET', 'HEAD').map((method) => bareRequest(method, '/v1/tokens', false)),
+  // Never the id of a real token (the admin's among them): every revocation here is refused.
+  pathSegment(['fz-tok-1'], fc.nat({ max: 1_000_000 }).map((n) => `fz-tok-${n}`))
+    .map((s) => bareRequest('DELETE', `/v1/tokens/${s.text}`, true)),
+);

@@ -1,0 +1,229 @@
+/**
+ * Who may call what: bearer tokens and their roles, the token admin routes, the per-token rate limit (virtual time)
+ * and CORS, in process against a fake engine with the real authenticator over an in-memory token list.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { BODY_BYTES_MAX } from '../../src/http/app.ts';
+import { bearer, expectError, harness, seedCustomer, tap, type Answer } from './helpers.ts';
+import { liveServer, type LiveServer } from './sse-server.ts';
+
+const NO_TOKEN = { authorization: '' };
+
+function expectUnauthorized(answer: Answer): void {
+  expectError(answer, 401, 'unauthorized');
+  expect(answer.headers.get('www-authenticate')).toBe('Bearer');
+}
+
+/** A harness with customers c-1 and c-2, and a token of each kind. */
+function withRoles(options: Parameters<typeof harness>[0] = {}) {
+  const h = harness(options);
+  seedCustomer(h.engine, 'c-1');
+  seedCustomer(h.engine, 'c-2');
+  const make = h.tokens.authenticator;
+  const gate1 = bearer(make.create({ role: 'machine', machineId: 'gate-1' }).token);
+  const c1 = bearer(make.create({ role: 'customer', customerId: 'c-1' }).token);
+  return { h, gate1, c1 };
+}
+
+let live: LiveServer | undefined;
+afterEach(async () => {
+  await live?.stop();
+  live = undefined;
+});
+
+describe('authentication', () => {
+  it('answers 401 unauthorized with WWW-Authenticate: Bearer without a valid token, on every path', async () => {
+    const h = harness();
+    seedCustomer(h.engine);
+    const bad = [NO_TOKEN, { authorization: 'Bearer nope' }, { authorization: `Basic ${h.tokens.admin}` },
+      bearer(`tkd_${'Z'.repeat(43)}`), { authorization: h.tokens.admin }];
+    for (const headers of bad) {
+      for (const [method, path] of [['GET', '/v1/customers/c-1'], ['GET', '/v1/rides'], ['GET', '/v1/nowhere'],
+        ['GET', '/v1/tokens'], ['DELETE', '/v1/tokens/tok-1'], ['GET', '/v1/customers/c-1/events']] as const) {
+        expectUnauthorized(await h.call(method, path, undefined, headers));
+      }
+    }
+    expect((await h.call('GET', '/v1/customers/c-1')).status).toBe(200);
+  });
+
+  it('lets anyone call /health and /ready', async () => {
+    const h = harness();
+    expect((await h.call('GET', '/health', undefined, NO_TOKEN)).status).toBe(200);
+    expect((await h.call('GET', '/ready', undefined, NO_TOKEN)).status).toBe(200);
+  });
+
+  it('decides before the body is read: a 401 never depends on it', async () => {
+    const h = harness();
+    expectUnauthorized(await h.call('POST', '/v1/taps', '{not json', NO_TOKEN));
+    const big = JSON.stringify([tap(1)]).padEnd(BODY_BYTES_MAX + 10, ' ');
+    expectUnauthorized(await h.call('POST', '/v1/taps', big, { ...NO_TOKEN, 'content-length': String(big.length) }));
+    expectUnauthorized(await h.call('PUT', '/v1/rides/r', { name: 1 }, NO_TOKEN));
+    expect(h.engine.submitted).toEqual([]);
+  });
+});
+
+describe('roles', () => {
+  it('a machine sends its own taps, and nothing of a batch that names another machine', async () => {
+    const { h, gate1 } = withRoles();
+    const own = await h.call('POST', '/v1/taps', [tap(1), tap(2)], gate1);
+    expect(own.status).toBe(202);
+    const mixed = await h.call('POST', '/v1/taps', [tap(3), tap(4, { machineId: 'gate-2' }), tap(5)], gate1);
+    expectError(mixed, 403, 'forbidden');
+    expect((mixed.body as { error: { message: string } }).error.message).toContain('taps[1]');
+    expectError(await h.call('POST', '/v1/taps', tap(6, { machineId: 'gate-2' }), gate1), 403, 'forbidden');
+    expect(h.engine.submitted.map((s) => s.taps.map((t) => t.tapId))).toEqual([['tap-1', 'tap-2']]);
+    expect([...h.engine.taps.keys()]).toEqual(['tap-1', 'tap-2']);
+  });
+
+  it('a machine may do nothing else', async () => {
+    const { h, gate1 } = withRoles();
+    await h.call('POST', '/v1/taps', tap(1), gate1);
+    for (const [method, path, body] of [['GET', '/v1/taps/tap-1'], ['GET', '/v1/customers/c-1'], ['GET', '/v1/rides'],
+      ['PUT', '/v1/machines/gate-1', {}], ['GET', '/v1/dead-letters'], ['GET', '/v1/tokens'],
+      ['POST', '/v1/tokens', { role: 'admin' }], ['GET', '/v1/customers/c-1/events']] as const) {
+      expectError(await h.call(method, path, body, gate1), 403, 'forbidden');
+    }
+  });
+
+  it("a customer reads its own customer, tickets and taps, and gets 403 for another's", async () => {
+    const { h, c1, gate1 } = withRoles();
+    await h.call('POST', '/v1/taps', [tap(1, { customerId: 'c-1' }), tap(2, { customerId: 'c-2' })], gate1);
+    expect(await h.call('GET', '/v1/customers/c-1', undefined, c1)).toMatchObject({ status: 200, body: { id: 'c-1' } });
+    expect((await h.call('GET', '/v1/customers/c-1/tickets', undefined, c1)).status).toBe(200);
+    expect(await h.call('GET', '/v1/taps/tap-1', undefined, c1)).toMatchObject({ status: 200, body: { tapId: 'tap-1' } });
+    expectError(await h.call('GET', '/v1/customers/c-2', undefined, c1), 403, 'forbidden');
+    expectError(await h.call('GET', '/v1/customers/c-9', undefined, c1), 403, 'forbidden');
+    expectError(await h.call('GET', '/v1/customers/c-2/tickets', undefined, c1), 403, 'forbidden');
+    expectError(await h.call('GET', '/v1/customers/c-2/events', undefined, c1), 403, 'forbidden');
+    expectError(await h.call('GET', '/v1/taps/tap-2', undefined, c1), 403, 'forbidden');
+    expectError(await h.call('GET', '/v1/taps/tap-9', undefined, c1), 404, 'unknown_tap');
+  });
+
+  it('a customer changes nothing: no taps, no profile, no top-ups, no catalog', async () => {
+    const { h, c1 } = withRoles();
+    for (const [method, path, body] of [['POST', '/v1/taps', tap(1, { customerId: 'c-1' })],
+      ['PUT', '/v1/customers/c-1', { name: 'Eve', tier: 'standard', balance: 1 }],
+      ['POST', '/v1/customers/c-1/top-ups', { topUpId: 't', amount: 100 }], ['GET', '/v1/rides'],
+      ['POST', '/v1/dead-letters/1/replay'], ['POST', '/v1/tokens', { role: 'customer', customerId: 'c-1' }]] as const) {
+      expectError(await h.call(method, path, body, c1), 403, 'forbidden');
+    }
+    expect(h.engine.submitted).toEqual([]);
+    expect(h.engine.topUps.size).toBe(0);
+  });
+
+  it("a customer follows its own event stream, not another's", async () => {
+    live = await liveServer();
+    const c1 = live.tokens.authenticator.create({ role: 'customer', customerId: 'c-1' }).token;
+    const own = await live.connect('c-1', bearer(c1));
+    expect(own.status).toBe(200);
+    const other = await live.connect('c-2', bearer(c1));
+    await other.waitFor(() => other.ended, 'the refusal to end');
+    expect(other.status).toBe(403);
+    expect(JSON.parse(other.text)).toMatchObject({ error: { code: 'forbidden' } });
+    expect(live.hub.stats().connections).toBe(1);
+  });
+});
+
+describe('/v1/tokens', () => {
+  it('an admin creates a token (its secret in that answer only), lists them without secrets, and revokes one', async () => {
+    const h = harness();
+    const created = await h.call('POST', '/v1/tokens', { role: 'machine', machineId: 'gate-7' });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('cache-control')).toBe('no-store');
+    const token = created.body as { id: string; token: string; role: string; machineId: string };
+    expect(token).toEqual({ id: expect.any(String), token: expect.stringMatching(/^tkd_/), role: 'machine', machineId: 'gate-7' });
+    expect((await h.call('POST', '/v1/taps', tap(1, { machineId: 'gate-7' }), bearer(token.token))).status).toBe(202);
+
+    const listed = await h.call('GET', '/v1/tokens');
+    expect(listed.status).toBe(200);
+    const tokens = (listed.body as { tokens: Array<Record<string, unknown>> }).tokens;
+    expect(tokens.map((t) => t.id)).toContain(token.id);
+    expect(JSON.stringify(listed.body)).not.toContain('tkd_');
+
+    const revoked = await h.call('DELETE', `/v1/tokens/${token.id}`);
+    expect([revoked.status, revoked.body]).toEqual([204, '']);
+    expectUnauthorized(await h.call('POST', '/v1/taps', tap(2, { machineId: 'gate-7' }), bearer(token.token)));
+    expect((await h.call('DELETE', `/v1/tokens/${token.id}`)).status).toBe(204);
+    expectError(await h.call('DELETE', '/v1/tokens/tok-none'), 404, 'unknown_token');
+  });
+
+  it('refuses a scope that does not fit its role', async () => {
+    const h = harness();
+    expectError(await h.call('POST', '/v1/tokens', { role: 'machine' }), 400, 'invalid_field');
+    expectError(await h.call('POST', '/v1/tokens', { role: 'superuser' }), 400, 'invalid_field');
+    expectError(await h.call('POST', '/v1/tokens', { role: 'admin', customerId: 'c-1' }), 400, 'invalid_field');
+    expectError(await h.call('POST', '/v1/tokens', '{'), 400, 'invalid_json');
+    expect(h.tokens.tokens.listTokens()).toHaveLength(1);
+  });
+});
+
+describe('the per-token rate limit, in virtual time', () => {
+  const limited = () => withRoles({ rateLimit: { ratePerMinute: 100, burst: 20 } });
+
+  it('admits a burst of 20, then 429 rate_limited with Retry-After until a token is back', async () => {
+    const { h, c1, gate1 } = limited();
+    for (let i = 0; i < 20; i++) expect((await h.call('GET', '/v1/customers/c-1', undefined, c1)).status).toBe(200);
+    const over = await h.call('GET', '/v1/customers/c-1', undefined, c1);
+    expectError(over, 429, 'rate_limited');
+    expect(over.headers.get('retry-after')).toBe('1');
+    expect((await h.call('POST', '/v1/taps', tap(1), gate1)).status).toBe(202); // another token, its own bucket
+    expect((await h.call('GET', '/health', undefined, c1)).status).toBe(200); // public paths are not counted
+    h.clock.advanceTo(h.clock.now() + 599);
+    expectError(await h.call('GET', '/v1/customers/c-1', undefined, c1), 429, 'rate_limited');
+    h.clock.advanceTo(h.clock.now() + 1);
+    expect((await h.call('GET', '/v1/customers/c-1', undefined, c1)).status).toBe(200);
+  });
+
+  it('says a whole number of seconds, rounded up, in Retry-After', async () => {
+    const slow = harness({ rateLimit: { ratePerMinute: 6, burst: 1 } });
+    expect((await slow.call('GET', '/v1/rides')).status).toBe(200);
+    const over = await slow.call('GET', '/v1/rides');
+    expectError(over, 429, 'rate_limited');
+    expect(over.headers.get('retry-after')).toBe('10');
+  });
+
+  it('counts no request without a valid token against anyone', async () => {
+    const { h, c1 } = limited();
+    for (let i = 0; i < 50; i++) expectUnauthorized(await h.call('GET', '/v1/customers/c-1', undefined, NO_TOKEN));
+    expect((await h.call('GET', '/v1/customers/c-1', undefined, c1)).status).toBe(200);
+  });
+});
+
+describe('CORS', () => {
+  const ORIGIN = 'https://app.example';
+
+  it('sends no CORS headers unless origins are configured', async () => {
+    const h = harness();
+    const answer = await h.call('GET', '/v1/rides', undefined, { origin: ORIGIN });
+    expect(answer.headers.get('access-control-allow-origin')).toBeNull();
+    expectUnauthorized(await h.call('OPTIONS', '/v1/taps', undefined, { ...NO_TOKEN, origin: ORIGIN, 'access-control-request-method': 'POST' }));
+  });
+
+  it('answers a preflight without a token and marks answers, errors too, for an allowed origin only', async () => {
+    const h = harness({ corsOrigins: [ORIGIN, 'http://localhost:5173'] });
+    const preflight = await h.call('OPTIONS', '/v1/taps', undefined, {
+      ...NO_TOKEN, origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type',
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('Authorization');
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('DELETE');
+    const ok = await h.call('GET', '/v1/rides', undefined, { origin: ORIGIN });
+    expect([ok.status, ok.headers.get('access-control-allow-origin')]).toEqual([200, ORIGIN]);
+    expect(ok.headers.get('access-control-expose-headers')).toContain('Retry-After');
+    const refused = await h.call('GET', '/v1/rides', undefined, { ...NO_TOKEN, origin: ORIGIN });
+    expect([refused.status, refused.headers.get('access-control-allow-origin')]).toEqual([401, ORIGIN]);
+    const stranger = await h.call('GET', '/v1/rides', undefined, { origin: 'https://evil.example' });
+    expect([stranger.status, stranger.headers.get('access-control-allow-origin')]).toEqual([200, null]);
+  });
+
+  it('marks the event stream, which is written past hono, for an allowed origin', async () => {
+    live = await liveServer({ corsOrigins: [ORIGIN] });
+    const client = await live.connect('c-1', { origin: ORIGIN });
+    expect(client.status).toBe(200);
+    expect(client.headers['access-control-allow-origin']).toBe(ORIGIN);
+    await client.waitFor(() => client.retryMs !== undefined, 'the retry frame');
+    const stranger = await live.connect('c-2', { origin: 'https://evil.example' });
+    expect([stranger.status, stranger.headers['access-control-allow-origin']]).toEqual([200, undefined]);
+  });
+});

@@ -1,0 +1,78 @@
+/**
+ * A TokenRegistry in memory for the HTTP tests: the real TokenAuthenticator runs over it, so the tests exercise the
+ * same bearer parsing, cache and revocation as the server. Secrets come from a counter, so they are predictable.
+ */
+import { TokenAuthenticator, type TokenRegistry } from '../../src/auth/token-authenticator.ts';
+import type { AppAuth } from '../../src/http/app.ts';
+import {
+  principalOf, type CreatedToken, type Principal, type RevokeResult, type TokenInfo, type TokenScope,
+} from '../../src/domain/principal.ts';
+import type { Clock } from '../../src/platform/clock.ts';
+import type { RateLimiter } from '../../src/auth/rate-limiter.ts';
+
+interface Entry {
+  secret: string;
+  info: TokenInfo;
+  scope: TokenScope;
+}
+
+export class MemoryTokens implements TokenRegistry {
+  readonly #entries: Entry[] = [];
+  /** How many times the authenticator asked: to see the cache at work. */
+  lookups = 0;
+
+  createToken(scope: TokenScope, nowMs: number): CreatedToken {
+    const n = this.#entries.length + 1;
+    const id = `tok-${n}`;
+    const secret = `tkd_${String(n).padStart(43, '0')}`;
+    const info: TokenInfo = {
+      id, role: scope.role,
+      ...(scope.role === 'customer' && { customerId: scope.customerId }),
+      ...(scope.role === 'machine' && { machineId: scope.machineId }),
+      createdAt: new Date(nowMs).toISOString(),
+    };
+    this.#entries.push({ secret, info, scope });
+    return { id, token: secret, ...scope };
+  }
+
+  findToken(secret: string): Principal | undefined {
+    this.lookups++;
+    const entry = this.#entries.find((e) => e.secret === secret && e.info.revokedAt === undefined);
+    return entry === undefined ? undefined : principalOf(entry.info.id, entry.scope);
+  }
+
+  revokeToken(id: string, nowMs: number): RevokeResult {
+    const entry = this.#entries.find((e) => e.info.id === id);
+    if (entry === undefined) return 'unknown';
+    if (entry.info.revokedAt !== undefined) return 'already_revoked';
+    entry.info.revokedAt = new Date(nowMs).toISOString();
+    return 'revoked';
+  }
+
+  listTokens(limit = 1_000): TokenInfo[] {
+    return this.#entries.map((e) => ({ ...e.info })).reverse().slice(0, limit);
+  }
+}
+
+export interface TestAuth {
+  auth: AppAuth;
+  tokens: MemoryTokens;
+  authenticator: TokenAuthenticator;
+  /** An admin token's secret, made first. */
+  admin: string;
+}
+
+/**
+ * A real authenticator over an in-memory token list that holds one admin token.
+ *
+ * @example
+ * const { auth, admin } = testAuth(clock);
+ * createApp({ engine, clock, auth, heartbeatMs, sseBufferBytes });
+ */
+export function testAuth(clock: Clock, rateLimiter?: RateLimiter): TestAuth {
+  const tokens = new MemoryTokens();
+  const authenticator = new TokenAuthenticator({ registry: tokens, clock });
+  const admin = tokens.createToken({ role: 'admin' }, clock.now()).token;
+  return { auth: { authenticator, ...(rateLimiter !== undefined && { rateLimiter }) }, tokens, authenticator, admin };
+}
+
