@@ -20,6 +20,7 @@ Flags:
                            (tokens for the admin, every demo machine and customer, and gate-s1's signing key;
                            owner-only; kept across restarts while its tokens still work)
   --heartbeat-ms N         SSE heartbeat interval (default ${DEFAULT_CONFIG.heartbeatMs})
+  --sse-buffer-bytes N     unsent bytes an SSE client may fall behind before it is disconnected (default ${DEFAULT_CONFIG.sseBufferBytes})
   --rate-limit-per-minute N
                            requests a minute per token, 0-1000000 (default ${DEFAULT_CONFIG.rateLimitPerMinute}; 0 = no limit);
                            over it: 429 rate_limited with Retry-After
@@ -39,6 +40,7 @@ const FLAGS = {
   workers: { type: 'string' },
   demo: { type: 'boolean' },
   'heartbeat-ms': { type: 'string' },
+  'sse-buffer-bytes': { type: 'string' },
   'rate-limit-per-minute': { type: 'string' },
   'rate-limit-burst': { type: 'string' },
   'cors-origin': { type: 'string', multiple: true },
@@ -64,6 +66,7 @@ export async function runServe(argv: string[]): Promise<number> {
       workers: intFlag(values, 'workers', DEFAULT_CONFIG.workers, 0, 64),
       demo: values.demo === true,
       heartbeatMs: intFlag(values, 'heartbeat-ms', DEFAULT_CONFIG.heartbeatMs, 100, 3_600_000),
+      sseBufferBytes: intFlag(values, 'sse-buffer-bytes', DEFAULT_CONFIG.sseBufferBytes, 32_768, 1 << 30),
       rateLimitPerMinute: intFlag(values, 'rate-limit-per-minute', DEFAULT_CONFIG.rateLimitPerMinute, 0, 1_000_000),
       rateLimitBurst: intFlag(values, 'rate-limit-burst', DEFAULT_CONFIG.rateLimitBurst, 1, 1_000_000),
       corsOrigins: corsOrigins(values['cors-origin']),

@@ -81,6 +81,11 @@ export class SseConnection {
   }
 
   /** A notification read from the outbox during replay; false once the connection is gone. */
+  /** True when half the buffer is taken by unsent bytes: a replay should wait for the socket before writing on. */
+  backlogged(): boolean {
+    return this.res.writableLength > this.#bufferBytes / 2;
+  }
+
   sendReplayed(notification: Notification): boolean {
     return this.#send(notification);
   }

@@ -117,7 +117,12 @@ export class SseHub {
     try {
       let page = firstPage;
       for (;;) {
-        for (const notification of page) if (!connection.sendReplayed(notification)) return;
+        for (const notification of page) {
+          // A page can be many times the connection's buffer: let the socket drain instead of tripping the bound
+          // that is there for clients that stopped reading. One that cannot drain within a heartbeat is stalled.
+          if (connection.backlogged() && !(await connection.drained(this.#clock, this.#heartbeatMs))) return connection.destroy();
+          if (!connection.sendReplayed(notification)) return;
+        }
         if (page.length < REPLAY_PAGE_SIZE && !connection.takeMissed()) return connection.goLive();
         await yieldToEventLoop();
         // A client that cannot take one page within a heartbeat interval is as stalled as one that misses beats.

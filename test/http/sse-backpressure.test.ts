@@ -117,4 +117,14 @@ describe('SSE backpressure', () => {
     expect(ids).toEqual(Array.from({ length: 3_000 }, (_, i) => i + 1));
     expect(s.engine.afterCalls.map((c) => c.afterId)).toEqual([0, 500, 1_000, 1_500, 2_000, 2_500, 3_000]);
   });
+
+  it('a reading client gets a replay far larger than its buffer in full: replay waits for the socket instead of tripping the bound', async () => {
+    live = await liveServer({ sseBufferBytes: 64 * 1024 });
+    const s = live;
+    for (let i = 0; i < 2_000; i++) s.engine.commit('c-1', 1024); // about 2 MB of frames, 32 times the buffer
+    const client = await s.connect('c-1', { 'last-event-id': '0' });
+    await client.waitForEvents(2_000, 20_000);
+    expect(client.events.map((e) => e.id)).toEqual(Array.from({ length: 2_000 }, (_, i) => i + 1));
+    expect(client.ended).toBe(false);
+  });
 });
