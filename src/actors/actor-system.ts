@@ -24,6 +24,8 @@ export interface ActorSystemOptions {
   deadLetterWindow?: number;
   /** Most messages handled in one synchronous drain before I/O gets a turn (default 10,000). */
   drainBudget?: number;
+  /** Most milliseconds of one synchronous drain before I/O gets a turn (default 10; `auto` dispatch only). */
+  drainBudgetMs?: number;
   /** `manual` hands the dispatcher to the caller (the test kit); `auto` runs it on the event loop. */
   dispatch?: 'auto' | 'manual';
   /** Draw the next ready actor from this random source instead of FIFO (the test kit's interleaving explorer). */
@@ -59,6 +61,8 @@ export class ActorSystem implements SystemCore {
     this.dispatcher = new Dispatcher({
       mode: options.dispatch ?? 'auto',
       drainBudget: requirePositiveInteger('drainBudget', options.drainBudget ?? 10_000),
+      drainBudgetMs: requirePositiveInteger('drainBudgetMs', options.drainBudgetMs ?? 10),
+      now: () => this.runtime.clock.now(),
       ...(options.pick !== undefined && { pick: options.pick }),
     });
   }

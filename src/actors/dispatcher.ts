@@ -23,6 +23,12 @@ export interface DispatcherOptions {
   drainBudget: number;
   /** With a random source, the next ready actor is drawn from it (to explore interleavings); otherwise FIFO. */
   pick?: Random;
+  /**
+   * `auto` only: most milliseconds of one synchronous drain, measured on `now`, before I/O gets a turn: a few
+   * slow handlers (a group commit) must not keep `/health` waiting however few messages they are.
+   */
+  drainBudgetMs?: number;
+  now?: () => number;
 }
 
 /**
@@ -35,7 +41,8 @@ export class Dispatcher {
   #draining = false;
   readonly #tick = (): void => {
     this.#drainRequested = false;
-    this.drain(this.options.drainBudget);
+    const { drainBudgetMs, now } = this.options;
+    this.drain(this.options.drainBudget, drainBudgetMs === undefined || now === undefined ? undefined : now() + drainBudgetMs);
     if (this.#ready.size > 0) this.#request(true);
   };
 
@@ -53,8 +60,11 @@ export class Dispatcher {
     if (this.options.mode === 'auto' && !this.#draining) this.#request(false);
   }
 
-  /** Runs turns until `budget` messages were handled or no actor is ready; returns the number handled. */
-  drain(budget: number): number {
+  /**
+   * Runs turns until `budget` messages were handled, no actor is ready, or (checked after each turn) the clock
+   * passed `deadlineMs`; returns the number handled.
+   */
+  drain(budget: number, deadlineMs?: number): number {
     if (this.#draining) return 0; // a handler that drains re-entrantly would break one-at-a-time
     this.#draining = true;
     let handled = 0;
@@ -64,6 +74,7 @@ export class Dispatcher {
         actor.scheduled = false;
         handled += actor.runTurn(Math.min(actor.throughput, budget - handled));
         if (actor.hasWork()) this.schedule(actor);
+        if (deadlineMs !== undefined && this.options.now!() >= deadlineMs) break;
       }
     } finally {
       this.#draining = false;

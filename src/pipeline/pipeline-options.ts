@@ -30,13 +30,13 @@ export interface PipelineOptions {
 }
 
 export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
-  maxInFlightTaps: 100_000,
+  maxInFlightTaps: 20_000,
   gateMailboxCapacity: 10_000,
-  journalBatchMax: 10_000,
+  journalBatchMax: 2_000,
   evaluateBatchMax: 1_000,
   evaluateConcurrency: 4,
   evaluateAttempts: 3,
-  commitBatchMax: 10_000,
+  commitBatchMax: 1_000,
   commitAttempts: 8,
   storageProbeMs: 1_000,
   waitersMax: 100_000,
