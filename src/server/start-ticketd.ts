@@ -12,6 +12,7 @@ import type { Logger } from '../platform/logger.ts';
 import { TicketStore } from '../store/index.ts';
 import { InlineEvaluator } from '../workers/inline-evaluator.ts';
 import { PoolEvaluator } from '../workers/pool-evaluator.ts';
+import { SplitEvaluator } from '../workers/split-evaluator.ts';
 import { loadOrCreateDemoCredentials } from './demo-credentials.ts';
 
 export interface TicketdConfig {
@@ -84,10 +85,13 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
       store,
       runtime,
       log: config.log,
-      evaluator: (options) =>
-        config.workers === 0
-          ? new InlineEvaluator(options)
-          : new PoolEvaluator({ ...options, threads: config.workers, maxQueue: 256, maxOldGenerationSizeMb: 256 }),
+      evaluator: (options) => {
+        const inline = new InlineEvaluator(options);
+        if (config.workers === 0) return inline;
+        const pool = new PoolEvaluator({ ...options, threads: config.workers, maxQueue: 256, maxOldGenerationSizeMb: 256 });
+        // Only signed taps carry CPU work worth a thread hand-off; the rest are cheaper evaluated here.
+        return new SplitEvaluator(pool, inline, (tap) => typeof options.catalog().machines[tap.machineId]?.publicKey === 'string');
+      },
       ...(config.pipeline !== undefined && { pipeline: config.pipeline }),
     });
     const { app, hub } = createApp({

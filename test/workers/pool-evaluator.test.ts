@@ -63,3 +63,18 @@ describe('a worker that runs out of memory', () => {
     }
   });
 });
+
+describe('SplitEvaluator', () => {
+  it('sends only taps of machines with a key to the pool, and answers in the taps’ order', async () => {
+    const { SplitEvaluator } = await import('../../src/workers/split-evaluator.ts');
+    const { InlineEvaluator } = await import('../../src/workers/inline-evaluator.ts');
+    const sentToPool: string[][] = [];
+    const counting = { threads: 2, close: async () => {}, evaluate: (taps: Tap[], now: number) => (sentToPool.push(taps.map((t) => t.tapId)), pool.evaluate(taps, now)) };
+    const split = new SplitEvaluator(counting, new InlineEvaluator({ catalog: () => catalog, bounds: DEFAULT_STALENESS }), (t) => t.machineId === 'gate-s1');
+    const taps = [tap('u1'), { ...tap('s1'), machineId: 'gate-s1' }, tap('u2'), { ...tap('s2'), machineId: 'gate-s1' }];
+    const evaluations = await split.evaluate(taps, NOW);
+    expect(evaluations.map((e) => e.tapId)).toEqual(['u1', 's1', 'u2', 's2']);
+    expect(evaluations.map((e) => (e.ok ? 'ok' : e.reason))).toEqual(['ok', 'invalid_signature', 'ok', 'invalid_signature']);
+    expect(sentToPool).toEqual([['s1', 's2']]);
+  });
+});
