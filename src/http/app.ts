@@ -83,12 +83,13 @@ export function createApp(options: CreateAppOptions): CreatedApp {
   // then who is calling, before the body is read.
   if (corsOrigins.length > 0) app.use(corsMiddleware(corsOrigins));
   app.use(authMiddleware(options.auth));
-  app.use(
-    bodyLimit({
-      maxSize: BODY_BYTES_MAX,
-      onError: (c) => c.json(errorBody('body_too_large', `request body is larger than ${BODY_BYTES_MAX} bytes`), 413),
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: BODY_BYTES_MAX,
+    onError: (c) => c.json(errorBody('body_too_large', `request body is larger than ${BODY_BYTES_MAX} bytes`), 413),
+  });
+  // Only requests that carry a body go through the limit: it reads `c.req.raw.body`, which makes the Node adapter
+  // build a whole web Request, kept alive for as long as an SSE stream is open (about 4.6 KB per subscriber).
+  app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
   addHealthRoutes(app, deps);
   addTapRoutes(app, deps);
   addCustomerRoutes(app, deps);
