@@ -8,11 +8,19 @@ import type { SystemCore } from './system-core.ts';
 import { defaultStrategy, RestartWindow, type SupervisorStrategy } from './supervisor.ts';
 import type { ActorContext, ActorSnapshot, ActorState, Addressable, Behavior, Props } from './types.ts';
 
-/** A message in a mailbox with what the x-death record needs. Times are set at the first failure, not on send. */
+/**
+ * A message in a mailbox. What the x-death record needs is kept apart in `failure`, made at the first failure: most
+ * messages never fail, and an envelope is allocated per message, so the common one stays four fields small.
+ */
 export interface Envelope<M> {
   message: M;
   sender: ActorCell<never, unknown> | undefined;
   ask: AskSlot | undefined;
+  failure: Failure | undefined;
+}
+
+/** How often and when a message failed, and the last error. */
+interface Failure {
   attempts: number;
   firstAt: number;
   lastAt: number;
@@ -90,13 +98,13 @@ export class ActorCell<M, R> implements Schedulable {
   // ── sending ────────────────────────────────────────────────────────────────────────────────────────────────
 
   tell(message: M, sender?: AnyCell): boolean {
-    return this.#enqueue({ message, sender, ask: undefined, attempts: 0, firstAt: 0, lastAt: 0, error: undefined });
+    return this.#enqueue({ message, sender, ask: undefined, failure: undefined });
   }
 
   ask(message: M, timeoutMs: number): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       const slot = this.system.asks.open(this.path, timeoutMs, resolve as (v: unknown) => void, reject);
-      this.#enqueue({ message, sender: undefined, ask: slot, attempts: 0, firstAt: 0, lastAt: 0, error: undefined });
+      this.#enqueue({ message, sender: undefined, ask: slot, failure: undefined });
     });
   }
 
@@ -109,7 +117,7 @@ export class ActorCell<M, R> implements Schedulable {
   }
 
   #envelope(message: M): Envelope<M> {
-    return { message, sender: undefined, ask: undefined, attempts: 0, firstAt: 0, lastAt: 0, error: undefined };
+    return { message, sender: undefined, ask: undefined, failure: undefined };
   }
 
   #enqueue(envelope: Envelope<M>): boolean {
@@ -223,10 +231,12 @@ export class ActorCell<M, R> implements Schedulable {
   #fail(envelope: Envelope<M> | undefined, error: unknown): void {
     const now = this.system.runtime.clock.now();
     if (envelope !== undefined) {
-      envelope.attempts++;
-      if (envelope.firstAt === 0) envelope.firstAt = now;
-      envelope.lastAt = now;
-      envelope.error = error;
+      if (envelope.failure === undefined) envelope.failure = { attempts: 1, firstAt: now, lastAt: now, error };
+      else {
+        envelope.failure.attempts++;
+        envelope.failure.lastAt = now;
+        envelope.failure.error = error;
+      }
     }
     this.#current = undefined;
     this.#failed = envelope;
@@ -290,7 +300,8 @@ export class ActorCell<M, R> implements Schedulable {
     const failed = this.#failed;
     this.#failed = undefined;
     if (failed !== undefined) {
-      if (failed.attempts >= this.deliveryLimit) this.#deadLetter(failed, 'delivery_limit');
+      const attempts = failed.failure === undefined ? 0 : failed.failure.attempts;
+      if (attempts >= this.deliveryLimit) this.#deadLetter(failed, 'delivery_limit');
       else this.mailbox.unshift(failed);
     }
     this.#wake();
@@ -387,6 +398,7 @@ export class ActorCell<M, R> implements Schedulable {
 
   #deadLetter(envelope: Envelope<M>, reason: string): void {
     const now = this.system.runtime.clock.now();
+    const failure = envelope.failure;
     if (envelope.ask !== undefined) {
       const code = reason === 'actor_stopped' ? 'ERR_ACTOR_STOPPED' : 'ERR_MAILBOX_FULL';
       this.system.asks.fail(envelope.ask, new ActorError(code, `ask to ${this.path} not delivered: ${reason}`, this.path));
@@ -396,10 +408,10 @@ export class ActorCell<M, R> implements Schedulable {
       recipient: this.path,
       ...(envelope.sender !== undefined && { sender: envelope.sender.path }),
       reason,
-      ...(envelope.error !== undefined && { error: describe(envelope.error) }),
-      attempts: envelope.attempts,
-      firstAt: envelope.firstAt || now,
-      lastAt: envelope.lastAt || now,
+      ...(failure !== undefined && failure.error !== undefined && { error: describe(failure.error) }),
+      attempts: failure?.attempts ?? 0,
+      firstAt: failure?.firstAt ?? now,
+      lastAt: failure?.lastAt ?? now,
     });
   }
 

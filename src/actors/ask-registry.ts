@@ -10,6 +10,8 @@ export interface AskSlot {
   done: boolean;
   target: string;
   timeoutMs: number;
+  /** The FIFO of this slot's timeout value, kept here so settling it needs no lookup. */
+  bucket: RingBuffer<AskSlot>;
 }
 
 /**
@@ -19,6 +21,9 @@ export interface AskSlot {
  */
 export class AskRegistry {
   #buckets = new Map<number, RingBuffer<AskSlot>>();
+  /** Most asks of a caller use one timeout value: its bucket is remembered to skip the map. */
+  #lastTimeoutMs = NaN;
+  #lastBucket: RingBuffer<AskSlot> | undefined;
   #pending = 0;
   #timer: TimerHandle | undefined;
   #timerDueMs = Infinity;
@@ -36,12 +41,9 @@ export class AskRegistry {
     if (this.#pending >= this.capacity) {
       throw new ActorError('ERR_ASK_CAPACITY', `${this.capacity} asks already pending; ask to ${target} refused`, target);
     }
-    const slot: AskSlot = { resolve, reject, deadlineMs: this.clock.now() + timeoutMs, done: false, target, timeoutMs };
-    let bucket = this.#buckets.get(timeoutMs);
-    if (bucket === undefined) {
-      bucket = new RingBuffer<AskSlot>(16);
-      this.#buckets.set(timeoutMs, bucket);
-    }
+    const bucket = this.#bucketFor(timeoutMs);
+    const deadlineMs = this.clock.now() + timeoutMs;
+    const slot: AskSlot = { resolve, reject, deadlineMs, done: false, target, timeoutMs, bucket };
     if (bucket.size === bucket.slots) this.#compactOrGrow(bucket);
     bucket.push(slot);
     this.#pending++;
@@ -66,9 +68,21 @@ export class AskRegistry {
     if (slot.done) return false;
     slot.done = true;
     this.#pending--;
-    const bucket = this.#buckets.get(slot.timeoutMs);
-    if (bucket !== undefined) while (bucket.peek()?.done === true) bucket.shift();
+    const bucket = slot.bucket;
+    for (let head = bucket.peek(); head !== undefined && head.done; head = bucket.peek()) bucket.shift();
     return true;
+  }
+
+  #bucketFor(timeoutMs: number): RingBuffer<AskSlot> {
+    if (timeoutMs === this.#lastTimeoutMs) return this.#lastBucket as RingBuffer<AskSlot>;
+    let bucket = this.#buckets.get(timeoutMs);
+    if (bucket === undefined) {
+      bucket = new RingBuffer<AskSlot>(16);
+      this.#buckets.set(timeoutMs, bucket);
+    }
+    this.#lastTimeoutMs = timeoutMs;
+    this.#lastBucket = bucket;
+    return bucket;
   }
 
   #arm(dueMs: number): void {
