@@ -1,0 +1,361 @@
+/**
+ * One case of bench/sse.bench.ts, in a fresh process so its RSS says what its connections cost:
+ *
+ *   node --expose-gc --import tsx bench/sse-server-fixtures.ts <hub|bare> <connections>
+ *
+ * `hub`: the real SseHub behind createApp (hono routing, the auth middleware with an allow-all authenticator) and
+ * startHttpServer, over an EngineApi whose notifications this file publishes. `bare`: the ceiling, a node:http
+ * server that writes the same frames to the same number of responses. Clients come from sse-client-fixtures.ts in
+ * a child process. Sends its `SubjectResults` to the parent over IPC (or prints them when run by hand).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import type { CreatedToken, Principal, TokenInfo } from '../src/domain/principal.ts';
+import type { Customer, Ride, TapState, Ticket } from '../src/domain/types.ts';
+import { createApp, type AppAuth } from '../src/http/app.ts';
+import { startHttpServer } from '../src/http/server.ts';
+import type { EngineApi, NotificationListener, ReadyState, SubmitResult } from '../src/pipeline/engine-api.ts';
+import { systemClock } from '../src/platform/clock.ts';
+import type { DeadLetterPage, Notification, TicketPage, TopUpResult } from '../src/store/store-types.ts';
+import { isMainModule, printTable, runSubjectCases, settingsFromEnv, type SubjectResults } from './bench-fixtures.ts';
+import type { ClientCommand, ClientReply } from './sse-client-fixtures.ts';
+
+export type SseSubjectKind = 'hub' | 'bare';
+
+/** Frames one task call delivers: 10 commits of 500 issued taps, each tap a `ticket.issued` and a `balance.changed`. */
+export const FRAMES_PER_TASK = 10_000;
+const TAPS_PER_COMMIT = 500;
+const COMMITS_PER_TASK = FRAMES_PER_TASK / (2 * TAPS_PER_COMMIT);
+/** The first share of connections opened before the marginal RSS is measured: one-time costs land there. */
+const WARM_SHARE = 0.1;
+const PATH_PREFIX = '/v1/customers/c-';
+const HEARTBEAT_MS = 3_600_000;
+const BUFFER_BYTES = 1 << 20;
+
+class BenchEngineError extends Error {
+  readonly code = 'ERR_BENCH_UNUSED';
+}
+
+function unused(method: string): never {
+  throw new BenchEngineError(`the SSE bench engine has no ${method}`);
+}
+
+/** Knows every customer, replays nothing, and publishes what the bench hands it, as a committed batch. */
+class BenchEngine implements EngineApi {
+  readonly #listeners = new Set<NotificationListener>();
+
+  publish(batch: readonly Notification[]): void {
+    for (const listener of this.#listeners) listener(batch);
+  }
+
+  onNotifications(listener: NotificationListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  getCustomer(id: string): Customer {
+    return { id, name: id, tier: 'standard', balance: 100_000_000, currency: 'EUR' };
+  }
+
+  notificationsAfter(): Notification[] {
+    return [];
+  }
+
+  readiness(): ReadyState {
+    return { ready: true };
+  }
+
+  submitTaps(): Promise<SubmitResult> {
+    return Promise.reject(new BenchEngineError('the SSE bench engine takes no taps'));
+  }
+
+  tapState(): TapState | undefined {
+    return undefined;
+  }
+
+  tapCustomer(): string | undefined {
+    return undefined;
+  }
+
+  putCustomer(): Promise<{ customer: Customer; created: boolean }> {
+    return Promise.reject(new BenchEngineError('the SSE bench engine has no putCustomer'));
+  }
+
+  topUp(): Promise<TopUpResult> {
+    return Promise.reject(new BenchEngineError('the SSE bench engine has no topUp'));
+  }
+
+  listTickets(): TicketPage {
+    return unused('listTickets');
+  }
+
+  listRides(): Ride[] {
+    return [];
+  }
+
+  putRide(): Ride {
+    return unused('putRide');
+  }
+
+  putMachine(): never {
+    return unused('putMachine');
+  }
+
+  listDeadLetters(): DeadLetterPage {
+    return unused('listDeadLetters');
+  }
+
+  getDeadLetter(): undefined {
+    return undefined;
+  }
+
+  replayDeadLetter(): Promise<TapState> {
+    return Promise.reject(new BenchEngineError('the SSE bench engine has no replayDeadLetter'));
+  }
+}
+
+/** Every request is an admin's: the bench is about the stream, not about who asks. */
+function allowAll(): AppAuth {
+  const admin: Principal = { tokenId: 'tok-bench-admin', role: 'admin' };
+  return {
+    authenticator: {
+      authenticate: () => admin,
+      create: (): CreatedToken => unused('create'),
+      revoke: () => unused('revoke'),
+      list: (): TokenInfo[] => [],
+    },
+  };
+}
+
+interface Subject {
+  port: number;
+  publish(batch: readonly Notification[]): void;
+  close(): Promise<void>;
+}
+
+async function hubSubject(): Promise<Subject> {
+  const engine = new BenchEngine();
+  const { app, hub } = createApp({
+    engine, clock: systemClock, auth: allowAll(), heartbeatMs: HEARTBEAT_MS, sseBufferBytes: BUFFER_BYTES,
+  });
+  const server = await startHttpServer({ app, host: '127.0.0.1', port: 0 });
+  return {
+    port: server.port,
+    publish: (batch) => engine.publish(batch),
+    close: async () => {
+      hub.close();
+      await server.close();
+    },
+  };
+}
+
+/** The ceiling: routing by hand, no auth, a Map of responses, the same headers and frame format as the hub. */
+async function bareSubject(): Promise<Subject> {
+  const streams = new Map<string, http.ServerResponse>();
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? '';
+    const id = url.slice(PATH_PREFIX.length - 2, url.length - '/events'.length);
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write('retry: 2000\n\n');
+    streams.set(id, res);
+    res.on('close', () => streams.delete(id));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    publish(batch) {
+      for (let i = 0; i < batch.length; i++) {
+        const n = batch[i] as Notification;
+        streams.get(n.customerId)?.write(`id: ${n.id}\nevent: ${n.type}\ndata: ${JSON.stringify(n.data)}\n\n`);
+      }
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const res of streams.values()) res.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** What a commit of issued taps notifies: per tap, the ticket then the balance, to customers in turn. */
+class CommitSource {
+  readonly #customerIds: string[];
+  #nextId = 1;
+  #nextCustomer = 0;
+
+  constructor(connections: number) {
+    this.#customerIds = Array.from({ length: connections }, (_, i) => `c-${i}`);
+  }
+
+  commit(): Notification[] {
+    const batch: Notification[] = new Array(2 * TAPS_PER_COMMIT);
+    for (let t = 0; t < TAPS_PER_COMMIT; t++) {
+      const customerId = this.#customerIds[this.#nextCustomer] as string;
+      this.#nextCustomer = (this.#nextCustomer + 1) % this.#customerIds.length;
+      const n = this.#nextId;
+      const tapId = `tap-${n}`;
+      const ticketId = `tkt-00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+      const balance = 100_000_000 - 625 * n;
+      const ticket: Ticket = {
+        ticketId, tapId, customerId, rideId: 'ride-a', basePrice: 500, price: 625, currency: 'EUR',
+        rules: [{ rule: 'afternoon-peak', kind: 'peak', factorBp: 12_500, before: 500, after: 625 }],
+        balanceAfter: balance, tappedAt: '2026-11-22T13:29:55+01:00', issuedAt: '2026-11-22T12:30:00.000Z',
+      };
+      const createdAt = '2026-11-22T12:30:00.000Z';
+      batch[2 * t] = { id: n, customerId, createdAt, type: 'ticket.issued', data: ticket };
+      batch[2 * t + 1] = {
+        id: n + 1, customerId, createdAt, type: 'balance.changed',
+        data: { customerId, balance, currency: 'EUR', change: -625, cause: { kind: 'ticket', tapId, ticketId } },
+      };
+      this.#nextId += 2;
+    }
+    return batch;
+  }
+}
+
+/** The client process and its replies, one command at a time. */
+class Clients {
+  readonly #child: ChildProcess;
+  #waiting: { resolve: (r: ClientReply) => void; reject: (e: Error) => void } | undefined;
+  #closing = false;
+
+  constructor() {
+    this.#child = fork(new URL('./sse-client-fixtures.ts', import.meta.url), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.#child.on('exit', (code) => {
+      if (!this.#closing) this.#waiting?.reject(new Error(`SSE client process exited with ${code}`));
+    });
+    this.#child.on('message', (reply: ClientReply) => {
+      if (this.#closing) return;
+      const waiting = this.#waiting;
+      this.#waiting = undefined;
+      if (reply.kind === 'failed') waiting?.reject(new Error(`SSE client: ${reply.message}`));
+      else waiting?.resolve(reply);
+    });
+  }
+
+  ask(command: ClientCommand): Promise<ClientReply> {
+    if (this.#waiting !== undefined) throw new Error('one client command at a time');
+    return new Promise((resolve, reject) => {
+      this.#waiting = { resolve, reject };
+      this.#child.send(command);
+    });
+  }
+
+  close(): Promise<void> {
+    this.#closing = true;
+    return new Promise((resolve) => {
+      this.#child.once('exit', () => resolve());
+      this.#child.send({ kind: 'close' } satisfies ClientCommand);
+    });
+  }
+}
+
+function clientCpuUs(reply: ClientReply): number {
+  if (reply.kind !== 'cpu') throw new Error(`expected the client's CPU time, got ${reply.kind}`);
+  return reply.userUs + reply.systemUs;
+}
+
+function collectGarbage(): void {
+  let gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) {
+    v8.setFlagsFromString('--expose-gc');
+    gc = vm.runInNewContext('gc') as () => void;
+  }
+  gc();
+  gc();
+}
+
+async function settledMemory(): Promise<{ rss: number; heap: number }> {
+  collectGarbage();
+  await sleep(200);
+  collectGarbage();
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rss, heap: heapUsed };
+}
+
+/**
+ * Starts the subject, opens `connections` client streams (10 % first, so the marginal cost per connection is seen
+ * apart from one-time costs), measures memory, then runs the fan-out case: one task call publishes 10 commits of
+ * 1,000 notifications, yielding to the event loop between commits as separate commits would, and waits until the
+ * clients counted all 10,000 frames.
+ */
+export async function runSseCase(kind: SseSubjectKind, connections: number): Promise<SubjectResults> {
+  const subject = kind === 'hub' ? await hubSubject() : await bareSubject();
+  const clients = new Clients();
+  const name = `sse.${kind}-${connections}`;
+  try {
+    const before = await settledMemory();
+    const warm = Math.max(1, Math.round(connections * WARM_SHARE));
+    const connect = {
+      kind: 'connect', port: subject.port, pathPrefix: PATH_PREFIX, authorization: 'Bearer bench', pending: 256,
+    } as const;
+    const first = await clients.ask({ ...connect, from: 0, to: warm });
+    const atWarm = await settledMemory();
+    const rest = await clients.ask({ ...connect, from: warm, to: connections });
+    if (first.kind !== 'connected' || rest.kind !== 'connected') throw new Error('clients did not connect');
+    const connected = await settledMemory();
+    let delivered = rest.events;
+    const clientCpuBefore = await clients.ask({ kind: 'cpu' });
+    const source = new CommitSource(connections);
+    const settings = { ...settingsFromEnv({ timeMs: 2_500, warmupMs: 300 }), filter: undefined };
+    const results = await runSubjectCases(
+      [
+        {
+          name,
+          messagesPerTask: FRAMES_PER_TASK,
+          async: true,
+          minCalls: 8,
+          async fn() {
+            delivered += FRAMES_PER_TASK;
+            const reached = clients.ask({ kind: 'await', total: delivered });
+            for (let c = 0; c < COMMITS_PER_TASK; c++) {
+              subject.publish(source.commit());
+              await new Promise((resolve) => setImmediate(resolve));
+            }
+            await reached;
+          },
+        },
+      ],
+      settings,
+    );
+    const clientCpuAfter = await clients.ask({ kind: 'cpu' });
+    const framesTimed = delivered - rest.events;
+    const afterRun = await settledMemory();
+    const result = results[name];
+    if (result === undefined) throw new Error(`${name} did not run`);
+    Object.assign(result, {
+      connections,
+      rssKBPerConn: (connected.rss - before.rss) / connections / 1024,
+      rssKBPerConnMarginal: (connected.rss - atWarm.rss) / (connections - warm) / 1024,
+      heapKBPerConn: (connected.heap - before.heap) / connections / 1024,
+      rssKBPerConnAfterRun: (afterRun.rss - before.rss) / connections / 1024,
+      connectMs: first.connectMs + rest.connectMs,
+      clientCpuUsPerOp: (clientCpuUs(clientCpuAfter) - clientCpuUs(clientCpuBefore)) / framesTimed,
+    });
+    return results;
+  } finally {
+    await clients.close();
+    await subject.close();
+  }
+}
+
+if (isMainModule(import.meta.url)) {
+  const kind = process.argv[2];
+  const connections = Number(process.argv[3]);
+  if ((kind !== 'hub' && kind !== 'bare') || !Number.isInteger(connections) || connections < 10) {
+    throw new Error('usage: sse-server-fixtures.ts <hub|bare> <connections ≥ 10>');
+  }
+  const results = await runSseCase(kind, connections);
+  // Exits once the results are out: the IPC channel would otherwise keep this process alive.
+  if (process.send === undefined) printTable(`SSE fan-out, ${kind}`, 'frames/s', results);
+  else process.send(results, () => process.exit(0));
+}
