@@ -3,7 +3,7 @@
  * running a small statement, and the group commit runs thousands of them per transaction.
  */
 import type Database from 'better-sqlite3';
-import type { Currency } from '../domain/types.ts';
+import { prepareMultiRow } from './multi-row.ts';
 import type {
   CustomerRow,
   DeadLetterRow,
@@ -87,8 +87,19 @@ function journalStatements(db: Database.Database) {
     ),
     tapStatus: db.prepare<[string], TapStatusRow>('SELECT seq, status, reason FROM taps WHERE tap_id = ?'),
     tapCustomer: db.prepare<[string], string>('SELECT customer_id FROM taps WHERE tap_id = ?').pluck(),
-    setTapOutcome: db.prepare<[string, string | null, string | null, number], unknown>(
-      'UPDATE taps SET status = ?, reason = ?, ticket_id = ? WHERE seq = ?',
+    // The group commit's reads and writes of taps, many per statement (see multi-row.ts). A lookup answers with the
+    // position it was given, since a tap id bound to SQLite may not read back as the same JavaScript string.
+    tapsAtPositions: prepareMultiRow(
+      db,
+      'SELECT v.column1, t.seq, t.status FROM (VALUES',
+      '(?, ?)',
+      ') AS v JOIN taps t ON t.tap_id = v.column2',
+    ),
+    setTapOutcomeRows: prepareMultiRow(
+      db,
+      'UPDATE taps SET status = v.column2, reason = v.column3, ticket_id = v.column4 FROM (VALUES',
+      '(?, ?, ?, ?)',
+      ') AS v WHERE taps.seq = v.column1',
     ),
     reopenTap: db.prepare<[string], unknown>(
       `UPDATE taps SET status = 'pending', reason = NULL, ticket_id = NULL
@@ -99,7 +110,19 @@ function journalStatements(db: Database.Database) {
 
 function ledgerStatements(db: Database.Database) {
   return {
-    wallet: db.prepare<[string], [number, Currency]>('SELECT balance, currency FROM customers WHERE id = ?').raw(),
+    // The group commit's wallets: read once and written once per customer and batch, many per statement.
+    walletsAtPositions: prepareMultiRow(
+      db,
+      'SELECT v.column1, c.id, c.balance, c.currency FROM (VALUES',
+      '(?, ?)',
+      ') AS v JOIN customers c ON c.id = v.column2',
+    ),
+    setBalanceRows: prepareMultiRow(
+      db,
+      'UPDATE customers SET balance = v.column2 FROM (VALUES',
+      '(?, ?)',
+      ') AS v WHERE customers.id = v.column1',
+    ),
     setBalance: db.prepare<[number, string], unknown>('UPDATE customers SET balance = ? WHERE id = ?'),
     insertLedger: db.prepare<[string, string, number, number, string | null, number], unknown>(
       'INSERT INTO ledger (customer_id, kind, amount, balance_after, ref, at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -110,12 +133,24 @@ function ledgerStatements(db: Database.Database) {
     insertTopUp: db.prepare<[string, string, number, number], unknown>(
       'INSERT INTO top_ups (top_up_id, customer_id, amount, at) VALUES (?, ?, ?, ?)',
     ),
-    insertTicket: db.prepare<
-      [number, string, string, string, string, number, number, string, string, number, string, number],
-      unknown
-    >(`INSERT INTO tickets (${TICKET_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertOutbox: db.prepare<[string, string, string, number], unknown>(
       'INSERT INTO outbox (customer_id, type, data, created_at) VALUES (?, ?, ?, ?)',
+    ),
+    // The group commit's rows, many per statement (see multi-row.ts).
+    insertOutboxRows: prepareMultiRow(
+      db,
+      'INSERT INTO outbox (customer_id, type, data, created_at) VALUES',
+      '(?, ?, ?, ?)',
+    ),
+    insertLedgerRows: prepareMultiRow(
+      db,
+      'INSERT INTO ledger (customer_id, kind, amount, balance_after, ref, at) VALUES',
+      '(?, ?, ?, ?, ?, ?)',
+    ),
+    insertTicketRows: prepareMultiRow(
+      db,
+      `INSERT INTO tickets (${TICKET_COLUMNS}) VALUES`,
+      '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     insertDeadLetter: db.prepare<[string, string, string, string | null, number, number, number], unknown>(
       `INSERT INTO dead_letters (tap_id, tap, reason, error, attempts, first_at, last_at, status)
