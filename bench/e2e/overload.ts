@@ -3,7 +3,7 @@
  * process and samples, once a second, the server's RSS (from /proc) and how long /health and /ready take to
  * answer. Prints a table and writes bench/e2e/overload.json.
  *
- *   npm run build && node --import tsx bench/e2e/overload.ts [--seconds 60] [--concurrency 32]
+ *   npm run build && node --import tsx bench/e2e/overload.ts [--seconds 60] [--concurrency 32] [--writer thread|inline] [--out FILE]
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,13 +11,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, concurrency: { type: 'string' }, batch: { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, concurrency: { type: 'string' }, batch: { type: 'string' }, writer: { type: 'string' }, out: { type: 'string' } } });
 const seconds = Number(values.seconds ?? 60);
 const concurrency = Number(values.concurrency ?? 32);
 const batch = Number(values.batch ?? 1000);
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketd-overload-'));
-const server = spawn(process.execPath, ['bin/ticketd.js', 'serve', '--demo', '--port', '0', '--data-dir', dataDir, '--rate-limit-per-minute', '0'], {
+const server = spawn(process.execPath, ['bin/ticketd.js', 'serve', '--demo', '--port', '0', '--data-dir', dataDir, '--rate-limit-per-minute', '0', ...(values.writer !== undefined ? ['--writer', values.writer] : [])], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const url = await new Promise<string>((resolve, reject) => {
@@ -100,6 +100,6 @@ const summary = {
   readyMsMedian: median(samples.map((s) => s.readyMs)),
   samples,
 };
-fs.writeFileSync('bench/e2e/overload.json', `${JSON.stringify(summary, null, 2)}\n`);
+fs.writeFileSync(values.out ?? 'bench/e2e/overload.json', `${JSON.stringify(summary, null, 2)}\n`);
 console.log(JSON.stringify({ ...summary, samples: undefined }, null, 2));
 fs.rmSync(dataDir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import type { Logger } from '../platform/logger.ts';
 import { StoreError } from '../store/store-error.ts';
 import type { CustomerInput, DeadLetter, DeadLetterPage, DeadLetterQuery, Notification, RideInput, TicketPage, TopUpResult } from '../store/store-types.ts';
 import type { TicketStore } from '../store/ticket-store.ts';
+import { inProcessWritePath, type WritePath } from '../store/write-path.ts';
 import type { Evaluator, EvaluatorOptions } from '../workers/evaluator.ts';
 import { EngineError, type EngineApi, type NotificationListener, type ReadyState, type SubmitResult } from './engine-api.ts';
 import { FlowControl } from './flow-control.ts';
@@ -22,6 +23,8 @@ import { sequencerProps } from './sequencer.ts';
 
 export interface EngineOptions {
   store: TicketStore;
+  /** Where the journal, group commits, top-ups and customers are written: the writer thread in production; by default this thread, on `store`. */
+  writePath?: WritePath;
   /** Builds the evaluator (pool or inline) around the engine's live catalog. */
   evaluator: (options: EvaluatorOptions) => Evaluator;
   runtime: RuntimeContext;
@@ -49,6 +52,7 @@ export class Engine implements EngineApi {
   readonly options: PipelineOptions;
   readonly flow: FlowControl;
   readonly #store: TicketStore;
+  readonly #writes: WritePath;
   readonly #evaluator: Evaluator;
   readonly #log: Logger;
   readonly #runtime: RuntimeContext;
@@ -65,6 +69,7 @@ export class Engine implements EngineApi {
   private constructor(options: EngineOptions) {
     this.options = resolvePipelineOptions(options.pipeline);
     this.#store = options.store;
+    this.#writes = options.writePath ?? inProcessWritePath(options.store);
     this.#log = options.log;
     this.#runtime = options.runtime;
     this.flow = new FlowControl(this.options.maxInFlightTaps);
@@ -113,7 +118,7 @@ export class Engine implements EngineApi {
     const notifier = this.system.spawn(notifierProps(this.#listeners, 100_000, this.#log));
     this.#ledger = this.system.spawn(
       ledgerProps({
-        store: this.#store,
+        store: this.#writes,
         notifier,
         now,
         commitBatchMax: o.commitBatchMax,
@@ -152,7 +157,7 @@ export class Engine implements EngineApi {
     );
     this.#gate = this.system.spawn(
       gateProps({
-        store: this.#store,
+        store: this.#writes,
         pricing: this.#pricing,
         flow: this.flow,
         now,

@@ -2,14 +2,14 @@ import type { ActorRef } from '../actors/actor-ref.ts';
 import type { Props } from '../actors/types.ts';
 import type { Tap } from '../domain/types.ts';
 import type { Logger } from '../platform/logger.ts';
-import type { TicketStore } from '../store/ticket-store.ts';
+import type { WritePath } from '../store/write-path.ts';
 import { StoreError } from '../store/store-error.ts';
 import { EngineError } from './engine-api.ts';
 import type { FlowControl } from './flow-control.ts';
 import type { GateMessage, PricingMessage, Submission } from './messages.ts';
 
 export interface GateDeps {
-  store: Pick<TicketStore, 'journalTaps'>;
+  store: Pick<WritePath, 'journalTaps'>;
   pricing: ActorRef<PricingMessage>;
   flow: FlowControl;
   now: () => number;
@@ -45,8 +45,9 @@ export function gateProps(deps: GateDeps): Props<GateMessage> {
           }
           flushQueued = false;
           if (message.batch === undefined) [message.batch, pending] = takeBatch(pending, deps.journalBatchMax);
-          journal(message.batch, deps);
-          queueFlush();
+          // While the journal commits (on the writer thread), submissions wait in the mailbox: the next flush takes
+          // them all at once.
+          return journal(message.batch, deps).then(queueFlush);
         },
       };
     },
@@ -64,11 +65,11 @@ function takeBatch(pending: Submission[], tapsMax: number): [Submission[], Submi
   return [pending.slice(0, count), pending.slice(count)];
 }
 
-function journal(batch: Submission[], deps: GateDeps): void {
+async function journal(batch: Submission[], deps: GateDeps): Promise<void> {
   const taps: Tap[] = batch.length === 1 ? batch[0]!.taps : batch.flatMap((s) => s.taps);
   let results;
   try {
-    results = deps.store.journalTaps(taps, deps.now());
+    results = await deps.store.journalTaps(taps, deps.now());
   } catch (error) {
     // Only a busy or failing database is an operating error here; anything else is a bug: let the supervisor act.
     if (!(error instanceof StoreError) || (error.code !== 'ERR_STORE_BUSY' && error.code !== 'ERR_STORE_IO')) throw error;

@@ -4,7 +4,7 @@ import type { Customer, TapState } from '../domain/types.ts';
 import type { Logger } from '../platform/logger.ts';
 import { StoreError } from '../store/store-error.ts';
 import type { Outcome, TopUpResult } from '../store/store-types.ts';
-import type { TicketStore } from '../store/ticket-store.ts';
+import type { WritePath } from '../store/write-path.ts';
 import type { LedgerMessage, NotifierMessage } from './messages.ts';
 
 export type LedgerReply =
@@ -14,7 +14,7 @@ export type LedgerReply =
   | { kind: 'refused'; code: string; message: string };
 
 export interface LedgerDeps {
-  store: Pick<TicketStore, 'commitOutcomes' | 'upsertCustomer' | 'topUp'>;
+  store: Pick<WritePath, 'commitOutcomes' | 'upsertCustomer' | 'topUp'>;
   notifier: ActorRef<NotifierMessage>;
   now: () => number;
   commitBatchMax: number;
@@ -62,7 +62,7 @@ export function ledgerProps(deps: LedgerDeps): Props<LedgerMessage, LedgerReply>
         return batch;
       };
       return {
-        receive(message): LedgerReply {
+        receive(message): LedgerReply | Promise<LedgerReply> {
           switch (message.kind) {
             case 'outcomes':
               pending.push(message.outcomes);
@@ -73,14 +73,18 @@ export function ledgerProps(deps: LedgerDeps): Props<LedgerMessage, LedgerReply>
               if (message.attempts === undefined) flushQueued = false;
               else if (!retrying) return { kind: 'none' }; // a retry that a restart made stale
               message.batch ??= take();
-              retrying = !commitOrRetry(message as Flush, deps, (delayMs, retry) => ctx.scheduleOnce(delayMs, retry), ctx.runtime.random.next());
-              queueFlush();
-              return { kind: 'none' };
-            case 'put-customer': {
-              const { customer, created } = deps.store.upsertCustomer(message.id, message.input, deps.now());
-              deps.onCustomerChanged();
-              return { kind: 'customer', customer, created };
-            }
+              return commitOrRetry(message as Flush, deps, (delayMs, retry) => ctx.scheduleOnce(delayMs, retry), ctx.runtime.random.next()).then(
+                (committed): LedgerReply => {
+                  retrying = !committed;
+                  queueFlush();
+                  return { kind: 'none' };
+                },
+              );
+            case 'put-customer':
+              return deps.store.upsertCustomer(message.id, message.input, deps.now()).then(({ customer, created }): LedgerReply => {
+                deps.onCustomerChanged();
+                return { kind: 'customer', customer, created };
+              });
             case 'top-up':
               return topUp(message, deps);
           }
@@ -95,12 +99,12 @@ type Flush = Extract<LedgerMessage, { kind: 'flush' }> & { batch: Outcome[] };
 /**
  * Commits the flush's batch. A busy or failing database is an operating error: the same batch is retried after an
  * exponential backoff with jitter, up to `commitAttempts`; then it is given up (its taps stay pending in SQLite,
- * where recovery finds them). Returns false while a retry is scheduled.
+ * where recovery finds them). Resolves false while a retry is scheduled.
  */
-function commitOrRetry(flush: Flush, deps: LedgerDeps, schedule: (delayMs: number, retry: Flush) => void, jitter: number): boolean {
+async function commitOrRetry(flush: Flush, deps: LedgerDeps, schedule: (delayMs: number, retry: Flush) => void, jitter: number): Promise<boolean> {
   if (flush.batch.length === 0) return true;
   try {
-    const { results, notifications } = deps.store.commitOutcomes(flush.batch, deps.now());
+    const { results, notifications } = await deps.store.commitOutcomes(flush.batch, deps.now());
     deps.onCommitted(results, flush.batch.length);
     if (notifications.length > 0) deps.notifier.tell({ kind: 'notify', notifications });
     return true;
@@ -118,9 +122,9 @@ function commitOrRetry(flush: Flush, deps: LedgerDeps, schedule: (delayMs: numbe
   }
 }
 
-function topUp(message: Extract<LedgerMessage, { kind: 'top-up' }>, deps: LedgerDeps): LedgerReply {
+async function topUp(message: Extract<LedgerMessage, { kind: 'top-up' }>, deps: LedgerDeps): Promise<LedgerReply> {
   try {
-    const result = deps.store.topUp(message.customerId, message.topUpId, message.amount, deps.now());
+    const result = await deps.store.topUp(message.customerId, message.topUpId, message.amount, deps.now());
     if (result.status === 'applied') deps.notifier.tell({ kind: 'notify', notifications: [result.notification] });
     return { kind: 'top-up', result };
   } catch (error) {

@@ -84,3 +84,23 @@ describe('ticketd, the real binary over HTTP and SSE', () => {
     expect(tickets.body.tickets.map((t) => t.tapId)).toContain('dl-1');
   });
 });
+
+describe('ticketd with --writer thread', () => {
+  it('issues, notifies and charges once with the journal and group commit on their own thread', async () => {
+    const threaded = await startBinary({ args: ['--writer', 'thread'] });
+    try {
+      const stream = collectEvents(`${threaded.url}/v1/customers/customer-2/events`, 2);
+      await stream.connected;
+      const first = await api<TapsAnswer>(`${threaded.url}/v1/taps?wait=true`, 'POST', [tap('wt-1', 'customer-2', 'ride-c')]);
+      const again = await api<TapsAnswer>(`${threaded.url}/v1/taps?wait=true`, 'POST', [tap('wt-1', 'customer-2', 'ride-c')]);
+      expect(first.body.outcomes![0]).toMatchObject({ status: 'issued', ticket: { price: 1_500, balanceAfter: 8_500 } });
+      expect(again.body.taps[0]!.status).toBe('duplicate');
+      expect((await stream.events).map((e) => e.event)).toEqual(['ticket.issued', 'balance.changed']);
+      const topUp = await api<{ status: string; customer: { balance: number } }>(`${threaded.url}/v1/customers/customer-2/top-ups`, 'POST', { topUpId: 'wt-top', amount: 500 });
+      expect(topUp.body).toMatchObject({ status: 'applied', customer: { balance: 9_000 } });
+    } finally {
+      expect(await threaded.stop('SIGTERM')).toBe(0);
+      fs.rmSync(threaded.dataDir, { recursive: true, force: true });
+    }
+  });
+});

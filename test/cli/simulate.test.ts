@@ -118,7 +118,7 @@ describe('ticketd simulate with the tokens of demo-credentials.json', () => {
   });
 
   it('sends the taps of machines without a token with the admin token, and says so', async () => {
-    const { out, server } = await simulate(['--duration', '1', '--machines', '7', '--credentials', withTokens({ 'gate-1': 'tkd_1' }, 'tkd_admin')]);
+    const { out, server } = await simulate(['--duration', '2', '--seed', '1', '--machines', '7', '--credentials', withTokens({ 'gate-1': 'tkd_1' }, 'tkd_admin')]);
     expect(out.stderr).toContain('gate-2, gate-3, gate-4, gate-5, gate-6 and 1 more: no token in');
     expect(out.stderr).toContain('their taps go with the admin token');
     expect(new Set(server.requests.map((r) => r.authorization))).toEqual(new Set(['Bearer tkd_1', 'Bearer tkd_admin']));
