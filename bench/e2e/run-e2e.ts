@@ -57,24 +57,31 @@ const USAGE = `Usage: npm run bench:e2e -- [flags]
   --latency-at-half     two runs: flat out, then at half its sustained rate (the lower of accepted and notified)
 `;
 
-const { values: flags } = parseArgs({
-  options: {
-    duration: { type: 'string' },
-    rate: { type: 'string' },
-    customers: { type: 'string' },
-    signed: { type: 'string' },
-    batch: { type: 'string' },
-    concurrency: { type: 'string' },
-    workers: { type: 'string' },
-    warmup: { type: 'string' },
-    presign: { type: 'string' },
-    'drain-timeout': { type: 'string' },
-    out: { type: 'string' },
-    'latency-at-half': { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  },
-  strict: true,
-});
+const FLAGS = {
+  duration: { type: 'string' },
+  rate: { type: 'string' },
+  customers: { type: 'string' },
+  signed: { type: 'string' },
+  batch: { type: 'string' },
+  concurrency: { type: 'string' },
+  workers: { type: 'string' },
+  warmup: { type: 'string' },
+  presign: { type: 'string' },
+  'drain-timeout': { type: 'string' },
+  out: { type: 'string' },
+  'latency-at-half': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function parseFlags() {
+  try {
+    return parseArgs({ options: FLAGS, strict: true }).values;
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+const flags = parseFlags();
 if (flags.help === true) {
   process.stdout.write(USAGE);
   process.exit(0);
@@ -613,6 +620,7 @@ function charts(runs: RunResult[]): RunChart[] {
       { name: 'server main thread', color: '#17becf', dashed: true, points: r.seconds.map((s) => [s.second, s.serverMainCores] as [number, number | null]) },
       { name: 'load process', color: '#9467bd', points: r.seconds.map((s) => [s.second, s.loadCores] as [number, number | null]) },
       { name: 'other processes', color: '#8c564b', dashed: true, points: r.seconds.map((s) => [s.second, s.otherCores] as [number, number | null]) },
+      { name: 'I/O wait (machine)', color: '#e377c2', dashed: true, points: r.seconds.map((s) => [s.second, s.iowaitCores] as [number, number | null]) },
     ],
   }));
 }

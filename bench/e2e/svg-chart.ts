@@ -131,7 +131,7 @@ export function renderReportSvg(runs: RunChart[]): string {
     body.push(chart(0, y + RUN_HEADER, 'Throughput: taps per second', 'taps/s', xMax, run.loadEndS, run.throughput, true));
     body.push(chart(0, y + RUN_HEADER + CHART_H, 'Latency, POST sent → SSE frame received (taps notified in that second)', 'ms', xMax, run.loadEndS, run.latency, false));
     if (run.cpu !== undefined) {
-      body.push(chart(0, y + RUN_HEADER + 2 * CHART_H, 'CPU, cores used (from /proc)', 'cores', xMax, run.loadEndS, run.cpu, false));
+      body.push(chart(0, y + RUN_HEADER + 2 * CHART_H, 'CPU, cores (from /proc)', 'cores', xMax, run.loadEndS, run.cpu, false));
     }
     y += runHeight(run);
   });
