@@ -150,7 +150,8 @@ function formatNumber(value: number): string {
   return Math.abs(value) >= 100 ? Math.round(value).toLocaleString('en-US') : value.toPrecision(3);
 }
 
-function positiveNumber(name: string, fallback: number): number {
+/** A positive number from the environment variable `name`, or `fallback` when it is unset. */
+export function positiveNumber(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);

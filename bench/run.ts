@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { runActorBenches } from './actors.bench.ts';
+import { positiveNumber } from './bench-fixtures.ts';
 import type { BenchResult, BenchSettings } from './harness.ts';
 import { BASELINE, runMailboxBenches } from './mailbox.bench.ts';
 
@@ -48,13 +49,6 @@ for (const r of results) {
   console.log(`${r.name.padEnd(26)}${perSec.padStart(16)}${ratio.toFixed(4).padStart(10)}${rme.padStart(8)}`);
 }
 
-function positiveNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!(value > 0)) throw new Error(`${name} must be a number > 0, got ${raw}`);
-  return value;
-}
 
 function round(value: number, digits: number): number {
   const scale = 10 ** digits;

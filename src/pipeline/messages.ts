@@ -16,12 +16,6 @@ export interface Submission {
  */
 export type GateMessage = { kind: 'submit'; submission: Submission } | { kind: 'flush'; batch?: Submission[] };
 
-/** A batch of taps on its way through the pool, numbered in acceptance order. */
-export interface EvaluationJob {
-  seq: number;
-  taps: Tap[];
-}
-
 export type PricingMessage =
   | { kind: 'taps'; taps: Tap[] }
   | { kind: 'evaluated'; seq: number; outcomes: Outcome[] };

@@ -58,17 +58,7 @@ export function readLoadLines(file: string): LoadLine[] {
   return lines;
 }
 
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { mulberry32 as prng } from '../support/mulberry32.ts';
 
 /** A seed for one part of a run, mixed from the run's seed and the part's numbers. */
 export function subSeed(seed: number, ...parts: number[]): number {

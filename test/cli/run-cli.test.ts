@@ -2,22 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { CliIo } from '../../src/cli/cli-io.ts';
 import { runCli, USAGE } from '../../src/cli/run-cli.ts';
+import { capture } from './capture-io.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string };
 
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  const io: CliIo = {
-    stdout: (text) => void (out.stdout += text),
-    stderr: (text) => void (out.stderr += text),
-    stderrIsTty: false,
-    interruptSignal: () => new AbortController().signal,
-  };
-  return { io, out };
-}
 
 describe('runCli', () => {
   it.each([

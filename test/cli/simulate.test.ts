@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FetchLike } from '../../src/cli/batch-sender.ts';
-import type { CliIo } from '../../src/cli/cli-io.ts';
 import { runSimulate } from '../../src/cli/simulate.ts';
 import type { SimulationSummary } from '../../src/cli/simulation.ts';
 import { verifyTapSignature } from '../../src/domain/signing.ts';
@@ -12,6 +11,7 @@ import { seededRandom } from '../../src/platform/random.ts';
 import { VirtualClock } from '../../src/platform/virtual-clock.ts';
 import { fakeServer } from './fake-ticketd.ts';
 import { drive } from './virtual-time.ts';
+import { capture } from './capture-io.ts';
 
 const { publicKey, privateKey } = generateKeyPairSync('ed25519');
 let dir = '';
@@ -26,16 +26,6 @@ beforeAll(() => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function capture(stderrIsTty = false) {
-  const out = { stdout: '', stderr: '' };
-  const io: CliIo = {
-    stdout: (text) => void (out.stdout += text),
-    stderr: (text) => void (out.stderr += text),
-    stderrIsTty,
-    interruptSignal: () => new AbortController().signal,
-  };
-  return { io, out };
-}
 
 async function simulate(argv: string[], options: { tty?: boolean; fetch?: FetchLike } = {}) {
   const clock = new VirtualClock(Date.UTC(2026, 10, 22, 9));

@@ -2,27 +2,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/cli-io.ts';
 import { runCli, USAGE } from '../../src/cli/run-cli.ts';
 import { runToken, type TokenCommandDeps } from '../../src/cli/token.ts';
 import { sequentialIds } from '../../src/platform/ids.ts';
 import { VirtualClock } from '../../src/platform/virtual-clock.ts';
 import { DB_FILE_NAME, TicketStore } from '../../src/store/index.ts';
+import { capture } from './capture-io.ts';
 
 const T0 = Date.UTC(2026, 10, 22, 9);
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketd-token-cli-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  const io: CliIo = {
-    stdout: (text) => void (out.stdout += text),
-    stderr: (text) => void (out.stderr += text),
-    stderrIsTty: false,
-    interruptSignal: () => new AbortController().signal,
-  };
-  return { io, out };
-}
 
 let n = 0;
 function freshDir(): string {

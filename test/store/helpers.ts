@@ -60,17 +60,7 @@ export function failed(tap: Tap, attempts: number, firstAtMs: number): Outcome {
   return { tap, kind: 'failed', reason: 'worker_crash', error: 'worker exited with code 1', attempts, firstAtMs };
 }
 
-/** mulberry32: a tiny seeded PRNG, [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../support/mulberry32.ts';
 
 /** Runs `fn` and, when it throws, says which code it threw; for `expect(codeOf(...)).toBe(...)`. */
 export function codeOf(fn: () => unknown): string | undefined {
