@@ -8,8 +8,7 @@ export type InputErrorCode =
   | 'too_many_taps'
   | 'empty_batch'
   | 'invalid_field'
-  | 'unknown_field'
-  | 'duplicate_in_request';
+  | 'unknown_field';
 
 /**
  * A rejected request body.

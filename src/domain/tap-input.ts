@@ -49,8 +49,8 @@ export function parseTapsBody(body: unknown): TapsBodyResult {
       const error = tapError(body[i], i);
       if (error !== null) return { ok: false, error };
     }
-    const duplicate = n > 1 ? duplicateError(body as Tap[]) : null;
-    if (duplicate !== null) return { ok: false, error: duplicate };
+    // A tap id repeated in one batch is not an error: a machine resending its buffer may repeat a tap, and the
+    // ledger answers the later copy `duplicate` (or `conflict`) without losing the rest of the batch.
     return { ok: true, taps: body as Tap[], single: false };
   }
   if (isPlainObject(body)) {
@@ -107,15 +107,3 @@ function tappedAtProblem(value: unknown): string | null {
   return Number.isNaN(parseTappedAt(value)) ? 'not RFC 3339 with an offset' : null;
 }
 
-function duplicateError(taps: Tap[]): InputError | null {
-  const firstIndex = new Map<string, number>();
-  for (let i = 0; i < taps.length; i++) {
-    const tapId = (taps[i] as Tap).tapId;
-    const seen = firstIndex.get(tapId);
-    if (seen !== undefined) {
-      return new InputError('duplicate_in_request', pathOf(i, 'tapId'), `'${tapId}' repeats taps[${seen}].tapId`);
-    }
-    firstIndex.set(tapId, i);
-  }
-  return null;
-}

@@ -107,7 +107,7 @@ export interface Ticket {
   issuedAt: string;
 }
 
-export type TapStatus = 'pending' | 'issued' | 'rejected' | 'failed';
+export type TapStatus = 'issued' | 'rejected' | 'failed';
 
 export interface TapState {
   tapId: string;

@@ -11,7 +11,7 @@ import { HttpError } from './http-error.ts';
  * client may retry it.
  *
  * @example
- * const result = await boundedWait(engine.submitTaps(taps, { wait }), clock, 30_000);
+ * const results = await boundedWait(engine.submitTaps(taps), clock, 30_000);
  */
 export function boundedWait<T>(promise: Promise<T>, clock: Clock, timeoutMs: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {

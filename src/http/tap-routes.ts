@@ -1,7 +1,7 @@
 /**
- * `POST /v1/taps` (one tap or a batch of 1–1000; 202 once committed, or 200 with outcomes under `?wait=true`) and
+ * `POST /v1/taps` (one tap or a batch of 1–1000; 200 with each tap's outcome once decided and committed) and
  * `GET /v1/taps/:tapId`. A machine token sends only its own machine's taps: a batch naming another machine is
- * refused whole (403) before anything is journaled. A customer token reads only its own taps.
+ * refused whole (403) before anything is decided. A customer token reads only its own taps.
  */
 import { parseTapsBody } from '../domain/tap-input.ts';
 import { forbidden, principalOf, tapReaders, tapSenders } from './access.ts';
@@ -14,7 +14,8 @@ import { route } from './route-table.ts';
 /**
  * @example
  * addTapRoutes(app, deps);
- * // POST /v1/taps [{ tapId, customerId, rideId, machineId, tappedAt }] → 202 { taps: [{ tapId, status }] }
+ * // POST /v1/taps [{ tapId, customerId, rideId, machineId, tappedAt }]
+ * //   → 200 { taps: [{ tapId, status: 'issued', ticketId, price, balanceAfter }] }
  */
 export function addTapRoutes(app: TicketdApp, deps: RouteDeps): void {
   const { engine, clock, waitTimeoutMs } = deps;
@@ -23,7 +24,9 @@ export function addTapRoutes(app: TicketdApp, deps: RouteDeps): void {
     POST: {
       allow: tapSenders,
       handle: async (c) => {
-        const wait = waitFlag(c.req.query('wait'));
+        // `?wait=true` was how a client asked for outcomes; every answer carries them now. Still checked, so a
+        // malformed value is a 400 as before.
+        waitFlag(c.req.query('wait'));
         const parsed = parseTapsBody(await readJsonBody(c));
         if (!parsed.ok) throw parsed.error;
         const principal = principalOf(c);
@@ -34,9 +37,8 @@ export function addTapRoutes(app: TicketdApp, deps: RouteDeps): void {
             throw forbidden(`${where} names another machine; this token sends taps of '${principal.machineId}' only`);
           }
         }
-        const result = await boundedWait(engine.submitTaps(parsed.taps, { wait }), clock, waitTimeoutMs);
-        if (wait) return c.json({ taps: result.taps, outcomes: result.outcomes ?? [] }, 200);
-        return c.json({ taps: result.taps }, 202);
+        const taps = await boundedWait(engine.submitTaps(parsed.taps), clock, waitTimeoutMs);
+        return c.json({ taps }, 200);
       },
     },
   });

@@ -10,21 +10,10 @@ import type {
   DeadLetterQuery,
   Notification,
   RideInput,
+  TapResult,
   TicketPage,
   TopUpResult,
 } from '../store/store-types.ts';
-
-export interface SubmittedTap {
-  tapId: string;
-  status: 'accepted' | 'duplicate';
-}
-
-export interface SubmitResult {
-  /** One entry per tap, in request order, once the accepted ones are committed to SQLite. */
-  taps: SubmittedTap[];
-  /** With `wait`: each tap's state once decided, or still `pending` if the bounded wait ran out. */
-  outcomes?: TapState[];
-}
 
 export interface ReadyState {
   ready: boolean;
@@ -37,12 +26,13 @@ export type NotificationListener = (notifications: readonly Notification[]) => v
 export interface EngineApi {
   readiness(): ReadyState;
   /**
-   * Journals the taps (one group commit shared with concurrent requests) and resolves once they are committed.
-   * Rejects with EngineError `ERR_OVERLOADED` (nothing accepted; retry after `retryAfterMs`) or `ERR_NOT_READY`.
+   * Decides the taps (validated, priced, charged; one group commit shared with concurrent requests) and resolves,
+   * once that is committed, with each tap's result in request order. Rejects with EngineError `ERR_OVERLOADED`
+   * (nothing decided; retry after `retryAfterMs`), `ERR_NOT_READY`, or `ERR_STORAGE` (not all decided; resend).
    */
-  submitTaps(taps: Tap[], options: { wait: boolean }): Promise<SubmitResult>;
+  submitTaps(taps: Tap[]): Promise<TapResult[]>;
   tapState(tapId: string): TapState | undefined;
-  /** The customer a journaled tap is for (whose tap it is), or `undefined` for an unknown tap id. */
+  /** The customer a decided tap is for (whose tap it is), or `undefined` for an unknown tap id. */
   tapCustomer(tapId: string): string | undefined;
 
   getCustomer(id: string): Customer | undefined;

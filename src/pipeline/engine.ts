@@ -6,25 +6,31 @@ import type { TimerHandle } from '../platform/clock.ts';
 import type { RuntimeContext } from '../platform/context.ts';
 import type { Logger } from '../platform/logger.ts';
 import { StoreError } from '../store/store-error.ts';
-import type { CustomerInput, DeadLetter, DeadLetterPage, DeadLetterQuery, Notification, RideInput, TicketPage, TopUpResult } from '../store/store-types.ts';
+import type {
+  CustomerInput,
+  DeadLetter,
+  DeadLetterPage,
+  DeadLetterQuery,
+  Notification,
+  RideInput,
+  TapResult,
+  TicketPage,
+  TopUpResult,
+} from '../store/store-types.ts';
 import type { TicketStore } from '../store/ticket-store.ts';
-import { inProcessWritePath, type WritePath } from '../store/write-path.ts';
 import type { Evaluator, EvaluatorOptions } from '../workers/evaluator.ts';
-import { EngineError, type EngineApi, type NotificationListener, type ReadyState, type SubmitResult } from './engine-api.ts';
+import { EngineError, type EngineApi, type NotificationListener, type ReadyState } from './engine-api.ts';
 import { FlowControl } from './flow-control.ts';
-import { gateProps } from './gate.ts';
 import { ledgerProps, type LedgerReply } from './ledger.ts';
-import type { GateMessage, JournalReply, LedgerMessage, PricingMessage } from './messages.ts';
+import type { Evaluated, InFlightTap, LedgerMessage, PricingMessage } from './messages.ts';
 import { notifierProps } from './notifier.ts';
-import { OutcomeWaiters } from './outcome-waiters.ts';
 import { resolvePipelineOptions, type PipelineOptions } from './pipeline-options.ts';
 import { pricingProps } from './pricing.ts';
 import { sequencerProps } from './sequencer.ts';
+import { Submission } from './submission.ts';
 
 export interface EngineOptions {
   store: TicketStore;
-  /** Where the journal, group commits, top-ups and customers are written: the writer thread in production; by default this thread, on `store`. */
-  writePath?: WritePath;
   /** Builds the evaluator (pool or inline) around the engine's live catalog. */
   evaluator: (options: EvaluatorOptions) => Evaluator;
   runtime: RuntimeContext;
@@ -37,43 +43,38 @@ export interface EngineOptions {
 }
 
 const ASK_TIMEOUT_MS = 10_000;
-const RECOVERY_PAGE = 1_000;
+const LEGACY_PAGE = 1_000;
 
 /**
- * ticketd's engine: gate → pricing (worker pool) → sequencer → ledger → notifier, each an actor with a bounded
- * mailbox under the root guardian, around one SQLite store. Implements what the HTTP layer needs (`EngineApi`).
+ * ticketd's engine: pricing (worker pool) → sequencer → ledger → notifier, each an actor with a bounded mailbox
+ * under the root guardian, around one SQLite store. A request's taps are decided (validated, priced, charged) and
+ * committed in one group commit before the request is answered. Implements what the HTTP layer needs (`EngineApi`).
  *
  * @example
  * const engine = await Engine.start({ store, evaluator: (o) => new InlineEvaluator(o), runtime, log });
- * await engine.submitTaps([tap], { wait: true });
+ * const [result] = await engine.submitTaps([tap]); // { tapId, status: 'issued', ticketId, price, balanceAfter }
  */
 export class Engine implements EngineApi {
   readonly system: ActorSystem;
   readonly options: PipelineOptions;
   readonly flow: FlowControl;
   readonly #store: TicketStore;
-  readonly #writes: WritePath;
   readonly #evaluator: Evaluator;
   readonly #log: Logger;
   readonly #runtime: RuntimeContext;
-  readonly #waiters: OutcomeWaiters;
   readonly #listeners = new Set<NotificationListener>();
   #catalog: Catalog;
   #state: ReadyState = { ready: false, reason: 'starting' };
   #probing = false;
-  #rescanPending = false;
-  #gate!: ActorRef<GateMessage>;
   #pricing!: ActorRef<PricingMessage>;
   #ledger!: ActorRef<LedgerMessage, LedgerReply>;
 
   private constructor(options: EngineOptions) {
     this.options = resolvePipelineOptions(options.pipeline);
     this.#store = options.store;
-    this.#writes = options.writePath ?? inProcessWritePath(options.store);
     this.#log = options.log;
     this.#runtime = options.runtime;
     this.flow = new FlowControl(this.options.maxInFlightTaps);
-    this.#waiters = new OutcomeWaiters(options.runtime.clock, this.options.waitersMax);
     this.#catalog = options.store.loadCatalog();
     this.#evaluator = options.evaluator({
       catalog: () => this.#catalog,
@@ -96,19 +97,19 @@ export class Engine implements EngineApi {
     });
     this.system.deadLetters.subscribe((d) => {
       this.#log.warn('dead letter', { recipient: d.recipient, reason: d.reason, attempts: d.attempts, ...(d.error !== undefined && { error: d.error }) });
-      // A group commit given up by the runtime: its taps stay pending in SQLite (recovered at the next start);
-      // what they held of the in-flight bound is returned.
-      const message = d.message as Partial<LedgerMessage> | undefined;
-      if (message?.kind === 'flush' && Array.isArray(message.batch)) this.flow.release(message.batch.length);
+      // Taps the pipeline gave up on (a stage that kept failing, or a full mailbox): nothing of them is committed;
+      // their requests are refused so the machines resend, and their share of the in-flight bound is returned.
+      const origins = originsOf(d.message);
+      if (origins !== undefined) this.#abandon(origins, new EngineError('ERR_STORAGE', 'taps not decided: the pipeline dropped them; resend'));
     });
   }
 
-  /** Builds the pipeline, hands taps journaled before a crash back to it, and becomes ready. */
+  /** Builds the pipeline and becomes ready; taps an older version left undecided are decided in the background. */
   static async start(options: EngineOptions): Promise<Engine> {
     const engine = new Engine(options);
     engine.#spawnStages();
-    engine.#recover();
     engine.#state = { ready: true };
+    void engine.#decideLegacyPending().catch((error: unknown) => engine.#log.error('legacy pending taps not decided', { error: String(error) }));
     return engine;
   }
 
@@ -116,33 +117,27 @@ export class Engine implements EngineApi {
     const o = this.options;
     const now = (): number => this.#runtime.clock.now();
     const notifier = this.system.spawn(notifierProps(this.#listeners, 100_000, this.#log));
-    this.#ledger = this.system.spawn(
+    const ledger = this.system.spawn(
       ledgerProps({
-        store: this.#writes,
+        store: this.#store,
         notifier,
         now,
         commitBatchMax: o.commitBatchMax,
         mailboxCapacity: 100_000,
-        onCommitted: (results, count) => {
-          this.flow.release(count);
-          this.#waiters.decided(results);
-        },
+        onCommitted: (count) => this.flow.release(count),
         onCustomerChanged: () => this.#refreshCatalog(),
         commitAttempts: o.commitAttempts,
         onStorageTrouble: (error, abandoned) => {
           if (abandoned !== undefined) {
-            // Given up in memory, still pending in SQLite: a rescan hands them back once writes work again.
-            this.flow.release(abandoned.length);
-            this.#rescanPending = true;
+            this.#abandon(abandoned.origins, new EngineError('ERR_STORAGE', `taps not decided: storage failed (${error.code}); resend`));
           }
           this.#storageFailed(error, abandoned !== undefined);
         },
         log: this.#log,
       }),
     );
-    const sequence = { next: 0 };
-    const expected = { next: 0 };
-    const sequencer = this.system.spawn(sequencerProps({ ledger: this.#ledger, mailboxCapacity: 10_000, expected }));
+    this.#ledger = ledger;
+    const sequencer = this.system.spawn(sequencerProps({ ledger, mailboxCapacity: 10_000, expected: { next: 0 } }));
     this.#pricing = this.system.spawn(
       pricingProps({
         sequencer,
@@ -151,60 +146,53 @@ export class Engine implements EngineApi {
         attempts: o.evaluateAttempts,
         batchMax: o.evaluateBatchMax,
         concurrency: o.evaluateConcurrency,
-        mailboxCapacity: 100_000,
-        sequence,
-      }),
-    );
-    this.#gate = this.system.spawn(
-      gateProps({
-        store: this.#writes,
-        pricing: this.#pricing,
-        flow: this.flow,
-        now,
-        journalBatchMax: o.journalBatchMax,
-        mailboxCapacity: o.gateMailboxCapacity,
-        onStorageFailure: (error) => this.#storageFailed(error),
-        log: this.#log,
+        mailboxCapacity: o.intakeMailboxCapacity,
+        sequence: { next: 0 },
       }),
     );
   }
 
-  #recover(): void {
+  /** Refuses the requests of taps that will not be decided, and returns their share of the in-flight bound. */
+  #abandon(origins: readonly InFlightTap[], error: EngineError): void {
+    for (const origin of origins) origin.submission.failed(error);
+    this.flow.release(origins.length);
+  }
+
+  /** Taps an older ticketd answered 202 and did not decide before it stopped: decided now, a page at a time. */
+  async #decideLegacyPending(): Promise<void> {
     let afterSeq = 0;
-    let recovered = 0;
-    for (let page = this.#store.pendingTaps(afterSeq, RECOVERY_PAGE); page.length > 0; page = this.#store.pendingTaps(afterSeq, RECOVERY_PAGE)) {
-      afterSeq = page[page.length - 1]!.seq;
-      this.flow.force(page.length);
-      this.#pricing.tell({ kind: 'taps', taps: page.map((j) => j.tap) });
-      recovered += page.length;
+    let decided = 0;
+    for (let page = this.#store.legacyPendingTaps(afterSeq, LEGACY_PAGE); page.length > 0; page = this.#store.legacyPendingTaps(afterSeq, LEGACY_PAGE)) {
+      afterSeq = page[page.length - 1]![0];
+      const taps = page.map(([, tap]) => tap);
+      this.flow.force(taps.length);
+      await this.#submit(taps, undefined);
+      for (const tap of taps) this.#store.dropLegacyPending(tap.tapId);
+      decided += taps.length;
     }
-    if (recovered > 0) this.#log.info('recovered journaled taps', { taps: recovered });
+    if (decided > 0) this.#log.info('decided taps accepted by an older version', { taps: decided });
   }
 
   readiness(): ReadyState {
     return this.#state;
   }
 
-  async submitTaps(taps: Tap[], options: { wait: boolean }): Promise<SubmitResult> {
+  async submitTaps(taps: Tap[]): Promise<TapResult[]> {
     if (!this.#state.ready) throw new EngineError('ERR_NOT_READY', `not accepting taps: ${this.#state.reason ?? 'not ready'}`);
     if (!this.flow.tryReserve(taps.length)) throw this.#overloaded(`${this.flow.inFlight} taps in flight`);
-    const wait = options.wait ? this.#waiters.waitFor(taps.map((t) => t.tapId), this.options.waitTimeoutMs) : undefined;
-    const reply = await new Promise<JournalReply>((resolve) => {
-      if (!this.#gate.tell({ kind: 'submit', submission: { taps, reply: resolve } })) {
+    return this.#submit(taps, undefined);
+  }
+
+  /** Hands taps whose share of the in-flight bound is reserved to pricing; resolves once all are decided. */
+  #submit(taps: Tap[], replayOf: number | undefined): Promise<TapResult[]> {
+    return new Promise<TapResult[]>((resolve, reject) => {
+      const submission = new Submission(taps.length, resolve, reject, replayOf);
+      const origins = taps.map((tap, index): InFlightTap => ({ tap, submission, index }));
+      if (!this.#pricing.tell({ kind: 'taps', origins })) {
         this.flow.release(taps.length);
-        resolve({ ok: false, error: this.#overloaded('the gate is full') });
+        reject(this.#overloaded('the intake is full'));
       }
     });
-    if (!reply.ok) {
-      wait?.cancel();
-      throw reply.error;
-    }
-    const submitted = reply.results.map(({ tapId, status }) => ({ tapId, status }));
-    if (!options.wait) return { taps: submitted };
-    // Duplicates were decided (or are pending) from before: answer them from the store.
-    this.#waiters.decided(submitted.filter((t) => t.status === 'duplicate').map((t) => this.tapState(t.tapId) ?? pendingState(t.tapId)));
-    const states = wait === undefined ? new Map<string, TapState>() : await wait.promise;
-    return { taps: submitted, outcomes: taps.map((t) => states.get(t.tapId) ?? this.tapState(t.tapId) ?? pendingState(t.tapId)) };
   }
 
   tapState(tapId: string): TapState | undefined {
@@ -263,22 +251,20 @@ export class Engine implements EngineApi {
   async replayDeadLetter(id: number): Promise<TapState> {
     let tap: Tap;
     try {
-      tap = this.#store.reopenDeadLetter(id, this.#runtime.clock.now());
+      tap = this.#store.tapToReplay(id);
     } catch (error) {
       if (error instanceof StoreError && (error.code === 'ERR_UNKNOWN_DEAD_LETTER' || error.code === 'ERR_ALREADY_REPLAYED')) {
         throw new EngineError(error.code, error.message);
       }
       throw error;
     }
-    const wait = this.#waiters.waitFor([tap.tapId], this.options.waitTimeoutMs);
     this.flow.force(1);
-    this.#pricing.tell({ kind: 'taps', taps: [tap] });
-    const states = wait === undefined ? undefined : await wait.promise;
-    return states?.get(tap.tapId) ?? this.tapState(tap.tapId) ?? pendingState(tap.tapId);
+    await this.#submit([tap], id);
+    return this.tapState(tap.tapId)!;
   }
 
   notificationsAfter(customerId: string, afterId: number, limit: number): Notification[] {
-    return this.#store.outboxAfter(customerId, afterId, limit);
+    return this.#store.streamAfter(customerId, afterId, limit);
   }
 
   onNotifications(listener: NotificationListener): () => void {
@@ -287,19 +273,18 @@ export class Engine implements EngineApi {
   }
 
   /**
-   * Stops taking taps (503), journals what the gate holds, waits up to `drainTimeoutMs` for every accepted tap to be
-   * committed, then stops the stages and the pool. The store stays open. Whatever did not make it within the
-   * deadline is still pending in SQLite and is processed at the next start. Resolves with the taps left in flight.
+   * Stops taking taps (503), waits up to `drainTimeoutMs` for every tap in flight to be decided and answered, then
+   * stops the stages and the pool. The store stays open. Taps still in flight at the deadline were not committed and
+   * their requests get no answer, so their machines resend them. Resolves with the taps left in flight.
    */
   async stop(drainTimeoutMs = 8_000): Promise<number> {
     this.#state = { ready: false, reason: 'stopping' };
-    await this.#gate.stop();
     let timer: TimerHandle | undefined;
     const deadline = new Promise<void>((resolve) => (timer = this.#runtime.clock.setTimer(resolve, drainTimeoutMs)));
     await Promise.race([this.flow.whenIdle(), deadline]);
     this.#runtime.clock.clearTimer(timer!);
     const leftInFlight = this.flow.inFlight;
-    if (leftInFlight > 0) this.#log.warn('stopping with taps in flight; they are processed at the next start', { taps: leftInFlight });
+    if (leftInFlight > 0) this.#log.warn('stopping with taps in flight; they were not committed and will be resent', { taps: leftInFlight });
     await this.system.stop();
     await this.#evaluator.close();
     return leftInFlight;
@@ -311,8 +296,7 @@ export class Engine implements EngineApi {
 
   /**
    * A failing disk (or a database busy past every retry) stops the intake: `/ready` says so and taps get 503, while
-   * reads and SSE go on. A small write is tried every `storageProbeMs`; when one commits, taps are taken again and
-   * any batch given up meanwhile is handed back from the journal.
+   * reads and SSE go on. A small write is tried every `storageProbeMs`; when one commits, taps are taken again.
    */
   #storageFailed(error: StoreError, gaveUp = false): void {
     this.#log.error('storage failed', { code: error.code, error: error.message, gaveUp });
@@ -335,10 +319,6 @@ export class Engine implements EngineApi {
       }
       this.#log.info('storage works again; taking taps');
       this.#state = { ready: true };
-      if (this.#rescanPending) {
-        this.#rescanPending = false;
-        this.#recover();
-      }
     }, this.options.storageProbeMs);
   }
 
@@ -347,6 +327,9 @@ export class Engine implements EngineApi {
   }
 }
 
-function pendingState(tapId: string): TapState {
-  return { tapId, status: 'pending' };
+/** The taps a pipeline message carries, for a message that ended as a dead letter. */
+function originsOf(message: unknown): InFlightTap[] | undefined {
+  const m = message as Partial<{ kind: string; origins: InFlightTap[]; batch: Evaluated }> | undefined;
+  if (m?.kind === 'flush') return m.batch?.origins;
+  return Array.isArray(m?.origins) ? m.origins : undefined;
 }

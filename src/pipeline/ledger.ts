@@ -1,11 +1,11 @@
 import type { ActorRef } from '../actors/actor-ref.ts';
 import type { Props } from '../actors/types.ts';
-import type { Customer, TapState } from '../domain/types.ts';
+import type { Customer } from '../domain/types.ts';
 import type { Logger } from '../platform/logger.ts';
 import { StoreError } from '../store/store-error.ts';
-import type { Outcome, TopUpResult } from '../store/store-types.ts';
-import type { WritePath } from '../store/write-path.ts';
-import type { LedgerMessage, NotifierMessage } from './messages.ts';
+import type { TicketStore } from '../store/ticket-store.ts';
+import type { TopUpResult } from '../store/store-types.ts';
+import type { Evaluated, LedgerMessage, NotifierMessage } from './messages.ts';
 
 export type LedgerReply =
   | { kind: 'none' }
@@ -14,18 +14,18 @@ export type LedgerReply =
   | { kind: 'refused'; code: string; message: string };
 
 export interface LedgerDeps {
-  store: Pick<WritePath, 'commitOutcomes' | 'upsertCustomer' | 'topUp'>;
+  store: Pick<TicketStore, 'commitOutcomes' | 'upsertCustomer' | 'topUp'>;
   notifier: ActorRef<NotifierMessage>;
   now: () => number;
   commitBatchMax: number;
   mailboxCapacity: number;
-  /** Called after every commit with the decided taps, in commit order. */
-  onCommitted: (results: TapState[], outcomeCount: number) => void;
+  /** Called after every commit with the number of taps it decided (each has been answered to its submission). */
+  onCommitted: (tapCount: number) => void;
   onCustomerChanged: () => void;
   /** Attempts at one group commit while the database is busy or failing, with backoff between them. */
   commitAttempts: number;
   /** A commit failed with a busy or failing database; `abandoned` when it gave up on the batch after its attempts. */
-  onStorageTrouble: (error: StoreError, abandoned: Outcome[] | undefined) => void;
+  onStorageTrouble: (error: StoreError, abandoned: Evaluated | undefined) => void;
   log: Logger;
 }
 
@@ -33,9 +33,9 @@ const RETRY_BASE_MS = 10;
 const RETRY_CAP_MS = 1_000;
 
 /**
- * The single writer of money: it charges taps and applies top-ups, serially, in group commits. Outcomes that
- * arrive while a commit is being prepared share it; each commit writes tickets, ledger entries, the notification
- * outbox and tap outcomes in one transaction, and only then are the notifications handed to the notifier.
+ * The single writer of money: it decides taps and applies top-ups, serially, in group commits. Outcomes that
+ * arrive while a commit is being prepared share it; each commit decides and writes its taps in one transaction,
+ * and only then is each tap's request told its result and are the notifications handed to the notifier.
  */
 export function ledgerProps(deps: LedgerDeps): Props<LedgerMessage, LedgerReply> {
   return {
@@ -43,7 +43,7 @@ export function ledgerProps(deps: LedgerDeps): Props<LedgerMessage, LedgerReply>
     mailbox: { capacity: deps.mailboxCapacity, overflow: 'reject' },
     deliveryLimit: 5,
     create: (ctx) => {
-      const pending: Outcome[][] = [];
+      const pending: Evaluated[] = [];
       let pendingCount = 0;
       let flushQueued = false;
       // While a failed commit waits for its retry, no other batch may commit before it: order is per customer.
@@ -53,19 +53,23 @@ export function ledgerProps(deps: LedgerDeps): Props<LedgerMessage, LedgerReply>
         flushQueued = true;
         ctx.self.tell({ kind: 'flush' });
       };
-      const take = (): Outcome[] => {
-        const batch: Outcome[] = [];
-        while (pending.length > 0 && (batch.length === 0 || batch.length + pending[0]!.length <= deps.commitBatchMax)) {
-          for (const outcome of pending.shift()!) batch.push(outcome);
+      const take = (): Evaluated => {
+        const batch: Evaluated = { origins: [], outcomes: [] };
+        while (pending.length > 0 && (batch.outcomes.length === 0 || batch.outcomes.length + pending[0]!.outcomes.length <= deps.commitBatchMax)) {
+          const next = pending.shift()!;
+          for (let i = 0; i < next.outcomes.length; i++) {
+            batch.origins.push(next.origins[i]!);
+            batch.outcomes.push(next.outcomes[i]!);
+          }
         }
-        pendingCount -= batch.length;
+        pendingCount -= batch.outcomes.length;
         return batch;
       };
       return {
         receive(message): LedgerReply | Promise<LedgerReply> {
           switch (message.kind) {
             case 'outcomes':
-              pending.push(message.outcomes);
+              pending.push({ origins: message.origins, outcomes: message.outcomes });
               pendingCount += message.outcomes.length;
               queueFlush();
               return { kind: 'none' };
@@ -73,18 +77,14 @@ export function ledgerProps(deps: LedgerDeps): Props<LedgerMessage, LedgerReply>
               if (message.attempts === undefined) flushQueued = false;
               else if (!retrying) return { kind: 'none' }; // a retry that a restart made stale
               message.batch ??= take();
-              return commitOrRetry(message as Flush, deps, (delayMs, retry) => ctx.scheduleOnce(delayMs, retry), ctx.runtime.random.next()).then(
-                (committed): LedgerReply => {
-                  retrying = !committed;
-                  queueFlush();
-                  return { kind: 'none' };
-                },
-              );
-            case 'put-customer':
-              return deps.store.upsertCustomer(message.id, message.input, deps.now()).then(({ customer, created }): LedgerReply => {
-                deps.onCustomerChanged();
-                return { kind: 'customer', customer, created };
-              });
+              retrying = !commitOrRetry(message as Flush, deps, (delayMs, retry) => ctx.scheduleOnce(delayMs, retry), ctx.runtime.random.next());
+              queueFlush();
+              return { kind: 'none' };
+            case 'put-customer': {
+              const { customer, created } = deps.store.upsertCustomer(message.id, message.input, deps.now());
+              deps.onCustomerChanged();
+              return { kind: 'customer', customer, created };
+            }
             case 'top-up':
               return topUp(message, deps);
           }
@@ -94,18 +94,23 @@ export function ledgerProps(deps: LedgerDeps): Props<LedgerMessage, LedgerReply>
   };
 }
 
-type Flush = Extract<LedgerMessage, { kind: 'flush' }> & { batch: Outcome[] };
+type Flush = Extract<LedgerMessage, { kind: 'flush' }> & { batch: Evaluated };
 
 /**
- * Commits the flush's batch. A busy or failing database is an operating error: the same batch is retried after an
- * exponential backoff with jitter, up to `commitAttempts`; then it is given up (its taps stay pending in SQLite,
- * where recovery finds them). Resolves false while a retry is scheduled.
+ * Commits the flush's batch and answers each tap's request. A busy or failing database is an operating error: the
+ * same batch is retried after an exponential backoff with jitter, up to `commitAttempts`; then it is given up (its
+ * requests are refused, and their machines resend). Returns false while a retry is scheduled.
  */
-async function commitOrRetry(flush: Flush, deps: LedgerDeps, schedule: (delayMs: number, retry: Flush) => void, jitter: number): Promise<boolean> {
-  if (flush.batch.length === 0) return true;
+function commitOrRetry(flush: Flush, deps: LedgerDeps, schedule: (delayMs: number, retry: Flush) => void, jitter: number): boolean {
+  const { origins, outcomes } = flush.batch;
+  if (outcomes.length === 0) return true;
   try {
-    const { results, notifications } = await deps.store.commitOutcomes(flush.batch, deps.now());
-    deps.onCommitted(results, flush.batch.length);
+    const { results, notifications } = deps.store.commitOutcomes(outcomes, deps.now());
+    for (let i = 0; i < origins.length; i++) {
+      const origin = origins[i]!;
+      origin.submission.decided(origin.index, results[i]!);
+    }
+    deps.onCommitted(outcomes.length);
     if (notifications.length > 0) deps.notifier.tell({ kind: 'notify', notifications });
     return true;
   } catch (error) {
@@ -122,9 +127,9 @@ async function commitOrRetry(flush: Flush, deps: LedgerDeps, schedule: (delayMs:
   }
 }
 
-async function topUp(message: Extract<LedgerMessage, { kind: 'top-up' }>, deps: LedgerDeps): Promise<LedgerReply> {
+function topUp(message: Extract<LedgerMessage, { kind: 'top-up' }>, deps: LedgerDeps): LedgerReply {
   try {
-    const result = await deps.store.topUp(message.customerId, message.topUpId, message.amount, deps.now());
+    const result = deps.store.topUp(message.customerId, message.topUpId, message.amount, deps.now());
     if (result.status === 'applied') deps.notifier.tell({ kind: 'notify', notifications: [result.notification] });
     return { kind: 'top-up', result };
   } catch (error) {

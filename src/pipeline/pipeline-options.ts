@@ -3,12 +3,10 @@ import { DEFAULT_STALENESS } from '../domain/types.ts';
 
 /** Every bound of the tap pipeline, in one place. Each is finite; going over one gives a typed answer. */
 export interface PipelineOptions {
-  /** Taps accepted but not yet decided, across the pipeline; over it, `POST /v1/taps` gets 429. */
+  /** Taps submitted but not yet decided, across the pipeline; over it, `POST /v1/taps` gets 429. */
   maxInFlightTaps: number;
-  /** Requests queued at the gate; over it, `POST /v1/taps` gets 429. */
-  gateMailboxCapacity: number;
-  /** Most taps journaled in one SQLite transaction. */
-  journalBatchMax: number;
+  /** Requests queued at pricing, the pipeline's intake; over it, `POST /v1/taps` gets 429. */
+  intakeMailboxCapacity: number;
   /** Most taps in one worker-pool task. */
   evaluateBatchMax: number;
   /** Most pool tasks in flight at once. */
@@ -21,8 +19,7 @@ export interface PipelineOptions {
   commitAttempts: number;
   /** While the disk is failing, how often a write is tried to learn whether it works again. */
   storageProbeMs: number;
-  /** Most `?wait=true` taps waited on at once, and how long each wait may last. */
-  waitersMax: number;
+  /** Longest a request waits for its taps to be decided before it is answered 503 (its machine resends). */
   waitTimeoutMs: number;
   /** Suggested retry delay sent with 429. */
   retryAfterMs: number;
@@ -31,15 +28,13 @@ export interface PipelineOptions {
 
 export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
   maxInFlightTaps: 20_000,
-  gateMailboxCapacity: 10_000,
-  journalBatchMax: 2_000,
+  intakeMailboxCapacity: 10_000,
   evaluateBatchMax: 1_000,
   evaluateConcurrency: 4,
   evaluateAttempts: 3,
   commitBatchMax: 1_000,
   commitAttempts: 8,
   storageProbeMs: 1_000,
-  waitersMax: 100_000,
   waitTimeoutMs: 10_000,
   retryAfterMs: 1_000,
   staleness: DEFAULT_STALENESS,

@@ -1,9 +1,8 @@
 import type { ActorRef } from '../actors/actor-ref.ts';
 import type { Props } from '../actors/types.ts';
-import type { Tap } from '../domain/types.ts';
 import { RingBuffer } from '../mailbox/ring-buffer.ts';
 import { evaluateIsolated, type IsolationOptions } from './evaluate-isolated.ts';
-import type { PricingMessage, SequencerMessage } from './messages.ts';
+import type { InFlightTap, PricingMessage, SequencerMessage } from './messages.ts';
 
 export interface PricingDeps extends IsolationOptions {
   sequencer: ActorRef<SequencerMessage>;
@@ -15,7 +14,7 @@ export interface PricingDeps extends IsolationOptions {
 }
 
 /**
- * Pricing cuts the accepted taps into batches of at most `batchMax`, numbers them in acceptance order and keeps
+ * Pricing cuts the submitted taps into batches of at most `batchMax`, numbers them in acceptance order and keeps
  * at most `concurrency` of them in the worker pool at once. Results come back to it as messages and go on to the
  * sequencer, which puts them back in order.
  */
@@ -25,12 +24,12 @@ export function pricingProps(deps: PricingDeps): Props<PricingMessage> {
     mailbox: { capacity: deps.mailboxCapacity, overflow: 'reject' },
     create: (ctx) => {
       // Waiting taps, in chunks as they came; bounded by the engine's in-flight limit.
-      const waiting = new RingBuffer<Tap[]>(64);
+      const waiting = new RingBuffer<InFlightTap[]>(64);
       let waitingTaps = 0;
       let running = 0;
 
-      const nextBatch = (): Tap[] => {
-        const batch: Tap[] = [];
+      const nextBatch = (): InFlightTap[] => {
+        const batch: InFlightTap[] = [];
         while (waiting.size > 0 && batch.length < deps.batchMax) {
           const chunk = waiting.shift()!;
           const room = deps.batchMax - batch.length;
@@ -47,10 +46,16 @@ export function pricingProps(deps: PricingDeps): Props<PricingMessage> {
 
       const pump = (): void => {
         while (running < deps.concurrency && waitingTaps > 0) {
-          const taps = nextBatch();
+          const origins = nextBatch();
           const seq = deps.sequence.next++;
           running++;
-          void evaluateIsolated(taps, deps).then((outcomes) => ctx.self.tell({ kind: 'evaluated', seq, outcomes }));
+          void evaluateIsolated(origins.map((o) => o.tap), deps).then((outcomes) => {
+            for (let i = 0; i < outcomes.length; i++) {
+              const { replayOf } = origins[i]!.submission;
+              if (replayOf !== undefined) outcomes[i]!.replayOf = replayOf;
+            }
+            ctx.self.tell({ kind: 'evaluated', seq, origins, outcomes });
+          });
         }
       };
 
@@ -58,11 +63,11 @@ export function pricingProps(deps: PricingDeps): Props<PricingMessage> {
         receive(message) {
           if (message.kind === 'taps') {
             if (waiting.size === waiting.slots) waiting.grow();
-            waiting.push(message.taps);
-            waitingTaps += message.taps.length;
+            waiting.push(message.origins);
+            waitingTaps += message.origins.length;
           } else {
             running--;
-            deps.sequencer.tell({ kind: 'batch', seq: message.seq, outcomes: message.outcomes });
+            deps.sequencer.tell({ kind: 'batch', seq: message.seq, origins: message.origins, outcomes: message.outcomes });
           }
           pump();
         },

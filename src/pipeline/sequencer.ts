@@ -1,6 +1,5 @@
 import type { Props } from '../actors/types.ts';
-import type { Outcome } from '../store/store-types.ts';
-import type { LedgerMessage, SequencerMessage } from './messages.ts';
+import type { Evaluated, LedgerMessage, SequencerMessage } from './messages.ts';
 
 export interface SequencerDeps {
   ledger: { tell(message: LedgerMessage): boolean };
@@ -19,14 +18,14 @@ export function sequencerProps(deps: SequencerDeps): Props<SequencerMessage> {
     name: 'sequencer',
     mailbox: { capacity: deps.mailboxCapacity, overflow: 'reject' },
     create: () => {
-      const early = new Map<number, Outcome[]>();
+      const early = new Map<number, Evaluated>();
       return {
         receive(message) {
-          early.set(message.seq, message.outcomes);
-          for (let outcomes = early.get(deps.expected.next); outcomes !== undefined; outcomes = early.get(deps.expected.next)) {
+          early.set(message.seq, { origins: message.origins, outcomes: message.outcomes });
+          for (let batch = early.get(deps.expected.next); batch !== undefined; batch = early.get(deps.expected.next)) {
             early.delete(deps.expected.next);
             deps.expected.next++;
-            deps.ledger.tell({ kind: 'outcomes', outcomes });
+            deps.ledger.tell({ kind: 'outcomes', origins: batch.origins, outcomes: batch.outcomes });
           }
         },
       };

@@ -4,6 +4,7 @@
  * Each function here runs inside a transaction opened by TicketStore.
  */
 import type { Catalog, Customer, Machine, PricingTable, Ride } from '../domain/types.ts';
+import { appendEvent } from './commit-batch.ts';
 import { checkCents, checkId, checkTier, checkTimeMs } from './check-input.ts';
 import { customerFromRow, machineFromRow, rideFromRow } from './rows.ts';
 import type { StoreContext } from './statements.ts';
@@ -13,7 +14,7 @@ import type { CustomerInput, ParkSeed, RideInput } from './store-types.ts';
 export const NEUTRAL_PRICING: PricingTable = { timeZone: 'UTC', peakWindows: [], tierDiscountsBp: {} };
 
 export function upsertCustomer(
-  { st }: StoreContext,
+  ctx: StoreContext,
   id: string,
   input: CustomerInput,
   nowMs: number,
@@ -21,11 +22,12 @@ export function upsertCustomer(
   checkId(id, 'id');
   checkTier(input.tier);
   checkTimeMs(nowMs, 'nowMs');
+  const { st } = ctx;
   const existing = st.getCustomer.get(id);
   if (existing === undefined) {
     const balance = checkCents(input.balance, 'balance', 0);
     st.insertCustomer.run(id, input.name, input.tier, balance);
-    st.insertLedger.run(id, 'opening', balance, balance, null, nowMs);
+    appendEvent(ctx, { customer_id: id, type: 'customer.opened', amount: balance, balance_after: balance }, nowMs);
     st.bumpCatalogVersion.run();
     return { customer: { id, name: input.name, tier: input.tier, balance, currency: 'EUR' }, created: true };
   }

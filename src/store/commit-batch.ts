@@ -1,45 +1,15 @@
 /**
- * The writes of one group commit, held back and written many rows per statement (multi-row.ts), each table's rows
- * in the order the outcomes produced them: tap outcomes, ledger entries, tickets and outbox rows. Outbox ids are set
- * on the notifications as their rows are written, so they are strictly increasing in the order the notifications
- * were produced, exactly as if each row had been written on its own.
+ * The writes of one group commit: event rows appended to the log many per statement (multi-row.ts), with ids
+ * numbered here in the order the events were produced, and the wallets of the batch.
  *
  * Wallets are read once per customer and batch, debited in memory, and each written once when the batch is
  * flushed: the ledger is the only writer, and the whole batch is one transaction, so no one else can see or move a
  * balance in between.
  */
-import type { Currency, TapStatus, Ticket } from '../domain/types.ts';
+import type { Currency } from '../domain/types.ts';
 import { RowBuffer, selectMultiRow } from './multi-row.ts';
-import { iso } from './rows.ts';
+import { iso, type EventRow } from './rows.ts';
 import type { StoreContext } from './statements.ts';
-import type { Notification, NotificationPayload, Outcome } from './store-types.ts';
-
-/** The journal's row of each outcome's tap, by the outcome's position; `seq` is undefined for an unknown tap. */
-export interface TapsOfBatch {
-  seq: (number | undefined)[];
-  status: (TapStatus | undefined)[];
-}
-
-/**
- * Looks up the taps of all outcomes in a few statements.
- *
- * @example
- * const taps = lookUpTaps(ctx, outcomes); taps.status[0] // 'pending'
- */
-export function lookUpTaps(ctx: StoreContext, outcomes: readonly Outcome[]): TapsOfBatch {
-  const values: unknown[] = new Array(outcomes.length * 2);
-  for (let i = 0; i < outcomes.length; i++) {
-    values[2 * i] = i;
-    values[2 * i + 1] = (outcomes[i] as Outcome).tap.tapId;
-  }
-  const taps: TapsOfBatch = { seq: new Array(outcomes.length), status: new Array(outcomes.length) };
-  selectMultiRow(ctx.st.tapsAtPositions, values, (row) => {
-    const position = row[0] as number;
-    taps.seq[position] = row[1] as number;
-    taps.status[position] = row[2] as TapStatus;
-  });
-  return taps;
-}
 
 /** A customer's wallet as this batch holds it; `id` as the database spells it. */
 export interface Wallet {
@@ -50,26 +20,49 @@ export interface Wallet {
   dirty: boolean;
 }
 
+/** An event row without its id and time, which the batch sets. */
+export type NewEvent = Omit<EventRow, 'id' | 'at'>;
+
+/** The values of an event row in column order (`EVENT_COLUMNS`). */
+function eventValues(id: number | null, e: NewEvent, atMs: number): unknown[] {
+  return [
+    id, e.customer_id, e.type, e.amount, e.balance_after, e.tap_id, e.machine_id, e.ride_id, e.tapped_at, e.reason,
+    e.base_price, e.price, e.rules, e.ref, e.message, atMs,
+  ];
+}
+
+/** Only the columns an event of that kind has; the tap and price columns default to null. */
+export type EventInput = Pick<NewEvent, 'customer_id' | 'type' | 'amount'> & Partial<NewEvent>;
+
+const NULL_EVENT: NewEvent = {
+  customer_id: '', type: 'customer.opened', amount: 0, balance_after: null, tap_id: null, machine_id: null, ride_id: null,
+  tapped_at: null, reason: null, base_price: null, price: null, rules: null, ref: null, message: null,
+};
+
+/**
+ * Appends one event outside a group commit (a top-up, an opening balance); returns its id. Runs inside a
+ * transaction opened by TicketStore.
+ *
+ * @example
+ * appendEvent(ctx, { customer_id: 'c1', type: 'balance.changed', amount: 500, balance_after: 1500, ref: 'tu-1' }, nowMs)
+ */
+export function appendEvent(ctx: StoreContext, e: EventInput, atMs: number): number {
+  return Number(ctx.st.insertEvent.run(...eventValues(null, { ...NULL_EVENT, ...e }, atMs)).lastInsertRowid);
+}
+
 /**
  * One group commit's pending writes. Everything runs inside the transaction TicketStore opened; `flush` must run
  * before the transaction commits and before anything reads back what the batch wrote.
  *
  * @example
- * const batch = new CommitBatch(ctx, nowMs); batch.setTapOutcome(seq, 'rejected', 'ride_closed', null); batch.flush();
+ * const batch = new CommitBatch(ctx, nowMs); const id = batch.append(event); batch.flush();
  */
 export class CommitBatch {
   readonly ctx: StoreContext;
   readonly nowMs: number;
   readonly createdAt: string;
-  /** Every notification of the batch in the order produced; an id is 0 until its row is written. */
-  readonly notifications: Notification[] = [];
-  #numbered = 0;
-  readonly #outbox: RowBuffer;
-  readonly #tapOutcomes: RowBuffer;
-  readonly #ledger: RowBuffer;
-  readonly #tickets: RowBuffer;
-  /** Seqs of the taps this batch decided, so a tap given twice in one batch is decided once. */
-  readonly #decided = new Set<number>();
+  readonly #events: RowBuffer;
+  #nextId: number;
   /** By customer id as given; `null` for a customer the store does not know. */
   readonly #wallets = new Map<string, Wallet | null>();
   readonly #walletsByDatabaseId = new Map<string, Wallet>();
@@ -79,15 +72,16 @@ export class CommitBatch {
     this.ctx = ctx;
     this.nowMs = nowMs;
     this.createdAt = iso(nowMs);
-    this.#outbox = new RowBuffer(ctx.st.insertOutboxRows, (run, rows) => {
-      // One statement's rows take consecutive ids, in the order of its VALUES: the table is AUTOINCREMENT (each new
-      // id is one more than the largest ever) and this connection, inside its write transaction, the only writer.
-      const last = Number(run.lastInsertRowid);
-      for (let id = last - rows + 1; id <= last; id++) (this.notifications[this.#numbered++] as Notification).id = id;
-    });
-    this.#tapOutcomes = new RowBuffer(ctx.st.setTapOutcomeRows);
-    this.#ledger = new RowBuffer(ctx.st.insertLedgerRows);
-    this.#tickets = new RowBuffer(ctx.st.insertTicketRows);
+    this.#events = new RowBuffer(ctx.st.insertEventRows);
+    // The log is appended in id order by this connection alone, inside its write transaction.
+    this.#nextId = (ctx.st.lastEventId.get() ?? 0) + 1;
+  }
+
+  /** Appends an event to the log and returns its id (the SSE event id). */
+  append(e: NewEvent): number {
+    const id = this.#nextId++;
+    this.#events.push(...eventValues(id, e, this.nowMs));
+    return id;
   }
 
   /**
@@ -124,61 +118,20 @@ export class CommitBatch {
     return this.#wallets.get(customerId) ?? undefined;
   }
 
-  /**
-   * Charges `amount` for tap `tapId`: the wallet's balance in memory (`flush` writes it) and a ledger entry.
-   * Returns the balance after.
-   */
-  debit(wallet: Wallet, amount: number, tapId: string): number {
+  /** Takes `amount` from the wallet in memory (`flush` writes it); returns the balance after. */
+  debit(wallet: Wallet, amount: number): number {
     wallet.balance -= amount;
+    if (wallet.balance < 0) throw new Error(`balance of ${wallet.id} would go negative`);
     if (!wallet.dirty) {
       wallet.dirty = true;
       this.#debited.push(wallet);
     }
-    this.#ledger.push(wallet.id, 'debit', -amount, wallet.balance, tapId, this.nowMs);
     return wallet.balance;
   }
 
-  /** Adds the ticket of tap `seq`; `rulesJson` is `JSON.stringify(ticket.rules)`. */
-  addTicket(seq: number, t: Ticket, rulesJson: string): void {
-    this.#tickets.push(
-      seq,
-      t.ticketId,
-      t.tapId,
-      t.customerId,
-      t.rideId,
-      t.basePrice,
-      t.price,
-      t.currency,
-      rulesJson,
-      t.balanceAfter,
-      t.tappedAt,
-      this.nowMs,
-    );
-  }
-
-  /** Whether this batch already decided tap `seq`. */
-  decided(seq: number): boolean {
-    return this.#decided.has(seq);
-  }
-
-  setTapOutcome(seq: number, status: TapStatus, reason: string | null, ticketId: string | null): void {
-    this.#decided.add(seq);
-    this.#tapOutcomes.push(seq, status, reason, ticketId);
-  }
-
-  /** Adds a notification; `dataJson` is `JSON.stringify(payload.data)` when the caller has it already. */
-  notify(customerId: string, payload: NotificationPayload, dataJson = JSON.stringify(payload.data)): void {
-    const { nowMs, createdAt } = this;
-    this.notifications.push({ id: 0, customerId, createdAt, ...payload });
-    this.#outbox.push(customerId, payload.type, dataJson, nowMs);
-  }
-
-  /** Writes every row held back, and the balance of every wallet debited since the last flush. */
+  /** Writes every event held back, and the balance of every wallet debited since the last flush. */
   flush(): void {
-    this.#tapOutcomes.flush();
-    this.#ledger.flush();
-    this.#tickets.flush();
-    this.#outbox.flush();
+    this.#events.flush();
     if (this.#debited.length === 0) return;
     const balances = new RowBuffer(this.ctx.st.setBalanceRows);
     for (const wallet of this.#debited) {

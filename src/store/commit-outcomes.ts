@@ -1,17 +1,29 @@
 /**
- * The ledger's group commit: a batch of tap outcomes becomes balances, ledger entries, tickets, tap states,
- * dead letters and outbox rows in one transaction (one fsync for the whole batch). Runs inside a transaction
- * opened by TicketStore. This is the hot path: the batch's taps are looked up a few statements at a time, rows
- * are written many per statement (commit-batch.ts), and each JSON is built once.
+ * The ledger's group commit: a batch of evaluated taps is decided and written in one transaction (one fsync for the
+ * whole batch). A tap is identified by its id: the same tap again from the same machine is a `duplicate` answered
+ * with its first outcome; the id on another machine's tap or on other content is a `conflict` that reveals nothing.
+ * A new tap becomes one row of the event log (issued, rejected or failed), and rejections and failures also a dead
+ * letter. This is the hot path: the batch's taps and wallets are looked up a few statements at a time, and rows are
+ * written many per statement (commit-batch.ts).
  */
-import type { Quote, RejectReason, Tap, TapState, Ticket } from '../domain/types.ts';
+import type { Quote, RejectReason, Tap, Ticket } from '../domain/types.ts';
 import { checkTimeMs } from './check-input.ts';
-import { CommitBatch, lookUpTaps } from './commit-batch.ts';
-import { getTapState } from './journal.ts';
-import type { StoreContext } from './statements.ts';
+import { CommitBatch, type NewEvent } from './commit-batch.ts';
+import { selectMultiRow } from './multi-row.ts';
+import { EVENT_COLUMNS, type StoreContext } from './statements.ts';
 import { StoreError } from './store-error.ts';
-import type { CommitResult, Outcome } from './store-types.ts';
-import { ticketBalanceChangeJson, ticketJson, type TicketBalanceChange } from './ticket-json.ts';
+import type { CommitResult, DecidedOutcome, Notification, Outcome, TapResult } from './store-types.ts';
+
+/** What the log knows of a tap already decided: enough to tell a duplicate from a conflict, and to answer it. */
+interface DecidedTap {
+  machineId: string;
+  customerId: string;
+  rideId: string;
+  tappedAt: string;
+  decided: DecidedOutcome;
+}
+
+const COLUMN = Object.fromEntries(EVENT_COLUMNS.split(', ').map((name, i) => [name, i + 1])) as Record<string, number>;
 
 /**
  * Applies the outcomes in order, as if one by one: a tap already decided keeps its outcome, a wallet is charged
@@ -23,21 +35,90 @@ import { ticketBalanceChangeJson, ticketJson, type TicketBalanceChange } from '.
 export function commitOutcomes(ctx: StoreContext, outcomes: readonly Outcome[], nowMs: number): CommitResult {
   checkTimeMs(nowMs, 'nowMs');
   const batch = new CommitBatch(ctx, nowMs);
-  const taps = lookUpTaps(ctx, outcomes);
+  const before = lookUpDecided(ctx, outcomes);
   batch.loadWallets(customersToCharge(outcomes));
-  const results: TapState[] = new Array(outcomes.length);
+  const notifications: Notification[] = [];
+  const decidedHere = new Map<string, DecidedTap>();
+  const results: TapResult[] = new Array(outcomes.length);
   for (let i = 0; i < outcomes.length; i++) {
     const outcome = outcomes[i] as Outcome;
-    const seq = taps.seq[i];
-    if (seq === undefined) {
-      // The gate journals every tap before it reaches the ledger; an unknown tap here is a pipeline bug.
-      const { tapId } = outcome.tap;
-      throw new StoreError('ERR_TAP_NOT_JOURNALED', `tap ${tapId} reached the ledger without being journaled`);
+    const { tap } = outcome;
+    const known = decidedHere.get(tap.tapId) ?? before[i];
+    if (known !== undefined && !replaysFailure(outcome, known)) {
+      results[i] = sameTap(known, tap) ? { tapId: tap.tapId, status: 'duplicate', ...known.decided } : { tapId: tap.tapId, status: 'conflict' };
+      continue;
     }
-    results[i] = applyOutcome(batch, outcome, seq, taps.status[i] === 'pending');
+    const result = decide(batch, outcome, notifications);
+    results[i] = result;
+    decidedHere.set(tap.tapId, decidedTap(tap, result));
   }
   batch.flush();
-  return { results, notifications: batch.notifications };
+  return { results, notifications };
+}
+
+/** A replayed dead letter decides its tap again, if its last outcome was a rejection or a failure. */
+function replaysFailure(outcome: Outcome, known: DecidedTap): boolean {
+  return outcome.replayOf !== undefined && known.decided.outcome !== 'issued' && sameTap(known, outcome.tap);
+}
+
+function sameTap(known: DecidedTap, tap: Tap): boolean {
+  return (
+    known.machineId === tap.machineId &&
+    known.customerId === tap.customerId &&
+    known.rideId === tap.rideId &&
+    known.tappedAt === tap.tappedAt
+  );
+}
+
+function decidedTap(tap: Tap, result: TapResult): DecidedTap {
+  const { machineId, customerId, rideId, tappedAt } = tap;
+  const decided: DecidedOutcome =
+    result.status === 'issued'
+      ? { outcome: 'issued', ticketId: result.ticketId, price: result.price, balanceAfter: result.balanceAfter }
+      : { outcome: result.status as 'rejected' | 'failed', reason: (result as { reason: string }).reason };
+  return { machineId, customerId, rideId, tappedAt, decided };
+}
+
+/** The latest event of each outcome's tap, by the outcome's position; undefined for a tap never seen. */
+function lookUpDecided(ctx: StoreContext, outcomes: readonly Outcome[]): (DecidedTap | undefined)[] {
+  const values: unknown[] = new Array(outcomes.length * 2);
+  for (let i = 0; i < outcomes.length; i++) {
+    values[2 * i] = i;
+    values[2 * i + 1] = (outcomes[i] as Outcome).tap.tapId;
+  }
+  const found: (DecidedTap | undefined)[] = new Array(outcomes.length);
+  const foundId: number[] = new Array(outcomes.length).fill(0);
+  selectMultiRow(ctx.st.tapEventsAtPositions, values, (row) => {
+    const position = row[0] as number;
+    const id = row[COLUMN.id as number] as number;
+    // A replayed tap has several events: the latest is its outcome.
+    if (id < (foundId[position] as number)) return;
+    const decided = decidedOfRow(row);
+    if (decided === undefined) return;
+    foundId[position] = id;
+    found[position] = {
+      machineId: row[COLUMN.machine_id as number] as string,
+      customerId: row[COLUMN.customer_id as number] as string,
+      rideId: row[COLUMN.ride_id as number] as string,
+      tappedAt: row[COLUMN.tapped_at as number] as string,
+      decided,
+    };
+  });
+  return found;
+}
+
+function decidedOfRow(row: unknown[]): DecidedOutcome | undefined {
+  const at = (column: string): unknown => row[COLUMN[column] as number];
+  switch (at('type')) {
+    case 'ticket.issued':
+      return { outcome: 'issued', ticketId: at('ref') as string, price: at('price') as number, balanceAfter: at('balance_after') as number };
+    case 'ticket.rejected':
+      return { outcome: 'rejected', reason: at('reason') as string };
+    case 'tap.failed':
+      return { outcome: 'failed', reason: at('reason') as string };
+    default:
+      return undefined;
+  }
 }
 
 function* customersToCharge(outcomes: readonly Outcome[]): Generator<string> {
@@ -46,83 +127,90 @@ function* customersToCharge(outcomes: readonly Outcome[]): Generator<string> {
   }
 }
 
-function applyOutcome(batch: CommitBatch, outcome: Outcome, seq: number, pendingBefore: boolean): TapState {
+function decide(batch: CommitBatch, outcome: Outcome, notifications: Notification[]): TapResult {
   const { tap } = outcome;
-  // Idempotence: a tap decided before (by an earlier batch, or earlier in this one) keeps its outcome.
-  if (!pendingBefore) return getTapState(batch.ctx, tap.tapId) as TapState;
-  if (batch.decided(seq)) {
-    batch.flush(); // so that its state is read back as written
-    return getTapState(batch.ctx, tap.tapId) as TapState;
-  }
-  if (outcome.kind === 'failed') return fail(batch, seq, outcome);
+  if (outcome.kind === 'failed') return fail(batch, outcome);
   const { evaluation } = outcome;
-  if (!evaluation.ok) return reject(batch, tap, seq, evaluation.reason, evaluation.message);
-  return issue(batch, tap, seq, evaluation.quote);
+  if (!evaluation.ok) return reject(batch, outcome, evaluation.reason, evaluation.message, notifications);
+  return issue(batch, outcome, evaluation.quote, notifications) ?? reject(batch, outcome, ...refusal(batch, tap, evaluation.quote), notifications);
 }
 
-function issue(batch: CommitBatch, tap: Tap, seq: number, quote: Quote): TapState {
-  const { price } = quote;
-  if (!Number.isInteger(price) || price < 0 || !Number.isInteger(quote.basePrice)) {
+/** Why the ledger refuses a priced tap: the customer is unknown, or cannot pay. */
+function refusal(batch: CommitBatch, tap: Tap, quote: Quote): [RejectReason, string] {
+  const wallet = batch.wallet(tap.customerId);
+  if (wallet === undefined) return ['unknown_customer', `customer ${tap.customerId} is unknown`];
+  return ['insufficient_funds', `balance ${wallet.balance} is below price ${quote.price}`];
+}
+
+/** Charges the tap and writes its ticket; undefined when the wallet is unknown or does not cover the price. */
+function issue(batch: CommitBatch, outcome: Outcome, quote: Quote, notifications: Notification[]): TapResult | undefined {
+  const { tap } = outcome;
+  const { price, basePrice } = quote;
+  if (!Number.isInteger(price) || price < 0 || !Number.isInteger(basePrice)) {
     throw new StoreError('ERR_INVALID_ARGUMENT', `quote for tap ${tap.tapId} is not in integer cents`);
   }
   // The batch's own wallet: an earlier outcome of this batch has already been charged to it.
   const wallet = batch.wallet(tap.customerId);
-  if (wallet === undefined) return reject(batch, tap, seq, 'unknown_customer', `customer ${tap.customerId} is unknown`);
-  const { balance: before, currency } = wallet;
-  if (before < price) return reject(batch, tap, seq, 'insufficient_funds', `balance ${before} is below price ${price}`);
+  if (wallet === undefined || wallet.balance < price) return undefined;
   const ticketId = batch.ctx.ids.next('tkt');
   const { tapId, customerId, rideId, tappedAt } = tap;
-  const balance = batch.debit(wallet, price, tapId);
-  batch.setTapOutcome(seq, 'issued', null, ticketId);
-  const { basePrice } = quote;
-  const ticket: Ticket = {
-    ticketId,
-    tapId,
-    customerId,
-    rideId,
-    basePrice,
+  const balanceAfter = batch.debit(wallet, price);
+  const rules = JSON.stringify(quote.rules);
+  const id = batch.append({
+    ...tapColumns(tap),
+    type: 'ticket.issued',
+    amount: -price,
+    balance_after: balanceAfter,
+    reason: null,
+    base_price: basePrice,
     price,
-    currency,
-    rules: quote.rules,
-    balanceAfter: balance,
-    tappedAt,
+    rules,
+    ref: ticketId,
+    message: null,
+  });
+  const ticket: Ticket = {
+    ticketId, tapId, customerId, rideId, basePrice, price, currency: wallet.currency, rules: quote.rules, balanceAfter, tappedAt,
     issuedAt: batch.createdAt,
   };
-  const rules = JSON.stringify(quote.rules);
-  batch.addTicket(seq, ticket, rules);
-  batch.notify(customerId, { type: 'ticket.issued', data: ticket }, ticketJson(ticket, rules));
-  const change: TicketBalanceChange = {
-    customerId,
-    balance,
-    currency,
-    change: -price,
-    cause: { kind: 'ticket', tapId, ticketId },
-  };
-  batch.notify(customerId, { type: 'balance.changed', data: change }, ticketBalanceChangeJson(change));
-  return { tapId, status: 'issued', ticket };
+  notifications.push({ id, customerId, createdAt: batch.createdAt, type: 'ticket.issued', data: ticket });
+  if (outcome.replayOf !== undefined) batch.ctx.st.markReplayed.run(outcome.replayOf);
+  return { tapId, status: 'issued', ticketId, price, balanceAfter };
 }
 
 /** A rejection is final for the pipeline but kept as an open dead letter, so an operator can replay it. */
-function reject(batch: CommitBatch, tap: Tap, seq: number, reason: RejectReason, message: string): TapState {
-  batch.setTapOutcome(seq, 'rejected', reason, null);
-  deadLetter(batch, tap, reason, message, 1, batch.nowMs);
+function reject(batch: CommitBatch, outcome: Outcome, reason: RejectReason, message: string, notifications: Notification[]): TapResult {
+  const { tap } = outcome;
+  const id = batch.append({ ...tapColumns(tap), ...NO_PRICE, type: 'ticket.rejected', reason, message });
+  deadLetter(batch, outcome, reason, message, 1, batch.nowMs);
   const { tapId, customerId, rideId, tappedAt } = tap;
   const data = { tapId, customerId, rideId, reason, message, tappedAt };
-  batch.notify(customerId, { type: 'ticket.rejected', data });
+  notifications.push({ id, customerId, createdAt: batch.createdAt, type: 'ticket.rejected', data });
   return { tapId, status: 'rejected', reason };
 }
 
-function fail(batch: CommitBatch, seq: number, outcome: Extract<Outcome, { kind: 'failed' }>): TapState {
+function fail(batch: CommitBatch, outcome: Extract<Outcome, { kind: 'failed' }>): TapResult {
   const { tap, reason } = outcome;
   if (!Number.isInteger(outcome.attempts) || outcome.attempts < 1) {
     throw new StoreError('ERR_INVALID_ARGUMENT', `attempts for tap ${tap.tapId} must be a positive integer`);
   }
   checkTimeMs(outcome.firstAtMs, 'firstAtMs');
-  batch.setTapOutcome(seq, 'failed', reason, null);
-  deadLetter(batch, tap, reason, outcome.error, outcome.attempts, outcome.firstAtMs);
+  batch.append({ ...tapColumns(tap), ...NO_PRICE, type: 'tap.failed', reason, message: outcome.error });
+  deadLetter(batch, outcome, reason, outcome.error, outcome.attempts, outcome.firstAtMs);
   return { tapId: tap.tapId, status: 'failed', reason };
 }
 
-function deadLetter(batch: CommitBatch, tap: Tap, reason: string, error: string, attempts: number, firstAtMs: number) {
-  batch.ctx.st.insertDeadLetter.run(tap.tapId, JSON.stringify(tap), reason, error, attempts, firstAtMs, batch.nowMs);
+const NO_PRICE = { amount: 0, balance_after: null, base_price: null, price: null, rules: null, ref: null } as const;
+
+function tapColumns(tap: Tap): Pick<NewEvent, 'customer_id' | 'tap_id' | 'machine_id' | 'ride_id' | 'tapped_at'> {
+  return { customer_id: tap.customerId, tap_id: tap.tapId, machine_id: tap.machineId, ride_id: tap.rideId, tapped_at: tap.tappedAt };
+}
+
+/** A first failure opens a letter; a replayed letter that fails again stays that letter, one attempt more. */
+function deadLetter(batch: CommitBatch, outcome: Outcome, reason: string, error: string, attempts: number, firstAtMs: number): void {
+  const { st } = batch.ctx;
+  if (outcome.replayOf !== undefined) {
+    st.refailDeadLetter.run(reason, error, batch.nowMs, outcome.replayOf);
+    return;
+  }
+  st.insertDeadLetter.run(outcome.tap.tapId, JSON.stringify(outcome.tap), reason, error, attempts, firstAtMs, batch.nowMs);
 }

@@ -1,30 +1,32 @@
 /**
- * What a customer's screens read: the outbox (SSE replay after a reconnect) and the tickets, newest first.
+ * What a customer's screens and ticket machines read from the event log: the stream (SSE replay after a
+ * reconnect), the tickets newest first, and a tap's outcome.
  */
+import type { TapState } from '../domain/types.ts';
 import { checkKey } from './check-input.ts';
 import { checkLimit, decodeCursor, pageOf } from './page-cursor.ts';
-import { notificationFromRow, ticketFromRow } from './rows.ts';
+import { notificationFromEvent, tapStateFromEvent, ticketFromEvent } from './rows.ts';
 import type { StoreContext } from './statements.ts';
 import type { Notification, TicketPage } from './store-types.ts';
 
-/** Notifications with `id > afterId`, oldest first: what an SSE client missed since `Last-Event-ID`. */
-export function outboxAfter({ st }: StoreContext, customerId: string, afterId: number, limit: number): Notification[] {
-  return st.outboxAfter.all(customerId, checkKey(afterId, 'afterId'), checkLimit(limit)).map(notificationFromRow);
+/** Stream events with `id > afterId`, oldest first: what an SSE client missed since `Last-Event-ID`. */
+export function streamAfter({ st }: StoreContext, customerId: string, afterId: number, limit: number): Notification[] {
+  return st.streamAfter.all(customerId, checkKey(afterId, 'afterId'), checkLimit(limit)).map(notificationFromEvent);
 }
 
-/** The id of the customer's latest notification, 0 when there is none. */
-export function lastOutboxId({ st }: StoreContext, customerId: string): number {
-  return st.lastOutboxId.get(customerId) ?? 0;
-}
-
-/**
- * Tickets newest first, in the order their taps were accepted (a replayed tap's ticket sits where its tap was
- * accepted, not where it was replayed).
- */
+/** Tickets newest first, in the order they were issued. */
 export function listTickets({ st }: StoreContext, customerId: string, limit: number, cursor?: string): TicketPage {
   const before = decodeCursor(cursor);
-  const page = pageOf((n) => st.ticketsBefore.all(customerId, before, n), limit, (row) => row.seq);
-  const result: TicketPage = { tickets: page.rows.map(ticketFromRow) };
+  const page = pageOf((n) => st.ticketsBefore.all(customerId, before, n), limit, (row) => row.id);
+  const result: TicketPage = { tickets: page.rows.map(ticketFromEvent) };
   if (page.nextCursor !== undefined) result.nextCursor = page.nextCursor;
   return result;
+}
+
+/** A tap's latest outcome, with the customer it is for; undefined for a tap id never decided. */
+export function tapOutcome({ st }: StoreContext, tapId: string): { state: TapState; customerId: string } | undefined {
+  const row = st.latestTapEvent.get(tapId);
+  if (row === undefined) return undefined;
+  const state = tapStateFromEvent(row);
+  return state === undefined ? undefined : { state, customerId: row.customer_id };
 }

@@ -1,9 +1,8 @@
 /**
  * Dead letters: rejected and failed taps, kept with why and how often they failed, listed newest first, and
- * replayable once each (reopening sets the tap back to pending for the pipeline to run again).
+ * replayable until a replay issues the ticket.
  */
 import type { Tap } from '../domain/types.ts';
-import { checkTimeMs } from './check-input.ts';
 import { decodeCursor, pageOf } from './page-cursor.ts';
 import { deadLetterFromRow } from './rows.ts';
 import type { StoreContext } from './statements.ts';
@@ -29,16 +28,14 @@ export function getDeadLetter({ st }: StoreContext, id: number): DeadLetter | un
   return row === undefined ? undefined : deadLetterFromRow(row);
 }
 
-/** Runs inside a transaction opened by TicketStore: the letter and its tap change together or not at all. */
-export function reopenDeadLetter(ctx: StoreContext, id: number, nowMs: number): Tap {
-  checkTimeMs(nowMs, 'nowMs');
+/**
+ * The tap of an open dead letter, to run through the pipeline again with `replayOf` set to the letter's id. Nothing
+ * is written here: the commit that decides the tap again also marks the letter replayed (issued), or counts one more
+ * attempt on it (rejected or failed again), in the same transaction.
+ */
+export function tapToReplay(ctx: StoreContext, id: number): Tap {
   const letter = getDeadLetter(ctx, id);
   if (letter === undefined) throw new StoreError('ERR_UNKNOWN_DEAD_LETTER', `no dead letter ${id}`);
   if (letter.status === 'replayed') throw new StoreError('ERR_ALREADY_REPLAYED', `dead letter ${id} was replayed`);
-  if (ctx.st.reopenTap.run(letter.tapId).changes !== 1) {
-    // Only a rejected or failed tap goes back to pending: one that is pending or issued must not run again.
-    throw new StoreError('ERR_TAP_NOT_REPLAYABLE', `tap ${letter.tapId} is not rejected or failed`);
-  }
-  ctx.st.markReplayed.run(id);
   return letter.tap;
 }

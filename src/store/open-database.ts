@@ -46,6 +46,8 @@ export function openDatabase(options: OpenDatabaseOptions): Database.Database {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
+    // The group commit looks up every tap id of a batch in the log's index: keep the hot index pages in memory.
+    db.pragma('cache_size = -65536');
     migrate(db);
     return db;
   } catch (error) {

@@ -2,9 +2,9 @@
  * Row shapes as SQLite returns them, and their mapping to the domain's shapes. Times are stored as epoch
  * milliseconds and handed out as RFC 3339 (UTC) strings; JSON columns are parsed here and nowhere else.
  */
-import type { AppliedRule, Customer, Machine, Ride, Tap, TapStatus, Ticket } from '../domain/types.ts';
+import type { AppliedRule, Currency, Customer, Machine, RejectReason, Ride, Tap, TapState, Ticket } from '../domain/types.ts';
 import type { Role } from '../domain/principal.ts';
-import type { DeadLetter, DeadLetterStatus, JournaledTap, Notification } from './store-types.ts';
+import type { DeadLetter, DeadLetterStatus, EventType, Notification } from './store-types.ts';
 
 export interface CustomerRow {
   id: string;
@@ -26,7 +26,27 @@ export interface MachineRow {
   public_key: string | null;
 }
 
-export interface TapRow {
+/** A row of the event log (v3-event-log.ts); the tap columns are null on events that are not a tap's. */
+export interface EventRow {
+  id: number;
+  customer_id: string;
+  type: EventType;
+  amount: number;
+  balance_after: number | null;
+  tap_id: string | null;
+  machine_id: string | null;
+  ride_id: string | null;
+  tapped_at: string | null;
+  reason: string | null;
+  base_price: number | null;
+  price: number | null;
+  rules: string | null;
+  ref: string | null;
+  message: string | null;
+  at: number;
+}
+
+export interface LegacyPendingRow {
   seq: number;
   tap_id: string;
   customer_id: string;
@@ -34,36 +54,6 @@ export interface TapRow {
   machine_id: string;
   tapped_at: string;
   signature: string | null;
-  accepted_at: number;
-}
-
-export interface TapStatusRow {
-  seq: number;
-  status: TapStatus;
-  reason: string | null;
-}
-
-export interface TicketRow {
-  ticket_id: string;
-  tap_id: string;
-  customer_id: string;
-  ride_id: string;
-  base_price: number;
-  price: number;
-  currency: Ticket['currency'];
-  rules: string;
-  balance_after: number;
-  tapped_at: string;
-  issued_at: number;
-  seq: number;
-}
-
-export interface OutboxRow {
-  id: number;
-  customer_id: string;
-  type: Notification['type'];
-  data: string;
-  created_at: number;
 }
 
 export interface DeadLetterRow {
@@ -104,7 +94,7 @@ export function machineFromRow(row: MachineRow): Machine {
   return row.public_key === null ? { id: row.id } : { id: row.id, publicKey: row.public_key };
 }
 
-export function journaledTapFromRow(row: TapRow): JournaledTap {
+export function tapFromLegacyRow(row: LegacyPendingRow): Tap {
   const tap: Tap = {
     tapId: row.tap_id,
     customerId: row.customer_id,
@@ -113,34 +103,69 @@ export function journaledTapFromRow(row: TapRow): JournaledTap {
     tappedAt: row.tapped_at,
   };
   if (row.signature !== null) tap.signature = row.signature;
-  return { seq: row.seq, tap, acceptedAtMs: row.accepted_at };
+  return tap;
 }
 
-export function ticketFromRow(row: TicketRow): Ticket {
+/** Every customer's money is in euros (the customers table holds no other currency). */
+const CURRENCY: Currency = 'EUR';
+
+/** The ticket of a `ticket.issued` event. */
+export function ticketFromEvent(row: EventRow): Ticket {
   return {
-    ticketId: row.ticket_id,
-    tapId: row.tap_id,
+    ticketId: row.ref as string,
+    tapId: row.tap_id as string,
     customerId: row.customer_id,
-    rideId: row.ride_id,
-    basePrice: row.base_price,
-    price: row.price,
-    currency: row.currency,
-    rules: JSON.parse(row.rules) as AppliedRule[],
-    balanceAfter: row.balance_after,
-    tappedAt: row.tapped_at,
-    issuedAt: iso(row.issued_at),
+    rideId: row.ride_id as string,
+    basePrice: row.base_price as number,
+    price: row.price as number,
+    currency: CURRENCY,
+    rules: JSON.parse(row.rules as string) as AppliedRule[],
+    balanceAfter: row.balance_after as number,
+    tappedAt: row.tapped_at as string,
+    issuedAt: iso(row.at),
   };
 }
 
-export function notificationFromRow(row: OutboxRow): Notification {
-  // The outbox only ever holds what commitOutcomes and topUp wrote, typed by `type`.
-  return {
-    id: row.id,
-    customerId: row.customer_id,
-    type: row.type,
-    data: JSON.parse(row.data) as never,
-    createdAt: iso(row.created_at),
-  };
+/** The SSE notification of an event of a stream type (STREAM_EVENT_TYPES). */
+export function notificationFromEvent(row: EventRow): Notification {
+  const head = { id: row.id, customerId: row.customer_id, createdAt: iso(row.at) };
+  switch (row.type) {
+    case 'ticket.issued':
+      return { ...head, type: 'ticket.issued', data: ticketFromEvent(row) };
+    case 'ticket.rejected': {
+      const data = {
+        tapId: row.tap_id as string,
+        customerId: row.customer_id,
+        rideId: row.ride_id as string,
+        reason: row.reason as RejectReason,
+        message: row.message as string,
+        tappedAt: row.tapped_at as string,
+      };
+      return { ...head, type: 'ticket.rejected', data };
+    }
+    case 'balance.changed': {
+      const cause = { kind: 'top-up' as const, topUpId: row.ref as string };
+      const data = { customerId: row.customer_id, balance: row.balance_after as number, currency: CURRENCY, change: row.amount, cause };
+      return { ...head, type: 'balance.changed', data };
+    }
+    default:
+      throw new Error(`event ${row.id} of type ${row.type} is not a stream event`);
+  }
+}
+
+/** What a tap's latest event says of it; `undefined` for an event that is not a tap's. */
+export function tapStateFromEvent(row: EventRow): TapState | undefined {
+  const tapId = row.tap_id as string;
+  switch (row.type) {
+    case 'ticket.issued':
+      return { tapId, status: 'issued', ticket: ticketFromEvent(row) };
+    case 'ticket.rejected':
+      return { tapId, status: 'rejected', reason: row.reason as string };
+    case 'tap.failed':
+      return { tapId, status: 'failed', reason: row.reason as string };
+    default:
+      return undefined;
+  }
 }
 
 export function deadLetterFromRow(row: DeadLetterRow): DeadLetter {

@@ -10,9 +10,12 @@
  * A ticket's key is its tap's `seq`, so "one ticket per tap" costs no extra index.
  *
  * v2 adds the API tokens: only the SHA-256 of each secret is kept, UNIQUE so a request's token is one index lookup.
+ *
+ * v3 replaces the journal, tickets, ledger and outbox with one ordered log, `events` (v3-event-log.ts).
  */
 import type Database from 'better-sqlite3';
 import { StoreError } from './store-error.ts';
+import { migrateToEventLog } from './v3-event-log.ts';
 
 export interface Migration {
   version: number;
@@ -141,6 +144,7 @@ CREATE TABLE tokens (
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'initial schema', up: (db) => db.exec(V1_SQL) },
   { version: 2, description: 'API tokens (hashed)', up: (db) => db.exec(V2_SQL) },
+  { version: 3, description: 'one ordered event log instead of journal, tickets, ledger and outbox', up: migrateToEventLog },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -4,24 +4,10 @@
  */
 import type Database from 'better-sqlite3';
 import { prepareMultiRow } from './multi-row.ts';
-import type {
-  CustomerRow,
-  DeadLetterRow,
-  MachineRow,
-  OutboxRow,
-  RideRow,
-  TapRow,
-  TapStatusRow,
-  TicketRow,
-  TokenRow,
-} from './rows.ts';
+import type { CustomerRow, DeadLetterRow, EventRow, LegacyPendingRow, MachineRow, RideRow, TokenRow } from './rows.ts';
+import { STREAM_EVENT_TYPES } from './v3-event-log.ts';
 import type { IdSource } from './store-types.ts';
 
-const TAP_COLUMNS = 'seq, tap_id, customer_id, ride_id, machine_id, tapped_at, signature, accepted_at';
-const TICKET_COLUMNS = [
-  'seq, ticket_id, tap_id, customer_id, ride_id, base_price, price, currency,',
-  'rules, balance_after, tapped_at, issued_at',
-].join(' ');
 const DEAD_LETTER_COLUMNS = 'id, tap_id, tap, reason, error, attempts, first_at, last_at, status';
 
 /**
@@ -32,7 +18,7 @@ const DEAD_LETTER_COLUMNS = 'id, tap_id, tap, reason, error, attempts, first_at,
  */
 export function prepareStatements(db: Database.Database) {
   return {
-    ...catalogStatements(db), ...journalStatements(db), ...ledgerStatements(db), ...readStatements(db),
+    ...catalogStatements(db), ...eventStatements(db), ...ledgerStatements(db), ...readStatements(db),
     ...tokenStatements(db),
   };
 }
@@ -75,36 +61,32 @@ function catalogStatements(db: Database.Database) {
   };
 }
 
-function journalStatements(db: Database.Database) {
+/** The columns of an event row, in the order `EventRow` and the multi-row insert use. */
+export const EVENT_COLUMNS =
+  'id, customer_id, type, amount, balance_after, tap_id, machine_id, ride_id, tapped_at, reason, base_price, price, rules, ref, message, at';
+const STREAM_TYPES = STREAM_EVENT_TYPES.map((t) => `'${t}'`).join(', ');
+
+function eventStatements(db: Database.Database) {
   return {
-    insertTap: db.prepare<[string, string, string, string, string, string | null, number], unknown>(
-      `INSERT INTO taps (tap_id, customer_id, ride_id, machine_id, tapped_at, signature, accepted_at, status)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT (tap_id) DO NOTHING`,
-    ),
-    // `status = 'pending'` lets the planner use the partial index taps_pending.
-    pendingTaps: db.prepare<[number, number], TapRow>(
-      `SELECT ${TAP_COLUMNS} FROM taps WHERE status = 'pending' AND seq > ? ORDER BY seq LIMIT ?`,
-    ),
-    tapStatus: db.prepare<[string], TapStatusRow>('SELECT seq, status, reason FROM taps WHERE tap_id = ?'),
-    tapCustomer: db.prepare<[string], string>('SELECT customer_id FROM taps WHERE tap_id = ?').pluck(),
-    // The group commit's reads and writes of taps, many per statement (see multi-row.ts). A lookup answers with the
-    // position it was given, since a tap id bound to SQLite may not read back as the same JavaScript string.
-    tapsAtPositions: prepareMultiRow(
+    // The group commit's rows, many per statement (see multi-row.ts); ids are given, in log order.
+    insertEventRows: prepareMultiRow(db, `INSERT INTO events (${EVENT_COLUMNS}) VALUES`, `(${'?, '.repeat(15)}?)`),
+    insertEvent: db.prepare<unknown[], unknown>(`INSERT INTO events (${EVENT_COLUMNS}) VALUES (${'?, '.repeat(15)}?)`),
+    lastEventId: db.prepare<[], number | null>('SELECT max(id) FROM events').pluck(),
+    // The latest event of each tap of a batch, looked up many per statement. A lookup answers with the position it
+    // was given, since a tap id bound to SQLite may not read back as the same JavaScript string.
+    tapEventsAtPositions: prepareMultiRow(
       db,
-      'SELECT v.column1, t.seq, t.status FROM (VALUES',
+      `SELECT v.column1, ${EVENT_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')} FROM (VALUES`,
       '(?, ?)',
-      ') AS v JOIN taps t ON t.tap_id = v.column2',
+      ') AS v JOIN events e ON e.tap_id = v.column2',
     ),
-    setTapOutcomeRows: prepareMultiRow(
-      db,
-      'UPDATE taps SET status = v.column2, reason = v.column3, ticket_id = v.column4 FROM (VALUES',
-      '(?, ?, ?, ?)',
-      ') AS v WHERE taps.seq = v.column1',
+    latestTapEvent: db.prepare<[string], EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE tap_id = ? ORDER BY id DESC LIMIT 1`,
     ),
-    reopenTap: db.prepare<[string], unknown>(
-      `UPDATE taps SET status = 'pending', reason = NULL, ticket_id = NULL
-       WHERE tap_id = ? AND status IN ('rejected', 'failed')`,
+    legacyPending: db.prepare<[number, number], LegacyPendingRow>(
+      'SELECT seq, tap_id, customer_id, ride_id, machine_id, tapped_at, signature FROM legacy_pending WHERE seq > ? ORDER BY seq LIMIT ?',
     ),
+    dropLegacyPending: db.prepare<[string], unknown>('DELETE FROM legacy_pending WHERE tap_id = ?'),
   };
 }
 
@@ -124,44 +106,26 @@ function ledgerStatements(db: Database.Database) {
       ') AS v WHERE customers.id = v.column1',
     ),
     setBalance: db.prepare<[number, string], unknown>('UPDATE customers SET balance = ? WHERE id = ?'),
-    insertLedger: db.prepare<[string, string, number, number, string | null, number], unknown>(
-      'INSERT INTO ledger (customer_id, kind, amount, balance_after, ref, at) VALUES (?, ?, ?, ?, ?, ?)',
-    ),
     getTopUp: db.prepare<[string], { customer_id: string; amount: number }>(
       'SELECT customer_id, amount FROM top_ups WHERE top_up_id = ?',
     ),
     insertTopUp: db.prepare<[string, string, number, number], unknown>(
       'INSERT INTO top_ups (top_up_id, customer_id, amount, at) VALUES (?, ?, ?, ?)',
     ),
-    insertOutbox: db.prepare<[string, string, string, number], unknown>(
-      'INSERT INTO outbox (customer_id, type, data, created_at) VALUES (?, ?, ?, ?)',
-    ),
-    // The group commit's rows, many per statement (see multi-row.ts).
-    insertOutboxRows: prepareMultiRow(
-      db,
-      'INSERT INTO outbox (customer_id, type, data, created_at) VALUES',
-      '(?, ?, ?, ?)',
-    ),
-    insertLedgerRows: prepareMultiRow(
-      db,
-      'INSERT INTO ledger (customer_id, kind, amount, balance_after, ref, at) VALUES',
-      '(?, ?, ?, ?, ?, ?)',
-    ),
-    insertTicketRows: prepareMultiRow(
-      db,
-      `INSERT INTO tickets (${TICKET_COLUMNS}) VALUES`,
-      '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ),
     insertDeadLetter: db.prepare<[string, string, string, string | null, number, number, number], unknown>(
       `INSERT INTO dead_letters (tap_id, tap, reason, error, attempts, first_at, last_at, status)
        VALUES (?, ?, ?, ?, ?, ?, ?, 'open')`,
+    ),
+    // A replayed letter that fails again stays the same letter, one attempt more.
+    refailDeadLetter: db.prepare<[string, string | null, number, number], unknown>(
+      `UPDATE dead_letters SET reason = ?, error = ?, attempts = attempts + 1, last_at = ?, status = 'open' WHERE id = ?`,
     ),
     markReplayed: db.prepare<[number], unknown>(
       "UPDATE dead_letters SET status = 'replayed' WHERE id = ? AND status = 'open'",
     ),
     audit: db.prepare<[], { customerId: string; balance: number; ledgerSum: number }>(
       `SELECT c.id AS customerId, c.balance AS balance, coalesce(l.total, 0) AS ledgerSum
-       FROM customers c LEFT JOIN (SELECT customer_id, sum(amount) AS total FROM ledger GROUP BY customer_id) l
+       FROM customers c LEFT JOIN (SELECT customer_id, sum(amount) AS total FROM events GROUP BY customer_id) l
        ON l.customer_id = c.id ORDER BY c.id`,
     ),
   };
@@ -169,16 +133,12 @@ function ledgerStatements(db: Database.Database) {
 
 function readStatements(db: Database.Database) {
   return {
-    ticketBySeq: db.prepare<[number], TicketRow>(`SELECT ${TICKET_COLUMNS} FROM tickets WHERE seq = ?`),
-    ticketsBefore: db.prepare<[string, number, number], TicketRow>(
-      `SELECT ${TICKET_COLUMNS} FROM tickets WHERE customer_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+    streamAfter: db.prepare<[string, number, number], EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE customer_id = ? AND id > ? AND type IN (${STREAM_TYPES}) ORDER BY id LIMIT ?`,
     ),
-    outboxAfter: db.prepare<[string, number, number], OutboxRow>(
-      'SELECT id, customer_id, type, data, created_at FROM outbox WHERE customer_id = ? AND id > ? ORDER BY id LIMIT ?',
+    ticketsBefore: db.prepare<[string, number, number], EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE customer_id = ? AND id < ? AND type = 'ticket.issued' ORDER BY id DESC LIMIT ?`,
     ),
-    lastOutboxId: db
-      .prepare<[string], number>('SELECT id FROM outbox WHERE customer_id = ? ORDER BY id DESC LIMIT 1')
-      .pluck(),
     deadLetter: db.prepare<[number], DeadLetterRow>(`SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters WHERE id = ?`),
     deadLettersBefore: db.prepare<[number, number], DeadLetterRow>(
       `SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters WHERE id < ? ORDER BY id DESC LIMIT ?`,

@@ -12,7 +12,6 @@ import type {
   RejectReason,
   Ride,
   Tap,
-  TapState,
   Ticket,
   Tier,
 } from '../domain/types.ts';
@@ -22,24 +21,30 @@ export interface IdSource {
   next(prefix: string): string;
 }
 
-/** A tap as the journal holds it: `seq` is its place in acceptance order. */
-export interface JournaledTap {
-  seq: number;
-  tap: Tap;
-  acceptedAtMs: number;
-}
-
-export interface JournalResult {
-  tapId: string;
-  status: 'accepted' | 'duplicate';
-  /** Set for accepted taps. */
-  seq?: number;
-}
-
-/** What the pipeline learnt about one tap, handed to the ledger's group commit. */
-export type Outcome =
+/** What the pipeline learnt about one tap, handed to the ledger's group commit; `replayOf` is the dead letter replayed. */
+export type Outcome = (
   | { tap: Tap; kind: 'evaluated'; evaluation: Evaluation }
-  | { tap: Tap; kind: 'failed'; reason: string; error: string; attempts: number; firstAtMs: number };
+  | { tap: Tap; kind: 'failed'; reason: string; error: string; attempts: number; firstAtMs: number }
+) & { replayOf?: number };
+
+/** Kinds of rows in the event log; the first three are what a customer's stream carries. */
+export type EventType = 'ticket.issued' | 'ticket.rejected' | 'balance.changed' | 'tap.failed' | 'customer.opened';
+
+/** A decided tap's outcome as its first decision gave it (what a duplicate is answered with). */
+export type DecidedOutcome =
+  | { outcome: 'issued'; ticketId: string; price: number; balanceAfter: number }
+  | { outcome: 'rejected' | 'failed'; reason: string };
+
+/**
+ * The answer for one tap of a request, once its batch committed. `duplicate`: the same machine sent the same tap
+ * before; it carries that tap's outcome. `conflict`: the tap id is taken by another machine's tap or by a tap with
+ * other content; it says nothing of that tap.
+ */
+export type TapResult =
+  | { tapId: string; status: 'issued'; ticketId: string; price: number; balanceAfter: number }
+  | { tapId: string; status: 'rejected' | 'failed'; reason: string }
+  | ({ tapId: string; status: 'duplicate' } & DecidedOutcome)
+  | { tapId: string; status: 'conflict' };
 
 export interface TicketRejectedData {
   tapId: string;
@@ -77,8 +82,8 @@ export type Notification = NotificationPayload & {
 };
 
 export interface CommitResult {
-  /** One state per outcome, in the order given. */
-  results: TapState[];
+  /** One result per outcome, in the order given. */
+  results: TapResult[];
   /** The outbox rows written by this commit, in id order. */
   notifications: Notification[];
 }

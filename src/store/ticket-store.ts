@@ -6,14 +6,15 @@
 import type Database from 'better-sqlite3';
 import type { CreatedToken, Principal, TokenInfo, TokenScope } from '../domain/principal.ts';
 import type { Catalog, Customer, Machine, PricingTable, Ride, Tap, TapState } from '../domain/types.ts';
+import { checkKey } from './check-input.ts';
+import { checkLimit } from './page-cursor.ts';
 import { cryptoSecrets, type SecretSource } from '../platform/secrets.ts';
 import * as catalog from './catalog.ts';
 import { commitOutcomes } from './commit-outcomes.ts';
-import { lastOutboxId, listTickets, outboxAfter } from './customer-reads.ts';
-import { getDeadLetter, listDeadLetters, reopenDeadLetter } from './dead-letters.ts';
-import { getTapState, journalTaps, pendingTaps } from './journal.ts';
+import { listTickets, streamAfter, tapOutcome } from './customer-reads.ts';
+import { getDeadLetter, listDeadLetters, tapToReplay } from './dead-letters.ts';
 import { openDatabase } from './open-database.ts';
-import { customerFromRow, rideFromRow } from './rows.ts';
+import { customerFromRow, rideFromRow, tapFromLegacyRow } from './rows.ts';
 import { prepareStatements, type StoreContext } from './statements.ts';
 import { StoreError, toStoreError } from './store-error.ts';
 import type {
@@ -24,8 +25,6 @@ import type {
   DeadLetterPage,
   DeadLetterQuery,
   IdSource,
-  JournaledTap,
-  JournalResult,
   Notification,
   Outcome,
   ParkSeed,
@@ -43,7 +42,7 @@ export interface TicketStoreOptions {
   ids: IdSource;
   /** Wait on another connection's lock before `ERR_STORE_BUSY`. Default 50 ms: the writer retries, not SQLite. */
   busyTimeoutMs?: number;
-  /** Most taps or outcomes one `journalTaps` / `commitOutcomes` call may carry. Default 10,000. */
+  /** Most outcomes one `commitOutcomes` call may carry. Default 10,000. */
   batchSizeMax?: number;
   /** Randomness of token secrets; default the CSPRNG of node:crypto. */
   secrets?: SecretSource;
@@ -59,7 +58,6 @@ type Fn<A extends unknown[], R> = (...args: A) => R;
  *
  * @example
  * const store = TicketStore.open({ dataDir: './data', ids })
- * const [journaled] = store.journalTaps([tap], clock.now())
  * const { results, notifications } = store.commitOutcomes([{ tap, kind: 'evaluated', evaluation }], clock.now())
  * store.close()
  */
@@ -89,10 +87,7 @@ export class TicketStore {
       seedIfEmpty: write(catalog.seedIfEmpty),
       loadCatalog: read(catalog.loadCatalog),
       topUp: write(topUp),
-      journalTaps: write(journalTaps),
       commitOutcomes: write(commitOutcomes),
-      reopenDeadLetter: write(reopenDeadLetter),
-      getTapState: read(getTapState),
       createToken: write(createToken),
       revokeToken: write(revokeToken),
     };
@@ -174,24 +169,29 @@ export class TicketStore {
     return this.#run(() => this.#tx.topUp(customerId, topUpId, amount, nowMs));
   }
 
-  /** Journals a batch of taps as pending, in order; a known tap id is a duplicate. All or nothing. */
-  journalTaps(taps: readonly Tap[], nowMs: number): JournalResult[] {
-    this.#checkBatch(taps.length);
-    return this.#run(() => this.#tx.journalTaps(taps, nowMs));
-  }
-
-  /** Pending taps after `afterSeq`, in acceptance order (recovery after a crash). */
-  pendingTaps(afterSeq: number, limit: number): JournaledTap[] {
-    return this.#run(() => pendingTaps(this.#ctx, afterSeq, limit));
-  }
-
+  /** A tap's latest outcome; undefined for a tap id never decided. */
   getTapState(tapId: string): TapState | undefined {
-    return this.#run(() => this.#tx.getTapState(tapId));
+    return this.#run(() => tapOutcome(this.#ctx, tapId)?.state);
   }
 
-  /** The customer a journaled tap is for, or `undefined` for an unknown tap id. */
+  /** The customer a decided tap is for, or `undefined` for an unknown tap id. */
   getTapCustomer(tapId: string): string | undefined {
-    return this.#run(() => this.#ctx.st.tapCustomer.get(tapId));
+    return this.#run(() => tapOutcome(this.#ctx, tapId)?.customerId);
+  }
+
+  /**
+   * Taps that an older ticketd accepted (202) and had not decided when it stopped, after `afterSeq`, oldest first:
+   * the engine decides them at start (v3-event-log.ts). Each is `[seq, tap]`.
+   */
+  legacyPendingTaps(afterSeq: number, limit: number): Array<[number, Tap]> {
+    return this.#run(() =>
+      this.#ctx.st.legacyPending.all(checkKey(afterSeq, 'afterSeq'), checkLimit(limit)).map((row) => [row.seq, tapFromLegacyRow(row)]),
+    );
+  }
+
+  /** Forgets a legacy pending tap once it is decided. */
+  dropLegacyPending(tapId: string): void {
+    this.#run(() => this.#ctx.st.dropLegacyPending.run(tapId));
   }
 
   /**
@@ -217,20 +217,15 @@ export class TicketStore {
     return this.#run(() => listTokens(this.#ctx, limit));
   }
 
-  /** The group commit: applies the outcomes in order in one transaction; taps already decided are skipped. */
+  /** The group commit: decides the outcomes in order in one transaction; taps already decided are answered. */
   commitOutcomes(outcomes: readonly Outcome[], nowMs: number): CommitResult {
     this.#checkBatch(outcomes.length);
     return this.#run(() => this.#tx.commitOutcomes(outcomes, nowMs));
   }
 
-  /** Notifications of the customer with `id > afterId`, oldest first (SSE `Last-Event-ID` replay). */
-  outboxAfter(customerId: string, afterId: number, limit: number): Notification[] {
-    return this.#run(() => outboxAfter(this.#ctx, customerId, afterId, limit));
-  }
-
-  /** The customer's latest notification id, 0 when none. */
-  lastOutboxId(customerId: string): number {
-    return this.#run(() => lastOutboxId(this.#ctx, customerId));
+  /** Stream events of the customer with `id > afterId`, oldest first (SSE `Last-Event-ID` replay). */
+  streamAfter(customerId: string, afterId: number, limit: number): Notification[] {
+    return this.#run(() => streamAfter(this.#ctx, customerId, afterId, limit));
   }
 
   /** Tickets newest first; pass `nextCursor` back for the next page. */
@@ -247,9 +242,9 @@ export class TicketStore {
     return this.#run(() => getDeadLetter(this.#ctx, id));
   }
 
-  /** Marks the dead letter replayed and sets its tap back to pending; returns the tap to run again. */
-  reopenDeadLetter(id: number, nowMs: number): Tap {
-    return this.#run(() => this.#tx.reopenDeadLetter(id, nowMs));
+  /** The tap of an open dead letter, to decide again with `replayOf: id` (dead-letters.ts). */
+  tapToReplay(id: number): Tap {
+    return this.#run(() => tapToReplay(this.#ctx, id));
   }
 
   /**
@@ -262,7 +257,7 @@ export class TicketStore {
     });
   }
 
-  /** Every customer's balance beside the sum of its ledger; a correct store has them equal and ≥ 0. */
+  /** Every customer's balance beside the sum of its events' amounts; a correct store has them equal and ≥ 0. */
   auditBalances(): BalanceAudit[] {
     return this.#run(() => this.#ctx.st.audit.all());
   }

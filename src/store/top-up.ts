@@ -2,6 +2,7 @@
  * Wallet top-ups, idempotent on the caller's `topUpId`: the same id again is answered, not applied again.
  * Runs inside a transaction opened by TicketStore.
  */
+import { appendEvent } from './commit-batch.ts';
 import { checkCents, checkId, checkTimeMs } from './check-input.ts';
 import { customerFromRow, iso } from './rows.ts';
 import type { StoreContext } from './statements.ts';
@@ -9,7 +10,7 @@ import { StoreError } from './store-error.ts';
 import type { BalanceChangedData, Notification, TopUpResult } from './store-types.ts';
 
 export function topUp(
-  { st }: StoreContext,
+  ctx: StoreContext,
   customerId: string,
   topUpId: string,
   amount: number,
@@ -19,6 +20,7 @@ export function topUp(
   checkId(topUpId, 'topUpId');
   checkCents(amount, 'amount', 1);
   checkTimeMs(nowMs, 'nowMs');
+  const { st } = ctx;
   const previous = st.getTopUp.get(topUpId);
   if (previous !== undefined && (previous.customer_id !== customerId || previous.amount !== amount)) {
     throw new StoreError('ERR_TOPUP_CONFLICT', `top-up ${topUpId} was already used for another customer or amount`);
@@ -29,8 +31,8 @@ export function topUp(
 
   const balance = row.balance + amount;
   st.setBalance.run(balance, customerId);
-  st.insertLedger.run(customerId, 'top-up', amount, balance, topUpId, nowMs);
   st.insertTopUp.run(topUpId, customerId, amount, nowMs);
+  const id = appendEvent(ctx, { customer_id: customerId, type: 'balance.changed', amount, balance_after: balance, ref: topUpId }, nowMs);
   const data: BalanceChangedData = {
     customerId,
     balance,
@@ -38,7 +40,6 @@ export function topUp(
     change: amount,
     cause: { kind: 'top-up', topUpId },
   };
-  const id = Number(st.insertOutbox.run(customerId, 'balance.changed', JSON.stringify(data), nowMs).lastInsertRowid);
   const notification: Notification = { id, customerId, type: 'balance.changed', data, createdAt: iso(nowMs) };
   return { status: 'applied', customer: { ...customerFromRow(row), balance }, notification };
 }
