@@ -43,6 +43,8 @@ export interface CreateAppOptions {
   waitTimeoutMs?: number;
   /** Live notifications held back per SSE stream while it replays (default 1000). */
   sseLiveBufferMax?: number;
+  /** Open SSE streams one customer may have; one more is refused with 429 `too_many_streams` (default 8). */
+  sseStreamsPerCustomerMax?: number;
   /** Errors answered with 500 `internal` (and failed SSE replays), for the log; the client never sees them. */
   onInternalError?: (error: unknown) => void;
 }
@@ -72,6 +74,7 @@ export function createApp(options: CreateAppOptions): CreatedApp {
     bufferBytes: options.sseBufferBytes,
     onError: onInternalError,
     ...(options.sseLiveBufferMax !== undefined && { liveBufferMax: options.sseLiveBufferMax }),
+    ...(options.sseStreamsPerCustomerMax !== undefined && { streamsPerCustomerMax: options.sseStreamsPerCustomerMax }),
   });
   const corsOrigins = [...(options.corsOrigins ?? [])];
   const deps: RouteDeps = {

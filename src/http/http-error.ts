@@ -20,6 +20,7 @@ export type HttpErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'rate_limited'
+  | 'too_many_streams'
   | 'engine_timeout'
   | 'shutting_down'
   | 'sse_unavailable'

@@ -1,8 +1,9 @@
 /**
- * One customer's event stream, written straight to the Node response. It starts `replaying` (live notifications
+ * One event stream of a customer, written straight to the Node response. It starts `replaying` (live notifications
  * are held back, bounded, while the outbox is replayed), then goes `live`; it never sends an id at or below the last
- * one sent. A client that stops reading shows up as a growing write buffer: past `bufferBytes` the connection is
- * destroyed and the client resumes later with `Last-Event-ID`.
+ * one sent. Frames are queued and leave in one `res.write` per `flush()`: the hub flushes once per notification
+ * batch, a replay once per page. A client that stops reading shows up as a growing write buffer: past `bufferBytes`
+ * (queued frames included) the connection is destroyed and the client resumes later with `Last-Event-ID`.
  */
 import type { ServerResponse } from 'node:http';
 import type { Clock } from '../platform/clock.ts';
@@ -16,7 +17,7 @@ export interface SseConnectionOptions {
   res: ServerResponse;
   /** Ids at or below this one are never sent (the client has them). */
   afterId: number;
-  /** Most bytes the response may hold unsent before the client counts as not reading. */
+  /** Most bytes the response may hold unsent, queued frames included, before the client counts as not reading. */
   bufferBytes: number;
   /** Most live notifications held back while replaying; past it they are dropped and replay reads them again. */
   liveBufferMax: number;
@@ -30,7 +31,7 @@ export interface SseConnectionOptions {
  *   onGone: (c) => hub.remove(c) });
  * conn.open();
  * for (const n of page) conn.sendReplayed(n);
- * conn.goLive();
+ * conn.goLive(); // writes the page and what was held back, as one chunk
  */
 export class SseConnection {
   readonly customerId: string;
@@ -39,6 +40,8 @@ export class SseConnection {
   #lastSentId: number;
   #held: Notification[] = [];
   #missed = false;
+  /** Frames queued since the last flush; with the response's own buffer, at most `bufferBytes` long. */
+  #queued = '';
   readonly #bufferBytes: number;
   readonly #liveBufferMax: number;
   readonly #onGone: (connection: SseConnection) => void;
@@ -63,14 +66,20 @@ export class SseConnection {
   /** Sends the headers and the reconnect delay. */
   open(): void {
     this.res.writeHead(200, SSE_HEADERS);
-    this.#write(RETRY_FRAME);
+    this.#queued = RETRY_FRAME;
+    this.flush();
   }
 
-  /** A live notification from the hub: sent when live, held back while replaying. */
-  offer(notification: Notification): void {
+  /**
+   * A live notification from the hub: queued when live, held back while replaying. True when it made the queue
+   * non-empty, i.e. the connection now needs a `flush()`.
+   */
+  offer(notification: Notification): boolean {
     if (this.#state === 'live') {
-      this.#send(notification);
-    } else if (this.#state === 'replaying') {
+      const wasEmpty = this.#queued === '';
+      return this.#queue(notification) && wasEmpty && this.#queued !== '';
+    }
+    if (this.#state === 'replaying') {
       if (this.#held.length >= this.#liveBufferMax) {
         // Everything live is committed first, so replay finds the dropped ones again in the outbox.
         this.#held = [];
@@ -78,16 +87,17 @@ export class SseConnection {
       }
       this.#held.push(notification);
     }
+    return false;
   }
 
-  /** A notification read from the outbox during replay; false once the connection is gone. */
-  /** True when half the buffer is taken by unsent bytes: a replay should wait for the socket before writing on. */
+  /** True when half the buffer is taken by unsent bytes: a replay should flush and wait for the socket. */
   backlogged(): boolean {
-    return this.res.writableLength > this.#bufferBytes / 2;
+    return this.res.writableLength + this.#queued.length > this.#bufferBytes / 2;
   }
 
+  /** Queues a notification read from the outbox during replay; false once the connection is gone. */
   sendReplayed(notification: Notification): boolean {
-    return this.#send(notification);
+    return this.#queue(notification);
   }
 
   /** True (once) if held-back live notifications were dropped, so replay must read the outbox again. */
@@ -97,17 +107,39 @@ export class SseConnection {
     return missed;
   }
 
-  /** Ends the replay: sends the held-back live notifications that replay did not cover, then goes live. */
+  /** Ends the replay: queues the held-back live notifications that replay did not cover, flushes, goes live. */
   goLive(): void {
     if (this.#state !== 'replaying') return;
     const held = this.#held;
     this.#held = [];
     this.#state = 'live';
-    for (const notification of held) if (!this.#send(notification)) return;
+    for (const notification of held) if (!this.#queue(notification)) return;
+    this.flush();
   }
 
   heartbeat(): void {
-    this.#write(HEARTBEAT_FRAME);
+    if (this.#state === 'closed') return;
+    this.#queued += HEARTBEAT_FRAME;
+    this.flush();
+  }
+
+  /** Writes the queued frames as one chunk; false once the connection is gone. */
+  flush(): boolean {
+    if (this.#state === 'closed') return false;
+    if (this.#queued === '') return true;
+    if (this.res.destroyed) {
+      // The socket is gone and its 'close' event is still on its way.
+      this.closed();
+      return false;
+    }
+    const text = this.#queued;
+    this.#queued = '';
+    this.res.write(text);
+    if (this.res.writableLength > this.#bufferBytes) {
+      this.destroy();
+      return false;
+    }
+    return true;
   }
 
   /**
@@ -135,15 +167,16 @@ export class SseConnection {
   }
 
   /**
-   * Ends the stream (replaced by a newer connection, or shutdown): cleanly when everything sent has left, at once
-   * when bytes are still queued, since a client that is not reading would otherwise hold the socket (and a
-   * server shutdown) open. `finalFrame` (e.g. a `retry:` hint at shutdown) is the last thing a reading client gets.
+   * Ends the stream at shutdown: cleanly when everything sent has left, at once when bytes are still queued, since
+   * a client that is not reading would otherwise hold the socket (and a server shutdown) open. `finalFrame` (e.g. a
+   * `retry:` hint) is the last thing a reading client gets.
    */
   end(finalFrame?: string): void {
+    const rest = this.#queued + (finalFrame ?? '');
     const stalled = this.res.writableLength > 0;
     if (!this.#gone()) return;
     if (stalled) return void this.res.destroy();
-    this.res.end(finalFrame);
+    this.res.end(rest === '' ? undefined : rest);
   }
 
   /** Drops the connection at once (a client that does not read, or a failed replay). */
@@ -160,29 +193,21 @@ export class SseConnection {
     if (this.#state === 'closed') return false;
     this.#state = 'closed';
     this.#held = [];
+    this.#queued = '';
     this.#onGone(this);
     return true;
   }
 
-  #send(notification: Notification): boolean {
-    if (notification.id <= this.#lastSentId) return this.#state !== 'closed';
-    if (!this.#write(notificationFrame(notification))) return false;
-    this.#lastSentId = notification.id;
-    return true;
-  }
-
-  #write(text: string): boolean {
+  /** Queues one frame; past the bound (unsent plus queued) the client counts as not reading and is dropped. */
+  #queue(notification: Notification): boolean {
     if (this.#state === 'closed') return false;
-    if (this.res.destroyed) {
-      // The socket is gone and its 'close' event is still on its way.
-      this.closed();
-      return false;
-    }
-    this.res.write(text);
-    if (this.res.writableLength > this.#bufferBytes) {
+    if (notification.id <= this.#lastSentId) return true;
+    this.#queued += notificationFrame(notification);
+    if (this.res.writableLength + this.#queued.length > this.#bufferBytes) {
       this.destroy();
       return false;
     }
+    this.#lastSentId = notification.id;
     return true;
   }
 }

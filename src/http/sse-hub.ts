@@ -1,8 +1,13 @@
 /**
- * Live notifications to customers over Server-Sent Events: at most one stream per customer (a newer one replaces
- * the older), resumable with `Last-Event-ID`, gap-free and duplicate-free. The hub subscribes to the engine once
- * and routes each notification by a Map lookup to its customer's stream, writing frames straight to the Node
- * response (hono's `streamSSE` costs ~10× more per message, see ARCHITECTURE.md).
+ * Live notifications to customers over Server-Sent Events: several streams per customer (a phone, a watch, an
+ * operator's screen), at most `streamsPerCustomerMax` of them, each resumable with its own `Last-Event-ID`, gap-free
+ * and duplicate-free. The hub subscribes to the engine once and routes each notification by a Map lookup to every
+ * stream of its customer, writing frames straight to the Node response (hono's `streamSSE` costs ~10× more per
+ * message, see ARCHITECTURE.md).
+ *
+ * The engine hands notifications over in batches, one per group commit. Frames are queued per stream while a batch
+ * is routed and each stream that got any is flushed once at its end: one `res.write` per stream per commit, with no
+ * latency added.
  *
  * A resume is gap-free because the stream is registered for live notifications *before* the outbox is read:
  * what commits during the replay is held back and sent after it, minus what the replay already sent.
@@ -18,6 +23,8 @@ import { SseConnection } from './sse-connection.ts';
 export const REPLAY_PAGE_SIZE = 500;
 /** Default bound on live notifications held back during one replay. */
 export const LIVE_BUFFER_MAX_DEFAULT = 1_000;
+/** Default bound on one customer's open streams. */
+export const STREAMS_PER_CUSTOMER_MAX_DEFAULT = 8;
 
 export interface SseHubOptions {
   engine: EngineApi;
@@ -28,19 +35,23 @@ export interface SseHubOptions {
   bufferBytes: number;
   /** Live notifications held back per stream while it replays (default 1000). */
   liveBufferMax?: number;
+  /** Open streams one customer may have; one more is refused with 429 `too_many_streams` (default 8). */
+  streamsPerCustomerMax?: number;
   /** Unexpected failures (a replay that threw); the stream is dropped and the client resumes. */
   onError?: (error: unknown) => void;
 }
 
 export interface SseHubStats {
+  /** Open streams, over all customers. */
   connections: number;
 }
 
 /**
  * @example
  * const hub = new SseHub({ engine, clock, heartbeatMs: 15_000, bufferBytes: 1 << 20 });
- * hub.connect('c-1', 41, res); // replays ids > 41, then live
- * hub.close();                 // at shutdown: ends every stream
+ * hub.connect('c-1', 41, phone); // replays ids > 41, then live
+ * hub.connect('c-1', 57, watch); // a second stream of the same customer, with its own resume point
+ * hub.close();                   // at shutdown: ends every stream
  */
 export class SseHub {
   readonly #engine: EngineApi;
@@ -48,9 +59,14 @@ export class SseHub {
   readonly #heartbeatMs: number;
   readonly #bufferBytes: number;
   readonly #liveBufferMax: number;
+  readonly #streamsPerCustomerMax: number;
   readonly #onError: (error: unknown) => void;
-  readonly #byCustomer = new Map<string, SseConnection>();
+  /** Each customer's open streams. An array is replaced, never changed in place, so routing can walk it safely. */
+  readonly #byCustomer = new Map<string, readonly SseConnection[]>();
+  /** Streams with frames queued by the batch being routed, each listed once; empty between batches. */
+  readonly #toFlush: SseConnection[] = [];
   readonly #unsubscribe: () => void;
+  #connections = 0;
   #heartbeat: TimerHandle | undefined;
   #closed = false;
 
@@ -60,17 +76,26 @@ export class SseHub {
     this.#heartbeatMs = positiveInteger(options.heartbeatMs, 'heartbeatMs');
     this.#bufferBytes = positiveInteger(options.bufferBytes, 'bufferBytes');
     this.#liveBufferMax = positiveInteger(options.liveBufferMax ?? LIVE_BUFFER_MAX_DEFAULT, 'liveBufferMax');
+    this.#streamsPerCustomerMax = positiveInteger(
+      options.streamsPerCustomerMax ?? STREAMS_PER_CUSTOMER_MAX_DEFAULT, 'streamsPerCustomerMax',
+    );
     this.#onError = options.onError ?? (() => undefined);
     this.#unsubscribe = this.#engine.onNotifications((batch) => this.#route(batch));
   }
 
   /**
-   * Starts `customerId`'s stream on `res`, replacing (ending) an older one. With `afterId`, replays the outbox
-   * after it first; without, starts live. Throws before anything is written if the first outbox read fails, so
-   * the caller can still answer with a JSON error.
+   * Starts a stream of `customerId` on `res`, beside the customer's other streams. With `afterId`, replays the
+   * outbox after it first; without, starts live. Throws before anything is written if the customer already has
+   * `streamsPerCustomerMax` streams (429 `too_many_streams`) or the first outbox read fails, so the caller can still
+   * answer with a JSON error.
    */
   connect(customerId: string, afterId: number | undefined, res: ServerResponse): void {
     if (this.#closed) throw new HttpError(503, 'shutting_down', 'the server is shutting down');
+    const open = this.#byCustomer.get(customerId)?.length ?? 0;
+    if (open >= this.#streamsPerCustomerMax) {
+      throw new HttpError(429, 'too_many_streams',
+        `customer '${customerId}' already has ${open} open event streams, the most allowed; close one first`);
+    }
     const connection = new SseConnection({
       customerId,
       res,
@@ -97,7 +122,7 @@ export class SseHub {
   }
 
   stats(): SseHubStats {
-    return { connections: this.#byCustomer.size };
+    return { connections: this.#connections };
   }
 
   /** Ends every stream and stops listening to the engine; later `connect` calls answer 503 `shutting_down`. */
@@ -107,12 +132,16 @@ export class SseHub {
     this.#unsubscribe();
     // At shutdown, clients are told when to come back (the SSE `retry` field); they resume with Last-Event-ID.
     const farewell = retryAfterMs === undefined ? undefined : `retry: ${Math.max(0, Math.round(retryAfterMs))}\n\n`;
-    for (const connection of [...this.#byCustomer.values()]) connection.end(farewell);
+    for (const streams of [...this.#byCustomer.values()]) for (const connection of streams) connection.end(farewell);
     this.#byCustomer.clear();
+    this.#connections = 0;
     this.#stopHeartbeat();
   }
 
-  /** Sends the outbox page by page, yielding between pages and waiting (bounded) for a slow socket to drain. */
+  /**
+   * Sends the outbox page by page, one write per page, yielding between pages and waiting (bounded) for a slow
+   * socket to drain.
+   */
   async #replay(connection: SseConnection, firstPage: Notification[]): Promise<void> {
     try {
       let page = firstPage;
@@ -120,10 +149,14 @@ export class SseHub {
         for (const notification of page) {
           // A page can be many times the connection's buffer: let the socket drain instead of tripping the bound
           // that is there for clients that stopped reading. One that cannot drain within a heartbeat is stalled.
-          if (connection.backlogged() && !(await connection.drained(this.#clock, this.#heartbeatMs))) return connection.destroy();
+          if (connection.backlogged()) {
+            if (!connection.flush()) return;
+            if (!(await connection.drained(this.#clock, this.#heartbeatMs))) return connection.destroy();
+          }
           if (!connection.sendReplayed(notification)) return;
         }
         if (page.length < REPLAY_PAGE_SIZE && !connection.takeMissed()) return connection.goLive();
+        if (!connection.flush()) return;
         await yieldToEventLoop();
         // A client that cannot take one page within a heartbeat interval is as stalled as one that misses beats.
         if (!(await connection.drained(this.#clock, this.#heartbeatMs))) return connection.destroy();
@@ -135,33 +168,46 @@ export class SseHub {
     }
   }
 
+  /** Queues each notification on every stream of its customer, then flushes each stream that got any, once. */
   #route(batch: readonly Notification[]): void {
     const byCustomer = this.#byCustomer;
+    const toFlush = this.#toFlush;
     for (let i = 0; i < batch.length; i++) {
       const notification = batch[i] as Notification;
-      const connection = byCustomer.get(notification.customerId);
-      if (connection !== undefined) connection.offer(notification);
+      const streams = byCustomer.get(notification.customerId);
+      if (streams === undefined) continue;
+      for (let s = 0; s < streams.length; s++) {
+        const connection = streams[s] as SseConnection;
+        if (connection.offer(notification)) toFlush.push(connection);
+      }
     }
+    for (let i = 0; i < toFlush.length; i++) (toFlush[i] as SseConnection).flush();
+    toFlush.length = 0;
   }
 
   #add(connection: SseConnection): void {
-    const older = this.#byCustomer.get(connection.customerId);
-    this.#byCustomer.set(connection.customerId, connection);
-    older?.end();
+    const streams = this.#byCustomer.get(connection.customerId) ?? [];
+    this.#byCustomer.set(connection.customerId, [...streams, connection]);
+    this.#connections++;
     if (this.#heartbeat === undefined) this.#scheduleHeartbeat();
   }
 
   #remove(connection: SseConnection): void {
-    if (this.#byCustomer.get(connection.customerId) === connection) this.#byCustomer.delete(connection.customerId);
-    if (this.#byCustomer.size === 0) this.#stopHeartbeat();
+    const streams = this.#byCustomer.get(connection.customerId);
+    if (streams === undefined || !streams.includes(connection)) return;
+    const rest = streams.filter((other) => other !== connection);
+    if (rest.length === 0) this.#byCustomer.delete(connection.customerId);
+    else this.#byCustomer.set(connection.customerId, rest);
+    this.#connections--;
+    if (this.#connections === 0) this.#stopHeartbeat();
   }
 
   /** One timer for the whole hub: idle hubs hold none. */
   #scheduleHeartbeat(): void {
     this.#heartbeat = this.#clock.setTimer(() => {
       this.#heartbeat = undefined;
-      for (const connection of this.#byCustomer.values()) connection.heartbeat();
-      if (this.#byCustomer.size > 0 && !this.#closed) this.#scheduleHeartbeat();
+      for (const streams of this.#byCustomer.values()) for (const connection of streams) connection.heartbeat();
+      if (this.#connections > 0 && !this.#closed) this.#scheduleHeartbeat();
     }, this.#heartbeatMs);
   }
 

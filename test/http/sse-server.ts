@@ -24,7 +24,8 @@ export interface LiveServer extends CreatedApp {
 export const HEARTBEAT_MS = 15_000;
 
 export async function liveServer(
-  options: Partial<Pick<CreateAppOptions, 'sseBufferBytes' | 'sseLiveBufferMax' | 'onInternalError' | 'corsOrigins'>> = {},
+  options: Partial<Pick<CreateAppOptions,
+    'sseBufferBytes' | 'sseLiveBufferMax' | 'sseStreamsPerCustomerMax' | 'onInternalError' | 'corsOrigins'>> = {},
 ): Promise<LiveServer> {
   const engine = new FakeEngine();
   seedCustomer(engine, 'c-1');
