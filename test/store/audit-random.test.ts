@@ -31,7 +31,6 @@ function randomRun(h: Harness, seed: number): RunSummary {
     );
     // Some taps arrive twice; some outcomes of older taps are committed again.
     const taps = random() < 0.3 && seen.length > 0 ? [...fresh, pick(seen)] : fresh;
-    h.store.journalTaps(taps, now);
     seen.push(...fresh);
     const outcomes: Outcome[] = taps.map((tap) => {
       const r = random();
@@ -48,7 +47,7 @@ function randomRun(h: Harness, seed: number): RunSummary {
     if (random() < 0.2) {
       const letter = h.store.listDeadLetters({ limit: 5 }).deadLetters.find((d) => d.status === 'open');
       if (letter !== undefined) {
-        h.store.commitOutcomes([ok(h.store.reopenDeadLetter(letter.id, now), 100)], now);
+        h.store.commitOutcomes([{ ...ok(h.store.tapToReplay(letter.id), 100), replayOf: letter.id }], now);
         replays++;
       }
     }

@@ -17,7 +17,6 @@ describe('listTickets', () => {
   it('walks every ticket of a customer exactly once, newest first', () => {
     const taps: Tap[] = [];
     for (let i = 0; i < 23; i++) taps.push(makeTap(`t${i}`, i % 4 === 0 ? 'c2' : 'c1'));
-    h.store.journalTaps(taps, T0);
     h.store.commitOutcomes(taps.map((t) => ok(t, 10)), T0 + 1);
     const expected = taps.filter((t) => t.customerId === 'c1').map((t) => t.tapId).reverse();
     for (const limit of [1, 5, 17, 100]) {
@@ -54,7 +53,6 @@ describe('dead letters', () => {
 
   function rejectAll(reasons: RejectReason[]): Tap[] {
     const taps = reasons.map((_, i) => makeTap(`t${i}`));
-    h.store.journalTaps(taps, T0);
     h.store.commitOutcomes(taps.map((t, i) => rejected(t, reasons[i] as RejectReason)), T0 + 1);
     return taps;
   }
@@ -77,36 +75,49 @@ describe('dead letters', () => {
     expect(h.store.listDeadLetters({ reason: 'stale_tap', limit: 5 })).toEqual({ deadLetters: [] });
   });
 
-  it('reopens a dead letter once: the tap is pending again and can then be issued', () => {
+  it('replays a dead letter: the commit that issues its tap marks it replayed', () => {
     rejectAll(['insufficient_funds']);
     const [letter] = h.store.listDeadLetters({ limit: 1 }).deadLetters;
     const id = letter?.id ?? -1;
-    const tap = h.store.reopenDeadLetter(id, T0 + 2);
+    const tap = h.store.tapToReplay(id);
     expect(tap).toEqual(makeTap('t0'));
-    expect(h.store.getDeadLetter(id)?.status).toBe('replayed');
-    expect(h.store.getTapState('t0')).toEqual({ tapId: 't0', status: 'pending' });
-    expect(h.store.pendingTaps(0, 10).map((p) => p.tap.tapId)).toEqual(['t0']);
-    expect(codeOf(() => h.store.reopenDeadLetter(id, T0 + 3))).toBe('ERR_ALREADY_REPLAYED');
-    expect(codeOf(() => h.store.reopenDeadLetter(9_999, T0 + 3))).toBe('ERR_UNKNOWN_DEAD_LETTER');
-    const { results } = h.store.commitOutcomes([ok(tap, 300)], T0 + 4);
+    // Asking for the tap writes nothing: the letter stays open until a commit decides the tap again.
+    expect(h.store.getDeadLetter(id)?.status).toBe('open');
+    expect(codeOf(() => h.store.tapToReplay(9_999))).toBe('ERR_UNKNOWN_DEAD_LETTER');
+    const { results } = h.store.commitOutcomes([{ ...ok(tap, 300), replayOf: id }], T0 + 4);
     expect(results[0]?.status).toBe('issued');
     expect(h.store.getCustomer('c1')?.balance).toBe(700);
+    expect(h.store.getDeadLetter(id)?.status).toBe('replayed');
+    expect(h.store.getTapState('t0')?.status).toBe('issued');
+    expect(codeOf(() => h.store.tapToReplay(id))).toBe('ERR_ALREADY_REPLAYED');
     expect(h.store.getDeadLetter(9_999)).toBeUndefined();
   });
 
-  it('never sets an issued tap back to pending, even through a stray open dead letter', () => {
+  it('keeps one letter for a replay that fails again, counting its attempts', () => {
+    rejectAll(['insufficient_funds']);
+    const [letter] = h.store.listDeadLetters({ limit: 1 }).deadLetters;
+    const id = letter?.id ?? -1;
+    h.store.commitOutcomes([{ ...ok(h.store.tapToReplay(id), 5_000), replayOf: id }], T0 + 5);
+    h.store.commitOutcomes([{ ...rejected(h.store.tapToReplay(id), 'ride_closed'), replayOf: id }], T0 + 6);
+    const letters = h.store.listDeadLetters({ limit: 10 }).deadLetters;
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ id, attempts: 3, reason: 'ride_closed', status: 'open', lastAt: new Date(T0 + 6).toISOString() });
+    expect(h.store.getTapState('t0')).toEqual({ tapId: 't0', status: 'rejected', reason: 'ride_closed' });
+    expect(h.store.getCustomer('c1')?.balance).toBe(1_000);
+  });
+
+  it('never decides an issued tap again, even through a stray open dead letter', () => {
     const [tap] = rejectAll(['stale_tap']);
     const [letter] = h.store.listDeadLetters({ limit: 1 }).deadLetters;
     const id = letter?.id ?? -1;
-    h.store.reopenDeadLetter(id, T0 + 2);
-    h.store.commitOutcomes([ok(tap as Tap, 100)], T0 + 3);
+    h.store.commitOutcomes([{ ...ok(tap as Tap, 100), replayOf: id }], T0 + 3);
     // Only a bug could leave an open letter for an issued tap; forge one through a second connection.
     const db = new Database(path.join(h.dir, DB_FILE_NAME));
     db.prepare("UPDATE dead_letters SET status = 'open' WHERE id = ?").run(id);
     db.close();
-    expect(codeOf(() => h.store.reopenDeadLetter(id, T0 + 4))).toBe('ERR_TAP_NOT_REPLAYABLE');
+    const { results } = h.store.commitOutcomes([{ ...ok(h.store.tapToReplay(id), 100), replayOf: id }], T0 + 4);
+    expect(results[0]).toMatchObject({ status: 'duplicate', outcome: 'issued' });
     expect(h.store.getTapState('t0')?.status).toBe('issued');
-    expect(h.store.getDeadLetter(id)?.status).toBe('open');
     expect(h.store.getCustomer('c1')?.balance).toBe(900);
   });
 });

@@ -52,7 +52,6 @@ describe('a locked database', () => {
   beforeEach(() => {
     h = makeHarness();
     h.store.upsertCustomer('c1', { name: 'Ada', tier: 'standard', balance: 1_000 }, T0);
-    h.store.journalTaps([makeTap('t1')], T0);
     other = new Database(path.join(h.dir, DB_FILE_NAME), { timeout: 0 });
   });
   afterEach(() => {

@@ -27,7 +27,7 @@ describe('topUp', () => {
       },
       createdAt: new Date(T0 + 5).toISOString(),
     });
-    expect(h.store.outboxAfter('c1', 0, 10)).toEqual([applied.notification]);
+    expect(h.store.streamAfter('c1', 0, 10)).toEqual([applied.notification]);
     expect(h.store.auditBalances()).toContainEqual({ customerId: 'c1', balance: 2_100, ledgerSum: 2_100 });
   });
 
@@ -39,7 +39,7 @@ describe('topUp', () => {
       customer: { id: 'c1', name: 'Ada', tier: 'standard', balance: 2_100, currency: 'EUR' },
     });
     expect(h.store.getCustomer('c1')?.balance).toBe(2_100);
-    expect(h.store.outboxAfter('c1', 0, 10)).toHaveLength(1);
+    expect(h.store.streamAfter('c1', 0, 10)).toHaveLength(1);
   });
 
   it('refuses a top-up id reused for another customer or amount, and unknown customers', () => {
