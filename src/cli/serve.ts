@@ -22,6 +22,9 @@ Flags:
                            owner-only; kept across restarts while its tokens still work)
   --heartbeat-ms N         SSE heartbeat interval (default ${DEFAULT_CONFIG.heartbeatMs})
   --sse-buffer-bytes N     unsent bytes an SSE client may fall behind before it is disconnected (default ${DEFAULT_CONFIG.sseBufferBytes})
+  --sse-streams-per-customer N
+                           open event streams one customer may have, 1-1000 (default ${DEFAULT_CONFIG.sseStreamsPerCustomerMax});
+                           one more is refused with 429 too_many_streams
   --rate-limit-per-minute N
                            requests a minute per token, 0-1000000 (default ${DEFAULT_CONFIG.rateLimitPerMinute}; 0 = no limit);
                            over it: 429 rate_limited with Retry-After
@@ -43,6 +46,7 @@ const FLAGS = {
   writer: { type: 'string' },
   'heartbeat-ms': { type: 'string' },
   'sse-buffer-bytes': { type: 'string' },
+  'sse-streams-per-customer': { type: 'string' },
   'rate-limit-per-minute': { type: 'string' },
   'rate-limit-burst': { type: 'string' },
   'cors-origin': { type: 'string', multiple: true },
@@ -70,6 +74,9 @@ export async function runServe(argv: string[]): Promise<number> {
       writer: writerFlag(values.writer),
       heartbeatMs: intFlag(values, 'heartbeat-ms', DEFAULT_CONFIG.heartbeatMs, 100, 3_600_000),
       sseBufferBytes: intFlag(values, 'sse-buffer-bytes', DEFAULT_CONFIG.sseBufferBytes, 32_768, 1 << 30),
+      sseStreamsPerCustomerMax: intFlag(
+        values, 'sse-streams-per-customer', DEFAULT_CONFIG.sseStreamsPerCustomerMax, 1, 1_000,
+      ),
       rateLimitPerMinute: intFlag(values, 'rate-limit-per-minute', DEFAULT_CONFIG.rateLimitPerMinute, 0, 1_000_000),
       rateLimitBurst: intFlag(values, 'rate-limit-burst', DEFAULT_CONFIG.rateLimitBurst, 1, 1_000_000),
       corsOrigins: corsOrigins(values['cors-origin']),

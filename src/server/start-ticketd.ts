@@ -4,6 +4,7 @@ import { RATE_LIMIT_DEFAULTS, TokenBucketLimiter } from '../auth/rate-limiter.ts
 import { TokenAuthenticator } from '../auth/token-authenticator.ts';
 import { demoPark } from '../domain/demo-park.ts';
 import { createApp } from '../http/app.ts';
+import { STREAMS_PER_CUSTOMER_MAX_DEFAULT } from '../http/sse-hub.ts';
 import { startHttpServer } from '../http/server.ts';
 import { Engine } from '../pipeline/engine.ts';
 import type { PipelineOptions } from '../pipeline/pipeline-options.ts';
@@ -27,6 +28,8 @@ export interface TicketdConfig {
   demo: boolean;
   heartbeatMs: number;
   sseBufferBytes: number;
+  /** Open SSE streams one customer may have (a phone, a watch, …); one more gets 429 `too_many_streams`. */
+  sseStreamsPerCustomerMax: number;
   /** Requests a minute per token (sustained); 0 turns the rate limit off. */
   rateLimitPerMinute: number;
   /** Requests a token may make at once after a quiet spell. */
@@ -46,6 +49,7 @@ export const DEFAULT_CONFIG = {
   writer: 'inline',
   heartbeatMs: 15_000,
   sseBufferBytes: 1 << 20,
+  sseStreamsPerCustomerMax: STREAMS_PER_CUSTOMER_MAX_DEFAULT,
   rateLimitPerMinute: RATE_LIMIT_DEFAULTS.ratePerMinute,
   rateLimitBurst: RATE_LIMIT_DEFAULTS.burst,
   corsOrigins: [],
@@ -119,6 +123,7 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
       corsOrigins: config.corsOrigins,
       heartbeatMs: config.heartbeatMs,
       sseBufferBytes: config.sseBufferBytes,
+      sseStreamsPerCustomerMax: config.sseStreamsPerCustomerMax,
       onInternalError: (error) => config.log.error('internal error', { error: String(error) }),
     });
     const server = await startHttpServer({ app, host: config.host, port: config.port });
