@@ -123,6 +123,7 @@ function allowAll(): AppAuth {
   return {
     authenticator: {
       authenticate: () => admin,
+      authenticateKnown: () => admin,
       create: (): CreatedToken => unused('create'),
       revoke: () => unused('revoke'),
       list: (): TokenInfo[] => [],

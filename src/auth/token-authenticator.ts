@@ -12,6 +12,12 @@ import { LruMap } from './lru-map.ts';
 /** Turns an Authorization header into the caller, or `undefined` for a missing, unknown or revoked token. */
 export interface Authenticator {
   authenticate(header: string | undefined): Principal | undefined;
+  /**
+   * Like `authenticate` for a token seen valid lately (still in the cache, fresh or not); any other token is
+   * `undefined` without a store lookup. For callers that must not cost lookups, such as an address flooding
+   * unknown tokens.
+   */
+  authenticateKnown(header: string | undefined): Principal | undefined;
 }
 
 /** Where tokens live: the TicketStore in ticketd, an in-memory list in tests. */
@@ -78,12 +84,23 @@ export class TokenAuthenticator implements Authenticator, TokenAdmin {
   }
 
   authenticate(header: string | undefined): Principal | undefined {
+    return this.#authenticate(header, true);
+  }
+
+  authenticateKnown(header: string | undefined): Principal | undefined {
+    // An expired entry is looked up again: only tokens that were valid get into the cache and a failed lookup drops
+    // the entry, so this costs at most one lookup per such token and cacheTtlMs.
+    return this.#authenticate(header, false);
+  }
+
+  #authenticate(header: string | undefined, lookUpUnknown: boolean): Principal | undefined {
     const secret = bearerSecret(header);
     if (secret === undefined) return undefined;
     const hash = hashTokenSecret(secret);
     const nowMs = this.#clock.now();
     const cached = this.#cache.get(hash);
     if (cached !== undefined && cached.expiresAtMs > nowMs) return cached.principal;
+    if (cached === undefined && !lookUpUnknown) return undefined;
     const principal = this.#registry.findToken(secret);
     if (principal === undefined) {
       this.#cache.delete(hash);

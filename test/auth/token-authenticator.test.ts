@@ -58,6 +58,33 @@ describe('TokenAuthenticator', () => {
     expect(registry.lookups - before).toBe(1); // the newest was cached, the oldest was evicted
   });
 
+  it('authenticateKnown answers from the cache and never looks up a token the cache has not held', () => {
+    const { auth, registry } = setup({ cacheTtlMs: 5_000 });
+    const machine = auth.create({ role: 'machine', machineId: 'gate-1' });
+    const header = `Bearer ${machine.token}`;
+    expect(auth.authenticateKnown(header)).toBeUndefined(); // valid, but not seen yet
+    for (const bad of [undefined, 'Bearer nope', `Bearer tkd_${'Q'.repeat(43)}`]) expect(auth.authenticateKnown(bad)).toBeUndefined();
+    expect(registry.lookups).toBe(0);
+    expect(auth.authenticate(header)?.tokenId).toBe(machine.id);
+    for (let i = 0; i < 10; i++) expect(auth.authenticateKnown(header)?.tokenId).toBe(machine.id);
+    expect(registry.lookups).toBe(1);
+  });
+
+  it('authenticateKnown looks an expired entry up once, and forgets it when it was revoked elsewhere', () => {
+    const { auth, registry, clock } = setup({ cacheTtlMs: 5_000 });
+    const customer = auth.create({ role: 'customer', customerId: 'customer-1' });
+    const header = `Bearer ${customer.token}`;
+    auth.authenticate(header);
+    clock.advanceTo(clock.now() + 5_000);
+    expect(auth.authenticateKnown(header)?.tokenId).toBe(customer.id);
+    expect(registry.lookups).toBe(2);
+    registry.revokeToken(customer.id, clock.now());
+    clock.advanceTo(clock.now() + 5_000);
+    expect(auth.authenticateKnown(header)).toBeUndefined();
+    expect(auth.authenticateKnown(header)).toBeUndefined();
+    expect(registry.lookups).toBe(3);
+  });
+
   it('lists through the registry, never with secrets', () => {
     const { auth } = setup();
     const created = auth.create({ role: 'admin' });
