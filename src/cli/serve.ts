@@ -2,10 +2,13 @@
  * `ticketd serve`: the engine and its HTTP API in this process, until SIGTERM or SIGINT, then a graceful stop
  * bounded by `--shutdown-timeout-ms`.
  */
+import { LIMIT_MAX, type RateLimitConfig, type RateLimitSetting } from '../auth/rate-limiter.ts';
 import { jsonLogger } from '../platform/logger.ts';
 import { DEFAULT_CONFIG, startTicketd, type TicketdConfig } from '../server/start-ticketd.ts';
-import { intFlag, parseFlags } from './flags.ts';
+import { intFlag, parseFlags, type ParsedFlags } from './flags.ts';
 import { UsageError } from './usage-error.ts';
+
+const LIMITS = DEFAULT_CONFIG.rateLimits;
 
 export const SERVE_USAGE = `Usage: ticketd serve [flags]
 
@@ -25,10 +28,19 @@ Flags:
   --sse-streams-per-customer N
                            open event streams one customer may have, 1-1000 (default ${DEFAULT_CONFIG.sseStreamsPerCustomerMax});
                            one more is refused with 429 too_many_streams
-  --rate-limit-per-minute N
-                           requests a minute per token, 0-1000000 (default ${DEFAULT_CONFIG.rateLimitPerMinute}; 0 = no limit);
-                           over it: 429 rate_limited with Retry-After
-  --rate-limit-burst N     requests a token may make at once, 1-1000000 (default ${DEFAULT_CONFIG.rateLimitBurst})
+  --rate-limit-customer-per-minute N, --rate-limit-customer-burst N
+                           requests a minute (0-1000000; 0 = no limit) and at once (1-1000000) per customer
+                           token (default ${LIMITS.customer.ratePerMinute} and ${LIMITS.customer.burst}); over it: 429 rate_limited with Retry-After
+  --rate-limit-machine-per-minute N, --rate-limit-machine-burst N
+                           the same per machine token (default ${LIMITS.machine.ratePerMinute}: no limit; burst ${LIMITS.machine.burst})
+  --rate-limit-admin-per-minute N, --rate-limit-admin-burst N
+                           the same per admin token (default ${LIMITS.admin.ratePerMinute}: no limit; burst ${LIMITS.admin.burst})
+  --rate-limit-per-minute N, --rate-limit-burst N
+                           shorthand for all three roles at once; a role's own flag wins
+  --rate-limit-unauthenticated-per-minute N, --rate-limit-unauthenticated-burst N
+                           the same for requests without a valid token, per client address (default ${LIMITS.unauthenticated.ratePerMinute} and ${LIMITS.unauthenticated.burst};
+                           0 = no limit); past them the address gets 429 without its token being looked up,
+                           unless the server has accepted that token lately (it is in the token cache)
   --cors-origin ORIGIN     allow browser calls from ORIGIN (e.g. https://app.example); repeat it or separate
                            origins with commas; '*' allows any (default: no CORS headers)
   --shutdown-timeout-ms N  longest a graceful stop may take before the process exits anyway (default 10000)
@@ -49,6 +61,14 @@ const FLAGS = {
   'sse-streams-per-customer': { type: 'string' },
   'rate-limit-per-minute': { type: 'string' },
   'rate-limit-burst': { type: 'string' },
+  'rate-limit-customer-per-minute': { type: 'string' },
+  'rate-limit-customer-burst': { type: 'string' },
+  'rate-limit-machine-per-minute': { type: 'string' },
+  'rate-limit-machine-burst': { type: 'string' },
+  'rate-limit-admin-per-minute': { type: 'string' },
+  'rate-limit-admin-burst': { type: 'string' },
+  'rate-limit-unauthenticated-per-minute': { type: 'string' },
+  'rate-limit-unauthenticated-burst': { type: 'string' },
   'cors-origin': { type: 'string', multiple: true },
   'shutdown-timeout-ms': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -77,8 +97,7 @@ export async function runServe(argv: string[]): Promise<number> {
       sseStreamsPerCustomerMax: intFlag(
         values, 'sse-streams-per-customer', DEFAULT_CONFIG.sseStreamsPerCustomerMax, 1, 1_000,
       ),
-      rateLimitPerMinute: intFlag(values, 'rate-limit-per-minute', DEFAULT_CONFIG.rateLimitPerMinute, 0, 1_000_000),
-      rateLimitBurst: intFlag(values, 'rate-limit-burst', DEFAULT_CONFIG.rateLimitBurst, 1, 1_000_000),
+      rateLimits: rateLimitFlags(values),
       corsOrigins: corsOrigins(values['cors-origin']),
       log,
     };
@@ -133,6 +152,31 @@ function corsOrigins(raw: unknown): string[] {
     }
   }
   return [...new Set(origins)];
+}
+
+/**
+ * The rate limits of the `--rate-limit-*` flags: a role's own flag, else the `--rate-limit-per-minute` and
+ * `--rate-limit-burst` shorthand, else the default; the shorthand leaves the unauthenticated limit alone.
+ *
+ * @example
+ * rateLimitFlags({ 'rate-limit-per-minute': '600', 'rate-limit-machine-per-minute': '0' });
+ * // customer and admin: 600 a minute; machine: none; unauthenticated: the default
+ */
+export function rateLimitFlags(values: ParsedFlags['values']): RateLimitConfig {
+  const shorthand = (role: 'customer' | 'machine' | 'admin'): RateLimitSetting => ({
+    ratePerMinute: intFlag(values, 'rate-limit-per-minute', LIMITS[role].ratePerMinute, 0, LIMIT_MAX),
+    burst: intFlag(values, 'rate-limit-burst', LIMITS[role].burst, 1, LIMIT_MAX),
+  });
+  const limit = (name: string, fallback: RateLimitSetting): RateLimitSetting => ({
+    ratePerMinute: intFlag(values, `rate-limit-${name}-per-minute`, fallback.ratePerMinute, 0, LIMIT_MAX),
+    burst: intFlag(values, `rate-limit-${name}-burst`, fallback.burst, 1, LIMIT_MAX),
+  });
+  return {
+    customer: limit('customer', shorthand('customer')),
+    machine: limit('machine', shorthand('machine')),
+    admin: limit('admin', shorthand('admin')),
+    unauthenticated: limit('unauthenticated', LIMITS.unauthenticated),
+  };
 }
 
 function writerFlag(value: string | boolean | undefined): 'thread' | 'inline' {

@@ -1,49 +1,87 @@
 /**
- * Authentication and the per-token rate limit, in front of everything else but CORS: who is calling is known
- * before the body is read, so a 401 or 429 never depends on the body (nor costs reading it). `/health` and
- * `/ready` are public; every other path, unknown ones included, needs a valid bearer token.
+ * Authentication and the rate limits, in front of everything else but CORS: who is calling is known before the body
+ * is read, so a 401 or 429 never depends on the body (nor costs reading it). `/health` and `/ready` are public;
+ * every other path, unknown ones included, needs a valid bearer token.
  */
-import type { MiddlewareHandler } from 'hono';
-import type { RateLimiter } from '../auth/rate-limiter.ts';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { RateDecision, RateLimiters } from '../auth/rate-limiter.ts';
 import type { Authenticator, TokenAdmin } from '../auth/token-authenticator.ts';
+import type { Principal } from '../domain/principal.ts';
 import type { AppEnv } from './app-env.ts';
 import { HttpError } from './http-error.ts';
 
 /** Paths anyone may call: a load balancer's health checks carry no token. */
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/ready']);
 
-/** How createApp authenticates callers and limits their rate. */
-export interface AppAuth {
+/** The client address of a request served without a socket (`app.request()` with no bindings). */
+const UNKNOWN_ADDRESS = 'unknown';
+
+/**
+ * How createApp authenticates callers and limits their rate. `roleLimiters` limits each token by its role's limiter
+ * (keyed by token id); a role without one is not limited. `addressLimiter` counts failed authentications (missing,
+ * unknown or revoked token) per client address; once an address has none left, its requests get 429 without a
+ * store lookup, except those with a token the authenticator has seen valid lately (see `authenticateKnown`): a
+ * working machine behind the same NAT as a misconfigured one keeps working. Build both with `rateLimiters()`.
+ */
+export interface AppAuth extends Partial<RateLimiters> {
   /** Who sent each request; also serves the `/v1/tokens` admin routes. */
   authenticator: Authenticator & TokenAdmin;
-  /** Per-token rate limit; absent, none (`ticketd serve --rate-limit-per-minute 0`). */
-  rateLimiter?: RateLimiter;
 }
 
 /**
  * @example
- * app.use(authMiddleware({ authenticator, rateLimiter }));
- * // no or unknown token → 401 unauthorized with WWW-Authenticate: Bearer; over the rate → 429 with Retry-After
+ * app.use(authMiddleware({ authenticator, ...rateLimiters(clock, RATE_LIMIT_DEFAULTS) }));
+ * // no or unknown token → 401 unauthorized with WWW-Authenticate: Bearer; over a rate → 429 with Retry-After
  */
 export function authMiddleware(auth: AppAuth): MiddlewareHandler<AppEnv> {
-  const { authenticator, rateLimiter } = auth;
+  const { authenticator, roleLimiters = {}, addressLimiter } = auth;
+
+  function caller(c: Context<AppEnv>): Principal {
+    const header = c.req.header('authorization');
+    if (addressLimiter === undefined) return authenticator.authenticate(header) ?? unauthorized();
+    const address = clientAddress(c);
+    const throttled = addressLimiter.peek(address);
+    if (!throttled.ok) {
+      return authenticator.authenticateKnown(header)
+        ?? rateLimited(throttled, 'this address sent too many requests without a valid token');
+    }
+    const principal = authenticator.authenticate(header);
+    if (principal === undefined) {
+      addressLimiter.take(address);
+      unauthorized();
+    }
+    return principal;
+  }
+
   return async (c, next) => {
     if (PUBLIC_PATHS.has(c.req.path)) return next();
-    const principal = authenticator.authenticate(c.req.header('authorization'));
-    if (principal === undefined) {
-      throw new HttpError(401, 'unauthorized', 'a valid bearer token is required (Authorization: Bearer <token>)', {
-        'WWW-Authenticate': 'Bearer',
-      });
-    }
-    const decision = rateLimiter?.take(principal.tokenId);
-    if (decision !== undefined && !decision.ok) {
-      // Whole seconds, rounded up, at least 1: Retry-After has no fractions and 0 invites a hot retry loop.
-      const retryAfterS = Math.max(1, Math.ceil(decision.retryAfterMs / 1_000));
-      throw new HttpError(429, 'rate_limited', `this token is over its rate limit; retry in ${retryAfterS} s`, {
-        'Retry-After': String(retryAfterS),
-      });
-    }
+    const principal = caller(c);
+    const decision = roleLimiters[principal.role]?.take(principal.tokenId);
+    if (decision !== undefined && !decision.ok) rateLimited(decision, 'this token is over its rate limit');
     c.set('principal', principal);
     return next();
   };
+}
+
+/**
+ * The peer's address from the socket (`X-Forwarded-For` is not trusted: any client can send it). Under
+ * `app.request()` there is no socket unless the caller passes bindings with one (see app-env.ts).
+ */
+function clientAddress(c: Context<AppEnv>): string {
+  // `app.request()` without bindings leaves `c.env` undefined, whatever AppEnv says.
+  if (c.env?.incoming === undefined) return UNKNOWN_ADDRESS;
+  return getConnInfo(c).remote.address ?? UNKNOWN_ADDRESS;
+}
+
+function unauthorized(): never {
+  throw new HttpError(401, 'unauthorized', 'a valid bearer token is required (Authorization: Bearer <token>)', {
+    'WWW-Authenticate': 'Bearer',
+  });
+}
+
+function rateLimited(decision: RateDecision & { ok: false }, why: string): never {
+  // Whole seconds, rounded up, at least 1: Retry-After has no fractions and 0 invites a hot retry loop.
+  const retryAfterS = Math.max(1, Math.ceil(decision.retryAfterMs / 1_000));
+  throw new HttpError(429, 'rate_limited', `${why}; retry in ${retryAfterS} s`, { 'Retry-After': String(retryAfterS) });
 }

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { RATE_LIMIT_DEFAULTS, TokenBucketLimiter } from '../auth/rate-limiter.ts';
+import { RATE_LIMIT_DEFAULTS, rateLimiters, type RateLimitConfig } from '../auth/rate-limiter.ts';
 import { TokenAuthenticator } from '../auth/token-authenticator.ts';
 import { demoPark } from '../domain/demo-park.ts';
 import { createApp } from '../http/app.ts';
@@ -30,10 +30,11 @@ export interface TicketdConfig {
   sseBufferBytes: number;
   /** Open SSE streams one customer may have (a phone, a watch, …); one more gets 429 `too_many_streams`. */
   sseStreamsPerCustomerMax: number;
-  /** Requests a minute per token (sustained); 0 turns the rate limit off. */
-  rateLimitPerMinute: number;
-  /** Requests a token may make at once after a quiet spell. */
-  rateLimitBurst: number;
+  /**
+   * Per token of each role, and per client address for failed authentications: requests a minute (sustained; 0
+   * turns that limit off) and at once after a quiet spell.
+   */
+  rateLimits: RateLimitConfig;
   /** Origins allowed to call from a browser; empty: no CORS headers. */
   corsOrigins: readonly string[];
   pipeline?: Partial<PipelineOptions>;
@@ -50,8 +51,7 @@ export const DEFAULT_CONFIG = {
   heartbeatMs: 15_000,
   sseBufferBytes: 1 << 20,
   sseStreamsPerCustomerMax: STREAMS_PER_CUSTOMER_MAX_DEFAULT,
-  rateLimitPerMinute: RATE_LIMIT_DEFAULTS.ratePerMinute,
-  rateLimitBurst: RATE_LIMIT_DEFAULTS.burst,
+  rateLimits: RATE_LIMIT_DEFAULTS,
   corsOrigins: [],
 } as const;
 
@@ -114,11 +114,7 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
       clock: runtime.clock,
       auth: {
         authenticator: new TokenAuthenticator({ registry: store, clock: runtime.clock }),
-        ...(config.rateLimitPerMinute > 0 && {
-          rateLimiter: new TokenBucketLimiter({
-            clock: runtime.clock, ratePerMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst,
-          }),
-        }),
+        ...rateLimiters(runtime.clock, config.rateLimits),
       },
       corsOrigins: config.corsOrigins,
       heartbeatMs: config.heartbeatMs,

@@ -1,8 +1,10 @@
 /**
- * Who may call what: bearer tokens and their roles, the token admin routes, the per-token rate limit (virtual time)
- * and CORS, in process against a fake engine with the real authenticator over an in-memory token list.
+ * Who may call what: bearer tokens and their roles, the token admin routes, the rate limits per token and per
+ * client address (virtual time) and CORS, in process against a fake engine with the real authenticator over an
+ * in-memory token list.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { RATE_LIMIT_DEFAULTS } from '../../src/auth/rate-limiter.ts';
 import { BODY_BYTES_MAX } from '../../src/http/app.ts';
 import { bearer, expectError, harness, seedCustomer, tap, type Answer } from './helpers.ts';
 import { liveServer, type LiveServer } from './sse-server.ts';
@@ -157,16 +159,22 @@ describe('/v1/tokens', () => {
   });
 });
 
-describe('the per-token rate limit, in virtual time', () => {
-  const limited = () => withRoles({ rateLimit: { ratePerMinute: 100, burst: 20 } });
+describe('the per-token rate limits, in virtual time', () => {
+  it('by default limits customers only: a machine and an admin make 1,000 requests each without a 429', async () => {
+    const { h, gate1, c1 } = withRoles({ rateLimits: RATE_LIMIT_DEFAULTS });
+    for (let i = 0; i < 1_000; i++) expect((await h.call('POST', '/v1/taps', tap(i), gate1)).status).toBe(202);
+    for (let i = 0; i < 1_000; i++) expect((await h.call('GET', '/v1/rides')).status).toBe(200);
+    for (let i = 0; i < 20; i++) expect((await h.call('GET', '/v1/customers/c-1', undefined, c1)).status).toBe(200);
+    expectError(await h.call('GET', '/v1/customers/c-1', undefined, c1), 429, 'rate_limited');
+  });
 
   it('admits a burst of 20, then 429 rate_limited with Retry-After until a token is back', async () => {
-    const { h, c1, gate1 } = limited();
+    const { h, c1, gate1 } = withRoles({ rateLimits: { customer: { ratePerMinute: 100, burst: 20 } } });
     for (let i = 0; i < 20; i++) expect((await h.call('GET', '/v1/customers/c-1', undefined, c1)).status).toBe(200);
     const over = await h.call('GET', '/v1/customers/c-1', undefined, c1);
     expectError(over, 429, 'rate_limited');
     expect(over.headers.get('retry-after')).toBe('1');
-    expect((await h.call('POST', '/v1/taps', tap(1), gate1)).status).toBe(202); // another token, its own bucket
+    expect((await h.call('POST', '/v1/taps', tap(1), gate1)).status).toBe(202); // another role, not limited
     expect((await h.call('GET', '/health', undefined, c1)).status).toBe(200); // public paths are not counted
     h.clock.advanceTo(h.clock.now() + 599);
     expectError(await h.call('GET', '/v1/customers/c-1', undefined, c1), 429, 'rate_limited');
@@ -174,18 +182,92 @@ describe('the per-token rate limit, in virtual time', () => {
     expect((await h.call('GET', '/v1/customers/c-1', undefined, c1)).status).toBe(200);
   });
 
+  it("applies each role's limit to that role's tokens", async () => {
+    const { h, gate1, c1 } = withRoles({
+      rateLimits: { customer: { ratePerMinute: 60, burst: 3 }, machine: { ratePerMinute: 60, burst: 5 }, admin: { ratePerMinute: 0, burst: 3 } },
+    });
+    const statuses = async (n: number, request: (i: number) => Promise<Answer>) => {
+      const seen: number[] = [];
+      for (let i = 0; i < n; i++) seen.push((await request(i)).status);
+      return seen;
+    };
+    expect(await statuses(4, () => h.call('GET', '/v1/customers/c-1', undefined, c1))).toEqual([200, 200, 200, 429]);
+    expect(await statuses(6, (i) => h.call('POST', '/v1/taps', tap(i), gate1))).toEqual([202, 202, 202, 202, 202, 429]);
+    expect((await statuses(100, () => h.call('GET', '/v1/rides'))).every((status) => status === 200)).toBe(true);
+  });
+
+  it('keeps one bucket per token, not per role', async () => {
+    const { h, gate1 } = withRoles({ rateLimits: { machine: { ratePerMinute: 60, burst: 1 } } });
+    const gate2 = bearer(h.tokens.authenticator.create({ role: 'machine', machineId: 'gate-2' }).token);
+    expect((await h.call('POST', '/v1/taps', tap(1), gate1)).status).toBe(202);
+    expectError(await h.call('POST', '/v1/taps', tap(2), gate1), 429, 'rate_limited');
+    expect((await h.call('POST', '/v1/taps', tap(3, { machineId: 'gate-2' }), gate2)).status).toBe(202);
+  });
+
   it('says a whole number of seconds, rounded up, in Retry-After', async () => {
-    const slow = harness({ rateLimit: { ratePerMinute: 6, burst: 1 } });
+    const slow = harness({ rateLimits: { admin: { ratePerMinute: 6, burst: 1 } } });
     expect((await slow.call('GET', '/v1/rides')).status).toBe(200);
     const over = await slow.call('GET', '/v1/rides');
     expectError(over, 429, 'rate_limited');
     expect(over.headers.get('retry-after')).toBe('10');
   });
 
-  it('counts no request without a valid token against anyone', async () => {
-    const { h, c1 } = limited();
+  it('counts no request without a valid token against any token', async () => {
+    const { h, c1 } = withRoles({ rateLimits: { customer: { ratePerMinute: 100, burst: 20 } } });
     for (let i = 0; i < 50; i++) expectUnauthorized(await h.call('GET', '/v1/customers/c-1', undefined, NO_TOKEN));
     expect((await h.call('GET', '/v1/customers/c-1', undefined, c1)).status).toBe(200);
+  });
+});
+
+describe('the limit on failed authentications per client address, in virtual time', () => {
+  const ATTACKER = '203.0.113.7';
+  const unknownToken = (i: number) => bearer(`tkd_${String(i).padStart(43, 'u')}`);
+  /** Five failures an address, one more every 12 s. */
+  const guarded = () => withRoles({ rateLimits: { unauthenticated: { ratePerMinute: 5, burst: 5 } } });
+
+  it('answers 429 with Retry-After after the burst, and then looks no token up', async () => {
+    const { h } = guarded();
+    const lookupsBefore = h.tokens.tokens.lookups;
+    for (let i = 0; i < 5; i++) expectUnauthorized(await h.call('GET', '/v1/rides', undefined, unknownToken(i), ATTACKER));
+    expect(h.tokens.tokens.lookups - lookupsBefore).toBe(5);
+    for (let i = 5; i < 1_000; i++) {
+      const over = await h.call('GET', '/v1/rides', undefined, unknownToken(i), ATTACKER);
+      expectError(over, 429, 'rate_limited');
+      expect(over.headers.get('retry-after')).toBe('12');
+    }
+    expect(h.tokens.tokens.lookups - lookupsBefore).toBe(5);
+    h.clock.advanceTo(h.clock.now() + 12_000);
+    expectUnauthorized(await h.call('GET', '/v1/rides', undefined, unknownToken(1_000), ATTACKER));
+    expectError(await h.call('GET', '/v1/rides', undefined, unknownToken(1_001), ATTACKER), 429, 'rate_limited');
+    expect(h.tokens.tokens.lookups - lookupsBefore).toBe(6);
+  });
+
+  it('counts a missing token too, and keeps each address apart', async () => {
+    const { h } = guarded();
+    for (let i = 0; i < 5; i++) expectUnauthorized(await h.call('GET', '/v1/rides', undefined, NO_TOKEN, ATTACKER));
+    expectError(await h.call('GET', '/v1/rides', undefined, NO_TOKEN, ATTACKER), 429, 'rate_limited');
+    expectUnauthorized(await h.call('GET', '/v1/rides', undefined, NO_TOKEN, '198.51.100.1'));
+    expectUnauthorized(await h.call('GET', '/v1/rides', undefined, NO_TOKEN)); // no socket: the address 'unknown'
+    expect((await h.call('GET', '/health', undefined, NO_TOKEN, ATTACKER)).status).toBe(200);
+  });
+
+  it('still serves a token seen valid lately from a throttled address, without a lookup; a token not seen waits', async () => {
+    const { h, gate1, c1 } = guarded();
+    expect((await h.call('POST', '/v1/taps', tap(1), gate1, ATTACKER)).status).toBe(202);
+    for (let i = 0; i < 5; i++) expectUnauthorized(await h.call('GET', '/v1/rides', undefined, unknownToken(i), ATTACKER));
+    const lookupsBefore = h.tokens.tokens.lookups;
+    for (let i = 2; i < 12; i++) expect((await h.call('POST', '/v1/taps', tap(i), gate1, ATTACKER)).status).toBe(202);
+    expect(h.tokens.tokens.lookups).toBe(lookupsBefore);
+    // c-1's token was never presented, so it is not in the cache: it waits for the address, like any unknown token.
+    expectError(await h.call('GET', '/v1/customers/c-1', undefined, c1, ATTACKER), 429, 'rate_limited');
+    expect((await h.call('GET', '/v1/customers/c-1', undefined, c1, '198.51.100.1')).status).toBe(200);
+    expect(h.tokens.tokens.lookups).toBe(lookupsBefore + 1);
+  });
+
+  it('does not spend the address on valid tokens', async () => {
+    const { h, gate1 } = guarded();
+    for (let i = 0; i < 100; i++) expect((await h.call('POST', '/v1/taps', tap(i), gate1, ATTACKER)).status).toBe(202);
+    for (let i = 0; i < 5; i++) expectUnauthorized(await h.call('GET', '/v1/rides', undefined, unknownToken(i), ATTACKER));
   });
 });
 

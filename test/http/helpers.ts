@@ -1,11 +1,12 @@
 /**
  * In-process requests against the app (`app.request`) and the error-shape assertion every error test uses.
  */
+import type { IncomingMessage } from 'node:http';
 import { expect } from 'vitest';
 import { createApp, type CreatedApp } from '../../src/http/app.ts';
 import { VirtualClock } from '../../src/platform/virtual-clock.ts';
 import type { Tap } from '../../src/domain/types.ts';
-import { TokenBucketLimiter } from '../../src/auth/rate-limiter.ts';
+import { rateLimiters, type RateLimitConfig } from '../../src/auth/rate-limiter.ts';
 import { FakeEngine } from './fake-engine.ts';
 import { testAuth, type TestAuth } from './memory-tokens.ts';
 
@@ -20,23 +21,27 @@ export interface Harness extends CreatedApp {
   clock: VirtualClock;
   /** The app's tokens; `call` sends `tokens.admin` unless the headers carry an `authorization` of their own. */
   tokens: TestAuth;
-  /** Sends `body` as JSON unless it is already a string (sent as is). */
-  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Answer>;
+  /**
+   * Sends `body` as JSON unless it is already a string (sent as is); from `address` as the socket would say, or
+   * from no socket at all (the app sees 'unknown').
+   */
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>, address?: string): Promise<Answer>;
 }
 
 export interface HarnessOptions {
   waitTimeoutMs?: number;
   internalErrors?: unknown[];
-  /** A per-token rate limit on the harness's virtual clock; none when absent. */
-  rateLimit?: { ratePerMinute: number; burst: number };
+  /** Rate limits on the harness's virtual clock, built as the server builds them; a limit absent is none. */
+  rateLimits?: Partial<RateLimitConfig>;
   corsOrigins?: string[];
 }
 
 export function harness(options: HarnessOptions = {}): Harness {
   const engine = new FakeEngine();
   const clock = new VirtualClock(1_000);
-  const rateLimiter = options.rateLimit && new TokenBucketLimiter({ clock, ...options.rateLimit });
-  const tokens = testAuth(clock, rateLimiter);
+  const off = { ratePerMinute: 0, burst: 1 };
+  const limits = { customer: off, machine: off, admin: off, unauthenticated: off, ...options.rateLimits };
+  const tokens = testAuth(clock, rateLimiters(clock, limits));
   const created = createApp({
     engine,
     clock,
@@ -47,14 +52,16 @@ export function harness(options: HarnessOptions = {}): Harness {
     ...(options.waitTimeoutMs !== undefined && { waitTimeoutMs: options.waitTimeoutMs }),
     onInternalError: (error) => options.internalErrors?.push(error),
   });
-  async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, address?: string) {
     const authorization = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
     const init: RequestInit = { method, headers: { ...(!authorization && bearer(tokens.admin)), ...headers } };
     if (body !== undefined) {
       init.body = typeof body === 'string' ? body : JSON.stringify(body);
       (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
     }
-    const res = await created.app.request(path, init);
+    // Only the socket's remoteAddress is read from these bindings (getConnInfo).
+    const bindings = address === undefined ? undefined : { incoming: { socket: { remoteAddress: address } } as IncomingMessage };
+    const res = await created.app.request(path, init, bindings);
     const text = await res.text();
     let parsed: unknown = text;
     const json = (res.headers.get('content-type') ?? '').includes('application/json');

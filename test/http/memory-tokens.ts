@@ -8,7 +8,7 @@ import {
   principalOf, type CreatedToken, type Principal, type RevokeResult, type TokenInfo, type TokenScope,
 } from '../../src/domain/principal.ts';
 import type { Clock } from '../../src/platform/clock.ts';
-import type { RateLimiter } from '../../src/auth/rate-limiter.ts';
+import type { RateLimiters } from '../../src/auth/rate-limiter.ts';
 
 interface Entry {
   secret: string;
@@ -69,10 +69,10 @@ export interface TestAuth {
  * const { auth, admin } = testAuth(clock);
  * createApp({ engine, clock, auth, heartbeatMs, sseBufferBytes });
  */
-export function testAuth(clock: Clock, rateLimiter?: RateLimiter): TestAuth {
+export function testAuth(clock: Clock, limiters: Partial<RateLimiters> = {}): TestAuth {
   const tokens = new MemoryTokens();
   const authenticator = new TokenAuthenticator({ registry: tokens, clock });
   const admin = tokens.createToken({ role: 'admin' }, clock.now()).token;
-  return { auth: { authenticator, ...(rateLimiter !== undefined && { rateLimiter }) }, tokens, authenticator, admin };
+  return { auth: { authenticator, ...limiters }, tokens, authenticator, admin };
 }
 
