@@ -1,7 +1,7 @@
 /**
  * Bearer tokens on the real binary: the demo credentials file, roles, tokens made and revoked over the API and by
  * `ticketd token` beside the running server, a stolen machine token that still cannot forge signed taps, the rate
- * limit and CORS flags, the simulator and subscriber on their demo tokens, and no secret in the log.
+ * limits (per role and per client address) and CORS flags, the simulator and subscriber on their demo tokens, and no secret in the log.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
@@ -229,6 +229,8 @@ describe('the rate limit and CORS flags', () => {
       [['--cors-origin', 'https://app.example/path'], "--cors-origin must be '*' or an origin"],
       [['--rate-limit-per-minute=-1'], '--rate-limit-per-minute must be an integer in 0..1000000'],
       [['--rate-limit-burst', '0'], '--rate-limit-burst must be an integer in 1..1000000'],
+      [['--rate-limit-machine-per-minute=-1'], '--rate-limit-machine-per-minute must be an integer in 0..1000000'],
+      [['--rate-limit-unauthenticated-burst', '0'], '--rate-limit-unauthenticated-burst must be an integer in 1..1000000'],
     ] as const) {
       const run = cli(['serve', '--port', '0', '--data-dir', path.join(root, 'never'), ...args]);
       expect(run.status, args.join(' ')).toBe(2);
@@ -265,6 +267,52 @@ describe('the rate limit and CORS flags', () => {
       expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
       expect((await fetch(`${ticketd.url}/health`, { headers: { origin: 'https://app.example' } })).headers.get('access-control-allow-origin'))
         .toBeNull();
+    } finally {
+      expect(await limited.stop('SIGTERM')).toBe(0);
+      fs.rmSync(limited.dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the rate limits by role and by client address', () => {
+  it("limits a role by its own flag, over the all-roles shorthand: a machine and an admin keep going, a customer gets 429", async () => {
+    // startBinary passes --rate-limit-per-minute 0; the customer flag wins over it for customers only.
+    const limited = await startBinary({ args: ['--rate-limit-customer-per-minute', '6', '--rate-limit-customer-burst', '2'] });
+    try {
+      const { machines, customers } = readCredentials(limited.dataDir);
+      for (let i = 0; i < 100; i++) {
+        const sent = await api(`${limited.url}/v1/taps`, 'POST', [tap(`roles-${i}`, 'customer-2', 'ride-b')], { token: machines['gate-1']! });
+        expect(sent.status).toBe(202);
+      }
+      for (let i = 0; i < 100; i++) expect((await api(`${limited.url}/v1/rides`, 'GET')).status).toBe(200);
+      const customer = { token: customers['customer-1']! };
+      expect((await api(`${limited.url}/v1/customers/customer-1`, 'GET', undefined, customer)).status).toBe(200);
+      expect((await api(`${limited.url}/v1/customers/customer-1`, 'GET', undefined, customer)).status).toBe(200);
+      expect((await api(`${limited.url}/v1/customers/customer-1`, 'GET', undefined, customer)).status).toBe(429);
+    } finally {
+      expect(await limited.stop('SIGTERM')).toBe(0);
+      fs.rmSync(limited.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers 429 to an address past its failed authentications, while a token it used lately still works', async () => {
+    const limited = await startBinary({
+      args: ['--rate-limit-unauthenticated-per-minute', '1', '--rate-limit-unauthenticated-burst', '3'],
+    });
+    try {
+      const url = `${limited.url}/v1/rides`;
+      expect((await api(url, 'GET')).status).toBe(200); // the admin token, now in the server's token cache
+      for (let i = 0; i < 3; i++) {
+        expect((await api(url, 'GET', undefined, { token: `tkd_${String(i).padStart(43, 'x')}` })).status).toBe(401);
+      }
+      const over = await api<{ error: { code: string } }>(url, 'GET', undefined, { token: `tkd_${'y'.repeat(43)}` });
+      expect([over.status, over.body.error.code]).toEqual([429, 'rate_limited']);
+      const retryAfterS = Number(over.headers.get('retry-after'));
+      expect(retryAfterS).toBeGreaterThanOrEqual(1);
+      expect(retryAfterS).toBeLessThanOrEqual(60);
+      expect((await api(url, 'GET', undefined, { token: null })).status).toBe(429);
+      expect((await api(url, 'GET')).status).toBe(200);
+      expect((await fetch(`${limited.url}/health`)).status).toBe(200);
     } finally {
       expect(await limited.stop('SIGTERM')).toBe(0);
       fs.rmSync(limited.dataDir, { recursive: true, force: true });
