@@ -100,7 +100,9 @@ export class Engine implements EngineApi {
       // Taps the pipeline gave up on (a stage that kept failing, or a full mailbox): nothing of them is committed;
       // their requests are refused so the machines resend, and their share of the in-flight bound is returned.
       const origins = originsOf(d.message);
-      if (origins !== undefined) this.#abandon(origins, new EngineError('ERR_STORAGE', 'taps not decided: the pipeline dropped them; resend'));
+      if (origins === undefined) return;
+      const error = d.reason === 'mailbox_full' ? this.#overloaded('a pipeline stage is full') : new EngineError('ERR_STORAGE', 'taps not decided: the pipeline dropped them; resend');
+      this.#abandon(origins, error);
     });
   }
 
@@ -188,7 +190,8 @@ export class Engine implements EngineApi {
     return new Promise<TapResult[]>((resolve, reject) => {
       const submission = new Submission(taps.length, resolve, reject, replayOf);
       const origins = taps.map((tap, index): InFlightTap => ({ tap, submission, index }));
-      if (!this.#pricing.tell({ kind: 'taps', origins })) {
+      // A refused message is also a dead letter, which the subscriber above has already answered and released.
+      if (!this.#pricing.tell({ kind: 'taps', origins }) && !submission.settled) {
         this.flow.release(taps.length);
         reject(this.#overloaded('the intake is full'));
       }
