@@ -71,13 +71,13 @@ export class SseConnection {
   }
 
   /**
-   * A live notification from the hub: queued when live, held back while replaying. True when it made the queue
-   * non-empty, i.e. the connection now needs a `flush()`.
+   * A live notification from the hub, with its frame (made once for all of the customer's streams): queued when
+   * live, held back while replaying. True when it made the queue non-empty, i.e. the connection now needs a `flush()`.
    */
-  offer(notification: Notification): boolean {
+  offer(notification: Notification, frame: string): boolean {
     if (this.#state === 'live') {
       const wasEmpty = this.#queued === '';
-      return this.#queue(notification) && wasEmpty && this.#queued !== '';
+      return this.#queue(notification.id, frame) && wasEmpty && this.#queued !== '';
     }
     if (this.#state === 'replaying') {
       if (this.#held.length >= this.#liveBufferMax) {
@@ -97,7 +97,7 @@ export class SseConnection {
 
   /** Queues a notification read from the outbox during replay; false once the connection is gone. */
   sendReplayed(notification: Notification): boolean {
-    return this.#queue(notification);
+    return this.#queue(notification.id, notificationFrame(notification));
   }
 
   /** True (once) if held-back live notifications were dropped, so replay must read the outbox again. */
@@ -113,7 +113,7 @@ export class SseConnection {
     const held = this.#held;
     this.#held = [];
     this.#state = 'live';
-    for (const notification of held) if (!this.#queue(notification)) return;
+    for (const notification of held) if (!this.#queue(notification.id, notificationFrame(notification))) return;
     this.flush();
   }
 
@@ -199,15 +199,15 @@ export class SseConnection {
   }
 
   /** Queues one frame; past the bound (unsent plus queued) the client counts as not reading and is dropped. */
-  #queue(notification: Notification): boolean {
+  #queue(id: number, frame: string): boolean {
     if (this.#state === 'closed') return false;
-    if (notification.id <= this.#lastSentId) return true;
-    this.#queued += notificationFrame(notification);
+    if (id <= this.#lastSentId) return true;
+    this.#queued += frame;
     if (this.res.writableLength + this.#queued.length > this.#bufferBytes) {
       this.destroy();
       return false;
     }
-    this.#lastSentId = notification.id;
+    this.#lastSentId = id;
     return true;
   }
 }

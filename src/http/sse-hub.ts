@@ -18,6 +18,7 @@ import type { EngineApi } from '../pipeline/engine-api.ts';
 import type { Notification } from '../store/store-types.ts';
 import { HttpError } from './http-error.ts';
 import { SseConnection } from './sse-connection.ts';
+import { notificationFrame } from './sse-frames.ts';
 
 /** Notifications read from the outbox per replay step. */
 export const REPLAY_PAGE_SIZE = 500;
@@ -176,9 +177,10 @@ export class SseHub {
       const notification = batch[i] as Notification;
       const streams = byCustomer.get(notification.customerId);
       if (streams === undefined) continue;
+      const frame = notificationFrame(notification);
       for (let s = 0; s < streams.length; s++) {
         const connection = streams[s] as SseConnection;
-        if (connection.offer(notification)) toFlush.push(connection);
+        if (connection.offer(notification, frame)) toFlush.push(connection);
       }
     }
     for (let i = 0; i < toFlush.length; i++) (toFlush[i] as SseConnection).flush();
