@@ -1,6 +1,7 @@
 /**
- * The group commit: journaling taps and committing their issued outcomes through TicketStore, against a bare
- * better-sqlite3 insert loop with the same rows per transaction and the same durability (WAL, synchronous=FULL).
+ * The group commit: deciding and committing issued taps through TicketStore, against bare better-sqlite3 insert
+ * loops with the same rows per transaction and the same durability (WAL, synchronous=FULL): one into the same event
+ * table with the same two indexes (the ceiling of the same rows and indexes), one into the table alone.
  * `node --import tsx bench/ledger.bench.ts [filter]`.
  */
 import fs from 'node:fs';
@@ -32,17 +33,18 @@ const QUOTE: Quote = {
 };
 
 /**
- * Per issued tap at 1,000-tap batches, from src/store/journal.ts and commit-outcomes.ts: `journalTaps` runs one
- * `insertTap`; `commitOutcomes` writes its rows many per statement (taps looked up and updated in bulk, balances
- * once per customer, ledger, tickets and outbox rows up to 32 a statement): about 255 statements per 1,000 taps.
- * Two transactions (two fsyncs) per batch. (Before the multi-row group commit: 9 statements per tap.)
+ * Per issued tap at 1,000-tap batches, from src/store/commit-outcomes.ts and commit-batch.ts: the batch's tap ids
+ * are looked up 32 a statement, its wallets read and written 32 a statement, and its events inserted 32 a
+ * statement: about 130 statements per 1,000 taps, 2 row writes per tap (its event, and its customer's balance once
+ * per batch), one transaction (one fsync) per batch. (Before the event log: 1.26 statements and 7 row writes per
+ * tap in two transactions; before the multi-row group commit, 9 statements per tap.)
  */
-export const LEDGER_STATEMENTS_PER_TAP = 1.26;
-export const LEDGER_ROW_WRITES_PER_TAP = 7;
-export const LEDGER_TRANSACTIONS_PER_BATCH = 2;
+export const LEDGER_STATEMENTS_PER_TAP = 0.13;
+export const LEDGER_ROW_WRITES_PER_TAP = 2;
+export const LEDGER_TRANSACTIONS_PER_BATCH = 1;
 
 /** Tables whose row counts move with issued taps (counted before and after, to check the figures above). */
-const COUNTED_TABLES = ['taps', 'tickets', 'ledger', 'outbox', 'dead_letters'] as const;
+const COUNTED_TABLES = ['events', 'dead_letters'] as const;
 
 function richPark(): ParkSeed {
   const park = demoPark('');
@@ -61,7 +63,6 @@ class LedgerRig {
   readonly store = TicketStore.open({ dataDir: this.dir, ids: randomIds });
   readonly counter = new Database(path.join(this.dir, 'ticketd.db'), { readonly: true });
   #nextTap = 0;
-  journalMs = 0;
   commitMs = 0;
   taps = 0;
 
@@ -69,25 +70,21 @@ class LedgerRig {
     this.store.seedIfEmpty(richPark(), NOW_MS);
   }
 
-  /** Journals `size` new taps, then commits each one's issued outcome: the gate's and the ledger's transactions. */
+  /** Decides and commits `size` new taps, all issued: the ledger's one transaction. */
   issueBatch(size: number): void {
-    const taps: Tap[] = new Array(size);
     const outcomes: Outcome[] = new Array(size);
     for (let i = 0; i < size; i++) {
       const n = this.#nextTap++;
+      // Tap ids as machines make them: random to SQLite, so each lands on its own page of the tap index.
       const tap: Tap = {
-        tapId: `led-${n}`, customerId: `cust-${n % CUSTOMERS}`, rideId: 'ride-a', machineId: 'gate-1',
+        tapId: `${randomIds.next('led')}`, customerId: `cust-${n % CUSTOMERS}`, rideId: 'ride-a', machineId: 'gate-1',
         tappedAt: TAPPED_AT,
       };
-      taps[i] = tap;
       outcomes[i] = { tap, kind: 'evaluated', evaluation: { tapId: tap.tapId, ok: true, quote: QUOTE } };
     }
     const t0 = performance.now();
-    this.store.journalTaps(taps, NOW_MS);
-    const t1 = performance.now();
     const { results } = this.store.commitOutcomes(outcomes, NOW_MS);
-    this.commitMs += performance.now() - t1;
-    this.journalMs += t1 - t0;
+    this.commitMs += performance.now() - t0;
     this.taps += size;
     if (results[size - 1]?.status !== 'issued') {
       throw new Error(`bench tap not issued: ${JSON.stringify(results.at(-1))}`);
@@ -103,7 +100,6 @@ class LedgerRig {
   }
 
   resetSplit(): void {
-    this.journalMs = 0;
     this.commitMs = 0;
     this.taps = 0;
   }
@@ -115,31 +111,37 @@ class LedgerRig {
   }
 }
 
-/** The ceiling: a tickets-like table with no secondary index, the same pragmas, one prepared INSERT. */
-class BareRig {
-  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketd-bench-bare-'));
-  readonly db = new Database(path.join(this.dir, 'bare.db'));
-  readonly insert;
+/**
+ * The ceilings: the same event rows appended one prepared INSERT at a time, same pragmas, into the event table with
+ * the same two indexes as the store (`indexed`), or into the table alone (`bare`).
+ */
+class InsertRig {
+  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketd-bench-insert-'));
+  readonly db = new Database(path.join(this.dir, 'insert.db'));
   readonly insertBatch;
   #next = 0;
 
-  constructor() {
+  constructor(withIndexes: boolean) {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
-    this.db.exec(`CREATE TABLE tickets (
-      seq INTEGER PRIMARY KEY, ticket_id TEXT NOT NULL, tap_id TEXT NOT NULL, customer_id TEXT NOT NULL,
-      ride_id TEXT NOT NULL, base_price INTEGER NOT NULL, price INTEGER NOT NULL, currency TEXT NOT NULL,
-      rules TEXT NOT NULL, balance_after INTEGER NOT NULL, tapped_at TEXT NOT NULL, issued_at INTEGER NOT NULL)`);
-    this.insert = this.db.prepare(
-      'INSERT INTO tickets (ticket_id, tap_id, customer_id, ride_id, base_price, price, currency, rules, ' +
-        'balance_after, tapped_at, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    this.db.pragma('cache_size = -65536');
+    this.db.exec(`CREATE TABLE events (
+      id INTEGER PRIMARY KEY, customer_id TEXT NOT NULL, type TEXT NOT NULL, amount INTEGER NOT NULL, balance_after INTEGER,
+      tap_id TEXT, machine_id TEXT, ride_id TEXT, tapped_at TEXT, reason TEXT, base_price INTEGER, price INTEGER, rules TEXT,
+      ref TEXT, message TEXT, at INTEGER NOT NULL)`);
+    if (withIndexes) {
+      this.db.exec(`CREATE INDEX events_by_customer ON events (customer_id, id);
+        CREATE INDEX events_by_tap ON events (tap_id) WHERE tap_id IS NOT NULL`);
+    }
+    const insert = this.db.prepare(
+      'INSERT INTO events (customer_id, type, amount, balance_after, tap_id, machine_id, ride_id, tapped_at, base_price, price, ' +
+        'rules, ref, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     const rules = JSON.stringify(QUOTE.rules);
     this.insertBatch = this.db.transaction((size: number) => {
       for (let i = 0; i < size; i++) {
         const n = this.#next++;
-        const customerId = `cust-${n % CUSTOMERS}`;
-        this.insert.run(`tkt-${n}`, `bare-${n}`, customerId, 'ride-a', 500, 625, 'EUR', rules, BALANCE, TAPPED_AT, NOW_MS);
+        insert.run(`cust-${n % CUSTOMERS}`, 'ticket.issued', -625, BALANCE, randomIds.next('bare'), 'gate-1', 'ride-a', TAPPED_AT, 500, 625, rules, `tkt-${n}`, NOW_MS);
       }
     });
   }
@@ -150,22 +152,30 @@ class BareRig {
   }
 }
 
-function cases(ledger: LedgerRig, bare: BareRig): SubjectCase[] {
+function cases(ledger: LedgerRig, indexed: InsertRig, bare: InsertRig): SubjectCase[] {
   const list: SubjectCase[] = [];
   for (const size of BATCH_SIZES) {
-    // A batch of 1 waits on two fsyncs; give it fewer calls than tinybench's 64 so it stays inside the time budget.
+    // A batch of 1 waits on an fsync; give it fewer calls than tinybench's 64 so it stays inside the time budget.
     const minCalls = size === 1 ? 32 : 16;
     list.push({
-      name: `sqlite.insert-${size}`,
+      name: `sqlite.append-${size}`,
       messagesPerTask: size,
       minCalls,
       fn: () => bare.insertBatch.immediate(size),
       extra: () => ({ transactionsPerBatch: 1, rowWritesPerTap: 1 }),
     });
+    list.push({
+      name: `sqlite.insert-indexed-${size}`,
+      baseline: `sqlite.append-${size}`,
+      messagesPerTask: size,
+      minCalls,
+      fn: () => indexed.insertBatch.immediate(size),
+      extra: () => ({ transactionsPerBatch: 1, rowWritesPerTap: 1 }),
+    });
     let rowsBefore = 0;
     list.push({
       name: `ledger.issue-${size}`,
-      baseline: `sqlite.insert-${size}`,
+      baseline: `sqlite.insert-indexed-${size}`,
       messagesPerTask: size,
       minCalls,
       setup: () => {
@@ -178,8 +188,6 @@ function cases(ledger: LedgerRig, bare: BareRig): SubjectCase[] {
         rowWritesPerTap: LEDGER_ROW_WRITES_PER_TAP,
         rowsInsertedPerTap: (ledger.rowCount() - rowsBefore) / ledger.taps,
         transactionsPerBatch: LEDGER_TRANSACTIONS_PER_BATCH,
-        journalShare: ledger.journalMs / (ledger.journalMs + ledger.commitMs),
-        journalUsPerTap: (ledger.journalMs * 1_000) / ledger.taps,
         commitUsPerTap: (ledger.commitMs * 1_000) / ledger.taps,
       }),
     });
@@ -188,10 +196,10 @@ function cases(ledger: LedgerRig, bare: BareRig): SubjectCase[] {
 }
 
 /**
- * `ledger.issue-N`: TicketStore on a temp dir (10,000 customers with 1,000,000.00 EUR each), `journalTaps` of N new
- * taps then `commitOutcomes` of their issued outcomes: two transactions, as the gate and the ledger run them. One op
- * is one tap journaled and issued. `sqlite.insert-N`: the ceiling, N rows into a bare tickets table in one
- * transaction, same pragmas. Each ledger case is compared with the insert case of its N.
+ * `ledger.issue-N`: TicketStore on a temp dir (10,000 customers with 1,000,000.00 EUR each), `commitOutcomes` of N
+ * new taps, all issued: one transaction, as the ledger runs it. One op is one tap decided and committed.
+ * `sqlite.insert-indexed-N`: the ceiling of the same rows and indexes, N event rows in one transaction, same pragmas;
+ * `sqlite.append-N`: the same without the indexes. Each ledger case is compared with the indexed insert of its N.
  *
  * @example
  * const results = await runLedgerBenches({ timeMs: 1_500, warmupMs: 300, filter: undefined });
@@ -199,11 +207,13 @@ function cases(ledger: LedgerRig, bare: BareRig): SubjectCase[] {
  */
 export async function runLedgerBenches(settings: BenchSettings): Promise<SubjectResults> {
   const ledger = new LedgerRig();
-  const bare = new BareRig();
+  const indexed = new InsertRig(true);
+  const bare = new InsertRig(false);
   try {
-    return await runSubjectCases(cases(ledger, bare), settings);
+    return await runSubjectCases(cases(ledger, indexed, bare), settings);
   } finally {
     ledger.close();
+    indexed.close();
     bare.close();
   }
 }

@@ -109,6 +109,7 @@ export class Engine implements EngineApi {
   /** Builds the pipeline and becomes ready; taps an older version left undecided are decided in the background. */
   static async start(options: EngineOptions): Promise<Engine> {
     const engine = new Engine(options);
+    options.store.prepareTapWindow();
     engine.#spawnStages();
     engine.#state = { ready: true };
     void engine.#decideLegacyPending().catch((error: unknown) => engine.#log.error('legacy pending taps not decided', { error: String(error) }));

@@ -6,6 +6,7 @@
  * flushed: the ledger is the only writer, and the whole batch is one transaction, so no one else can see or move a
  * balance in between.
  */
+import type Database from 'better-sqlite3';
 import type { Currency } from '../domain/types.ts';
 import { RowBuffer, selectMultiRow } from './multi-row.ts';
 import { iso, type EventRow } from './rows.ts';
@@ -20,14 +21,14 @@ export interface Wallet {
   dirty: boolean;
 }
 
-/** An event row without its id and time, which the batch sets. */
-export type NewEvent = Omit<EventRow, 'id' | 'at'>;
+/** An event row without its id, time and place in its customer's chain, which the log sets. */
+export type NewEvent = Omit<EventRow, 'id' | 'at' | 'prev_id'>;
 
 /** The values of an event row in column order (`EVENT_COLUMNS`). */
-function eventValues(id: number | null, e: NewEvent, atMs: number): unknown[] {
+function eventValues(id: number | null, e: NewEvent, atMs: number, prevId: number | null): unknown[] {
   return [
     id, e.customer_id, e.type, e.amount, e.balance_after, e.tap_id, e.machine_id, e.ride_id, e.tapped_at, e.reason,
-    e.base_price, e.price, e.rules, e.ref, e.message, atMs,
+    e.base_price, e.price, e.rules, e.ref, e.message, atMs, prevId,
   ];
 }
 
@@ -47,7 +48,12 @@ const NULL_EVENT: NewEvent = {
  * appendEvent(ctx, { customer_id: 'c1', type: 'balance.changed', amount: 500, balance_after: 1500, ref: 'tu-1' }, nowMs)
  */
 export function appendEvent(ctx: StoreContext, e: EventInput, atMs: number): number {
-  return Number(ctx.st.insertEvent.run(...eventValues(null, { ...NULL_EVENT, ...e }, atMs)).lastInsertRowid);
+  const { st } = ctx;
+  const id = (st.lastEventId.get() ?? 0) + 1;
+  st.insertEvent.run(...eventValues(id, { ...NULL_EVENT, ...e }, atMs, st.headOf.get(e.customer_id) ?? null));
+  // The one-row form of the multi-row upsert.
+  (st.setHeadRows.bySize[0] as Database.Statement).run(e.customer_id, id);
+  return id;
 }
 
 /**
@@ -63,6 +69,9 @@ export class CommitBatch {
   readonly createdAt: string;
   readonly #events: RowBuffer;
   #nextId: number;
+  /** Each customer's latest event as the batch leaves it: its chain's head, written once when flushed. */
+  readonly #heads = new Map<string, number | null>();
+  readonly #movedHeads = new Set<string>();
   /** By customer id as given; `null` for a customer the store does not know. */
   readonly #wallets = new Map<string, Wallet | null>();
   readonly #walletsByDatabaseId = new Map<string, Wallet>();
@@ -77,11 +86,36 @@ export class CommitBatch {
     this.#nextId = (ctx.st.lastEventId.get() ?? 0) + 1;
   }
 
-  /** Appends an event to the log and returns its id (the SSE event id). */
+  /** The id of the event appended last. */
+  get lastId(): number {
+    return this.#nextId - 1;
+  }
+
+  /** Appends an event to the log, at the head of its customer's chain, and returns its id (the SSE event id). */
   append(e: NewEvent): number {
     const id = this.#nextId++;
-    this.#events.push(...eventValues(id, e, this.nowMs));
+    const customerId = e.customer_id;
+    if (!this.#heads.has(customerId)) this.loadHeads([customerId]);
+    this.#events.push(...eventValues(id, e, this.nowMs, this.#heads.get(customerId) ?? null));
+    this.#heads.set(customerId, id);
+    this.#movedHeads.add(customerId);
     return id;
+  }
+
+  /** Reads the chain heads of `customerIds` (a few statements for all of them) into the batch. */
+  loadHeads(customerIds: Iterable<string>): void {
+    const asked: string[] = [];
+    for (const id of customerIds) {
+      if (this.#heads.has(id)) continue;
+      this.#heads.set(id, null);
+      asked.push(id);
+    }
+    const values: unknown[] = new Array(asked.length * 2);
+    for (let i = 0; i < asked.length; i++) {
+      values[2 * i] = i;
+      values[2 * i + 1] = asked[i];
+    }
+    selectMultiRow(this.ctx.st.headsAtPositions, values, (row) => this.#heads.set(asked[row[0] as number] as string, row[1] as number));
   }
 
   /**
@@ -129,9 +163,15 @@ export class CommitBatch {
     return wallet.balance;
   }
 
-  /** Writes every event held back, and the balance of every wallet debited since the last flush. */
+  /** Writes every event held back, the chain heads they moved, and the balance of every wallet debited. */
   flush(): void {
     this.#events.flush();
+    if (this.#movedHeads.size > 0) {
+      const heads = new RowBuffer(this.ctx.st.setHeadRows);
+      for (const customerId of this.#movedHeads) heads.push(customerId, this.#heads.get(customerId));
+      heads.flush();
+      this.#movedHeads.clear();
+    }
     if (this.#debited.length === 0) return;
     const balances = new RowBuffer(this.ctx.st.setBalanceRows);
     for (const wallet of this.#debited) {

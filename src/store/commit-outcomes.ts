@@ -9,8 +9,9 @@
 import type { Quote, RejectReason, Tap, Ticket } from '../domain/types.ts';
 import { checkTimeMs } from './check-input.ts';
 import { CommitBatch, type NewEvent } from './commit-batch.ts';
-import { selectMultiRow } from './multi-row.ts';
-import { EVENT_COLUMNS, type StoreContext } from './statements.ts';
+import { parseTappedAt } from '../domain/rfc3339.ts';
+import type { EventRow } from './rows.ts';
+import type { StoreContext } from './statements.ts';
 import { StoreError } from './store-error.ts';
 import type { CommitResult, DecidedOutcome, Notification, Outcome, TapResult } from './store-types.ts';
 
@@ -23,8 +24,6 @@ interface DecidedTap {
   decided: DecidedOutcome;
 }
 
-const COLUMN = Object.fromEntries(EVENT_COLUMNS.split(', ').map((name, i) => [name, i + 1])) as Record<string, number>;
-
 /**
  * Applies the outcomes in order, as if one by one: a tap already decided keeps its outcome, a wallet is charged
  * only while it covers the price.
@@ -32,28 +31,44 @@ const COLUMN = Object.fromEntries(EVENT_COLUMNS.split(', ').map((name, i) => [na
  * @example
  * const { results, notifications } = commitOutcomes(ctx, [{ tap, kind: 'evaluated', evaluation }], nowMs);
  */
-export function commitOutcomes(ctx: StoreContext, outcomes: readonly Outcome[], nowMs: number): CommitResult {
+export function commitOutcomes(ctx: StoreContext, outcomes: readonly Outcome[], nowMs: number, seen: SeenTap[]): CommitResult {
   checkTimeMs(nowMs, 'nowMs');
+  ctx.taps.expire(nowMs);
   const batch = new CommitBatch(ctx, nowMs);
-  const before = lookUpDecided(ctx, outcomes);
   batch.loadWallets(customersToCharge(outcomes));
+  batch.loadHeads(outcomes.map((o) => o.tap.customerId));
   const notifications: Notification[] = [];
   const decidedHere = new Map<string, DecidedTap>();
   const results: TapResult[] = new Array(outcomes.length);
   for (let i = 0; i < outcomes.length; i++) {
     const outcome = outcomes[i] as Outcome;
     const { tap } = outcome;
-    const known = decidedHere.get(tap.tapId) ?? before[i];
+    const known = decidedHere.get(tap.tapId) ?? knownTap(ctx, tap.tapId);
     if (known !== undefined && !replaysFailure(outcome, known)) {
       results[i] = sameTap(known, tap) ? { tapId: tap.tapId, status: 'duplicate', ...known.decided } : { tapId: tap.tapId, status: 'conflict' };
+      continue;
+    }
+    const tappedAtMs = parseTappedAt(tap.tappedAt);
+    if (Number.isNaN(tappedAtMs)) throw new StoreError('ERR_INVALID_ARGUMENT', `tap ${tap.tapId} has no valid tappedAt`);
+    if (known === undefined && ctx.taps.tooOld(tappedAtMs)) {
+      // Older than anything the window vouches for: it may have been decided long ago, and it cannot be charged now.
+      results[i] = { tapId: tap.tapId, status: 'rejected', reason: 'stale_tap' };
       continue;
     }
     const result = decide(batch, outcome, notifications);
     results[i] = result;
     decidedHere.set(tap.tapId, decidedTap(tap, result));
+    seen.push({ tapId: tap.tapId, eventId: batch.lastId, tappedAtMs });
   }
   batch.flush();
   return { results, notifications };
+}
+
+/** A tap this commit decided, for the tap window once the transaction has committed. */
+export interface SeenTap {
+  tapId: string;
+  eventId: number;
+  tappedAtMs: number;
 }
 
 /** A replayed dead letter decides its tap again, if its last outcome was a rejection or a failure. */
@@ -79,43 +94,30 @@ function decidedTap(tap: Tap, result: TapResult): DecidedTap {
   return { machineId, customerId, rideId, tappedAt, decided };
 }
 
-/** The latest event of each outcome's tap, by the outcome's position; undefined for a tap never seen. */
-function lookUpDecided(ctx: StoreContext, outcomes: readonly Outcome[]): (DecidedTap | undefined)[] {
-  const values: unknown[] = new Array(outcomes.length * 2);
-  for (let i = 0; i < outcomes.length; i++) {
-    values[2 * i] = i;
-    values[2 * i + 1] = (outcomes[i] as Outcome).tap.tapId;
-  }
-  const found: (DecidedTap | undefined)[] = new Array(outcomes.length);
-  const foundId: number[] = new Array(outcomes.length).fill(0);
-  selectMultiRow(ctx.st.tapEventsAtPositions, values, (row) => {
-    const position = row[0] as number;
-    const id = row[COLUMN.id as number] as number;
-    // A replayed tap has several events: the latest is its outcome.
-    if (id < (foundId[position] as number)) return;
-    const decided = decidedOfRow(row);
-    if (decided === undefined) return;
-    foundId[position] = id;
-    found[position] = {
-      machineId: row[COLUMN.machine_id as number] as string,
-      customerId: row[COLUMN.customer_id as number] as string,
-      rideId: row[COLUMN.ride_id as number] as string,
-      tappedAt: row[COLUMN.tapped_at as number] as string,
-      decided,
-    };
-  });
-  return found;
+/** What the log says of a tap the window remembers. */
+function knownTap(ctx: StoreContext, tapId: string): DecidedTap | undefined {
+  const eventId = ctx.taps.eventOf(tapId);
+  if (eventId === undefined) return undefined;
+  const row = ctx.st.eventById.get(eventId);
+  const decided = row === undefined ? undefined : decidedOfRow(row);
+  if (row === undefined || decided === undefined) throw new Error(`the tap window points ${tapId} at event ${eventId}, which is not its`);
+  return {
+    machineId: row.machine_id as string,
+    customerId: row.customer_id,
+    rideId: row.ride_id as string,
+    tappedAt: row.tapped_at as string,
+    decided,
+  };
 }
 
-function decidedOfRow(row: unknown[]): DecidedOutcome | undefined {
-  const at = (column: string): unknown => row[COLUMN[column] as number];
-  switch (at('type')) {
+function decidedOfRow(row: EventRow): DecidedOutcome | undefined {
+  switch (row.type) {
     case 'ticket.issued':
-      return { outcome: 'issued', ticketId: at('ref') as string, price: at('price') as number, balanceAfter: at('balance_after') as number };
+      return { outcome: 'issued', ticketId: row.ref as string, price: row.price as number, balanceAfter: row.balance_after as number };
     case 'ticket.rejected':
-      return { outcome: 'rejected', reason: at('reason') as string };
+      return { outcome: 'rejected', reason: row.reason as string };
     case 'tap.failed':
-      return { outcome: 'failed', reason: at('reason') as string };
+      return { outcome: 'failed', reason: row.reason as string };
     default:
       return undefined;
   }

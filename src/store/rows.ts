@@ -44,6 +44,8 @@ export interface EventRow {
   ref: string | null;
   message: string | null;
   at: number;
+  /** The customer's previous event. */
+  prev_id: number | null;
 }
 
 export interface LegacyPendingRow {

@@ -7,6 +7,7 @@ import { prepareMultiRow } from './multi-row.ts';
 import type { CustomerRow, DeadLetterRow, EventRow, LegacyPendingRow, MachineRow, RideRow, TokenRow } from './rows.ts';
 import { STREAM_EVENT_TYPES } from './v3-event-log.ts';
 import type { IdSource } from './store-types.ts';
+import type { TapWindow } from './tap-window.ts';
 
 const DEAD_LETTER_COLUMNS = 'id, tap_id, tap, reason, error, attempts, first_at, last_at, status';
 
@@ -63,25 +64,45 @@ function catalogStatements(db: Database.Database) {
 
 /** The columns of an event row, in the order `EventRow` and the multi-row insert use. */
 export const EVENT_COLUMNS =
-  'id, customer_id, type, amount, balance_after, tap_id, machine_id, ride_id, tapped_at, reason, base_price, price, rules, ref, message, at';
+  'id, customer_id, type, amount, balance_after, tap_id, machine_id, ride_id, tapped_at, reason, base_price, price, rules, ref, message, at, prev_id';
+const EVENT_VALUES = `(${'?, '.repeat(16)}?)`;
 const STREAM_TYPES = STREAM_EVENT_TYPES.map((t) => `'${t}'`).join(', ');
 
 function eventStatements(db: Database.Database) {
   return {
     // The group commit's rows, many per statement (see multi-row.ts); ids are given, in log order.
-    insertEventRows: prepareMultiRow(db, `INSERT INTO events (${EVENT_COLUMNS}) VALUES`, `(${'?, '.repeat(15)}?)`),
-    insertEvent: db.prepare<unknown[], unknown>(`INSERT INTO events (${EVENT_COLUMNS}) VALUES (${'?, '.repeat(15)}?)`),
+    insertEventRows: prepareMultiRow(db, `INSERT INTO events (${EVENT_COLUMNS}) VALUES`, EVENT_VALUES),
+    insertEvent: db.prepare<unknown[], unknown>(`INSERT INTO events (${EVENT_COLUMNS}) VALUES ${EVENT_VALUES}`),
     lastEventId: db.prepare<[], number | null>('SELECT max(id) FROM events').pluck(),
-    // The latest event of each tap of a batch, looked up many per statement. A lookup answers with the position it
-    // was given, since a tap id bound to SQLite may not read back as the same JavaScript string.
-    tapEventsAtPositions: prepareMultiRow(
-      db,
-      `SELECT v.column1, ${EVENT_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')} FROM (VALUES`,
-      '(?, ?)',
-      ') AS v JOIN events e ON e.tap_id = v.column2',
+    eventById: db.prepare<[number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`),
+    firstEventAt: db.prepare<[number], number>('SELECT at FROM events WHERE id >= ? ORDER BY id LIMIT 1').pluck(),
+    // What the tap window is rebuilt from at start: every tap's events from `id` on, in log order.
+    tapEventsFrom: db.prepare<[number], { id: number; tap_id: string; tapped_at: string }>(
+      'SELECT id, tap_id, tapped_at FROM events WHERE id >= ? AND tap_id IS NOT NULL ORDER BY id',
     ),
-    latestTapEvent: db.prepare<[string], EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE tap_id = ? ORDER BY id DESC LIMIT 1`,
+    // Each customer's latest event, read and written once per customer per batch, many per statement.
+    headsAtPositions: prepareMultiRow(
+      db,
+      'SELECT v.column1, h.last_id FROM (VALUES',
+      '(?, ?)',
+      ') AS v JOIN stream_heads h ON h.customer_id = v.column2',
+    ),
+    setHeadRows: prepareMultiRow(
+      db,
+      'INSERT INTO stream_heads (customer_id, last_id) VALUES',
+      '(?, ?)',
+      'ON CONFLICT (customer_id) DO UPDATE SET last_id = excluded.last_id',
+    ),
+    headOf: db.prepare<[string], number>('SELECT last_id FROM stream_heads WHERE customer_id = ?').pluck(),
+    // A customer's stream after an id: the chain walked back from its head to that id, in SQLite.
+    streamAfter: db.prepare<[{ customer: string; after: number; limit: number }], EventRow>(
+      `WITH RECURSIVE chain(id) AS (
+         SELECT last_id FROM stream_heads WHERE customer_id = @customer
+         UNION ALL
+         SELECT e.prev_id FROM events e JOIN chain ON e.id = chain.id WHERE e.prev_id > @after
+       )
+       SELECT ${EVENT_COLUMNS} FROM events
+       WHERE id IN (SELECT id FROM chain) AND id > @after AND type IN (${STREAM_TYPES}) ORDER BY id LIMIT @limit`,
     ),
     legacyPending: db.prepare<[number, number], LegacyPendingRow>(
       'SELECT seq, tap_id, customer_id, ride_id, machine_id, tapped_at, signature FROM legacy_pending WHERE seq > ? ORDER BY seq LIMIT ?',
@@ -133,12 +154,6 @@ function ledgerStatements(db: Database.Database) {
 
 function readStatements(db: Database.Database) {
   return {
-    streamAfter: db.prepare<[string, number, number], EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE customer_id = ? AND id > ? AND type IN (${STREAM_TYPES}) ORDER BY id LIMIT ?`,
-    ),
-    ticketsBefore: db.prepare<[string, number, number], EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE customer_id = ? AND id < ? AND type = 'ticket.issued' ORDER BY id DESC LIMIT ?`,
-    ),
     deadLetter: db.prepare<[number], DeadLetterRow>(`SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters WHERE id = ?`),
     deadLettersBefore: db.prepare<[number, number], DeadLetterRow>(
       `SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters WHERE id < ? ORDER BY id DESC LIMIT ?`,
@@ -169,9 +184,10 @@ function tokenStatements(db: Database.Database) {
   };
 }
 
-/** What the store's operations work with: the connection, its statements and the id source. */
+/** What the store's operations work with: the connection, its statements, the id source and the tap window. */
 export interface StoreContext {
   db: Database.Database;
   st: Statements;
   ids: IdSource;
+  taps: TapWindow;
 }

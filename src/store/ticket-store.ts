@@ -10,7 +10,9 @@ import { checkKey } from './check-input.ts';
 import { checkLimit } from './page-cursor.ts';
 import { cryptoSecrets, type SecretSource } from '../platform/secrets.ts';
 import * as catalog from './catalog.ts';
-import { commitOutcomes } from './commit-outcomes.ts';
+import { commitOutcomes, type SeenTap } from './commit-outcomes.ts';
+import { parseTappedAt } from '../domain/rfc3339.ts';
+import { TapWindow, type TapWindowOptions } from './tap-window.ts';
 import { listTickets, streamAfter, tapOutcome } from './customer-reads.ts';
 import { getDeadLetter, listDeadLetters, tapToReplay } from './dead-letters.ts';
 import { openDatabase } from './open-database.ts';
@@ -44,11 +46,15 @@ export interface TicketStoreOptions {
   busyTimeoutMs?: number;
   /** Most outcomes one `commitOutcomes` call may carry. Default 10,000. */
   batchSizeMax?: number;
+  /** The ledger's window of recent taps (tap-window.ts); default 25 h and 2,000,000 taps. */
+  tapWindow?: Partial<TapWindowOptions>;
   /** Randomness of token secrets; default the CSPRNG of node:crypto. */
   secrets?: SecretSource;
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 50;
+/** The staleness bound (24 h) and an hour to spare: a tap that can still be charged is always in the window. */
+export const TAP_WINDOW_DEFAULTS: TapWindowOptions = { horizonMs: 25 * 3_600_000, entriesMax: 2_000_000 };
 const DEFAULT_BATCH_SIZE_MAX = 10_000;
 
 type Fn<A extends unknown[], R> = (...args: A) => R;
@@ -67,11 +73,14 @@ export class TicketStore {
   readonly #batchSizeMax: number;
   readonly #secrets: SecretSource;
   readonly #tx;
+  readonly #windowHorizonMs: number;
+  #windowReady = false;
 
-  private constructor(db: Database.Database, ids: IdSource, batchSizeMax: number, secrets: SecretSource) {
+  private constructor(db: Database.Database, ids: IdSource, batchSizeMax: number, secrets: SecretSource, taps: TapWindow, horizonMs: number) {
     this.#db = db;
+    this.#windowHorizonMs = horizonMs;
     this.#secrets = secrets;
-    const ctx: StoreContext = { db, st: prepareStatements(db), ids };
+    const ctx: StoreContext = { db, st: prepareStatements(db), ids, taps };
     this.#ctx = ctx;
     this.#batchSizeMax = batchSizeMax;
     const write = <A extends unknown[], R>(fn: Fn<[StoreContext, ...A], R>): Fn<A, R> =>
@@ -111,9 +120,11 @@ export class TicketStore {
     if (!Number.isInteger(batchSizeMax) || batchSizeMax < 1 || batchSizeMax > 1_000_000) {
       throw new StoreError('ERR_INVALID_ARGUMENT', `batchSizeMax must be an integer in [1, 1000000]`);
     }
+    const windowOptions = { ...TAP_WINDOW_DEFAULTS, ...options.tapWindow };
+    const window = new TapWindow(windowOptions);
     const db = openDatabase({ dataDir: options.dataDir, busyTimeoutMs });
     try {
-      return new TicketStore(db, options.ids, batchSizeMax, secrets);
+      return new TicketStore(db, options.ids, batchSizeMax, secrets, window, windowOptions.horizonMs);
     } catch (error) {
       db.close();
       throw toStoreError(error);
@@ -171,11 +182,13 @@ export class TicketStore {
 
   /** A tap's latest outcome; undefined for a tap id never decided. */
   getTapState(tapId: string): TapState | undefined {
+    this.prepareTapWindow();
     return this.#run(() => tapOutcome(this.#ctx, tapId)?.state);
   }
 
   /** The customer a decided tap is for, or `undefined` for an unknown tap id. */
   getTapCustomer(tapId: string): string | undefined {
+    this.prepareTapWindow();
     return this.#run(() => tapOutcome(this.#ctx, tapId)?.customerId);
   }
 
@@ -220,7 +233,37 @@ export class TicketStore {
   /** The group commit: decides the outcomes in order in one transaction; taps already decided are answered. */
   commitOutcomes(outcomes: readonly Outcome[], nowMs: number): CommitResult {
     this.#checkBatch(outcomes.length);
-    return this.#run(() => this.#tx.commitOutcomes(outcomes, nowMs));
+    this.prepareTapWindow();
+    const seen: SeenTap[] = [];
+    const result = this.#run(() => this.#tx.commitOutcomes(outcomes, nowMs, seen));
+    // Only once the transaction committed: a rolled-back batch decided nothing.
+    for (const { tapId, eventId, tappedAtMs } of seen) this.#ctx.taps.remember(tapId, eventId, tappedAtMs);
+    return result;
+  }
+
+  /**
+   * Reads the taps of the log's last `horizonMs` into the tap window, once; the first commit or tap read does it
+   * if nobody did before (the engine does it at start, so that no request waits for it).
+   */
+  prepareTapWindow(): void {
+    if (this.#windowReady) return;
+    this.#run(() => {
+      const { st, taps } = this.#ctx;
+      const lastId = st.lastEventId.get() ?? 0;
+      const lastAt = st.firstEventAt.get(lastId);
+      // Events are appended in time order: find the first one inside the horizon before the latest, by bisection.
+      const sinceMs = (lastAt ?? 0) - this.#windowHorizonMs;
+      let low = 1;
+      let high = lastId + 1;
+      while (low < high) {
+        const middle = Math.floor((low + high) / 2);
+        const at = st.firstEventAt.get(middle);
+        if (at === undefined || at >= sinceMs) high = middle;
+        else low = middle + 1;
+      }
+      for (const row of st.tapEventsFrom.iterate(low)) taps.remember(row.tap_id, row.id, parseTappedAt(row.tapped_at));
+    });
+    this.#windowReady = true;
   }
 
   /** Stream events of the customer with `id > afterId`, oldest first (SSE `Last-Event-ID` replay). */

@@ -5,9 +5,14 @@
  * are rows of the same log, so a balance is the sum of its customer's `amount`s, and the SSE event id is the row id.
  *
  * Why this shape (bench/README.md, "The SQLite ceiling"): rows are appended in id order, so a commit dirties the
- * log's last pages only; the two indexes are the per-customer one (a customer's stream and tickets) and a partial
- * one on tap ids (duplicates, `GET /v1/taps/:id`). The journal's second transaction per batch is gone: a tap is
- * written once, decided.
+ * log's last pages only. The log has no secondary index, because an index on a random key (a tap id) or on a key
+ * that every batch touches all over (a customer id) dirties a page per tap per index. Instead:
+ * - a customer's events form a chain: each row holds `prev_id`, the customer's previous event, and
+ *   `stream_heads` holds each customer's latest; its rows are written once per customer per batch, and it stays
+ *   small enough to live in the cache. A customer's stream and tickets are read by walking the chain back.
+ * - taps seen again are recognised by the ledger's in-memory window of recent taps (tap-window.ts), rebuilt from
+ *   the end of the log at start.
+ * The journal's second transaction per batch is gone: a tap is written once, decided.
  *
  * Existing data is carried over with the SSE ids customers already hold: a ticket's event keeps its
  * `ticket.issued` outbox id; the `balance.changed` that came with each ticket is folded into the ticket row
@@ -37,11 +42,13 @@ CREATE TABLE events (
   rules         TEXT,
   ref           TEXT,
   message       TEXT,
-  at            INTEGER NOT NULL
+  at            INTEGER NOT NULL,
+  prev_id       INTEGER
 );
-CREATE INDEX events_by_customer ON events (customer_id, id);
-CREATE INDEX events_by_tap ON events (tap_id) WHERE tap_id IS NOT NULL;
-CREATE INDEX dead_letters_by_tap ON dead_letters (tap_id);
+CREATE TABLE stream_heads (
+  customer_id TEXT PRIMARY KEY,
+  last_id     INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE legacy_pending (
   seq         INTEGER PRIMARY KEY,
   tap_id      TEXT NOT NULL,
@@ -80,6 +87,10 @@ DROP TABLE outbox;
 DROP TABLE tickets;
 DROP TABLE ledger;
 DROP TABLE taps;
+CREATE INDEX migrating_chains ON events (customer_id, id);
+UPDATE events SET prev_id = (SELECT max(p.id) FROM events p WHERE p.customer_id = events.customer_id AND p.id < events.id);
+INSERT INTO stream_heads (customer_id, last_id) SELECT customer_id, max(id) FROM events GROUP BY customer_id;
+DROP INDEX migrating_chains;
 `;
 
 /** Runs inside the migration's transaction (schema.ts). */
