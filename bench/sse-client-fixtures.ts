@@ -9,10 +9,13 @@
 import net from 'node:net';
 
 export type ClientCommand =
-  /** Opens streams `GET <pathPrefix><i>/events` for `from` ≤ i < `to`, at most `pending` at a time. */
+  /**
+   * Opens streams `GET <pathPrefix><i mod customers>/events` for `from` ≤ i < `to`, at most `pending` at a time:
+   * with fewer customers than streams, each customer gets several.
+   */
   | {
-      kind: 'connect'; port: number; from: number; to: number; pathPrefix: string; authorization: string;
-      pending: number;
+      kind: 'connect'; port: number; from: number; to: number; pathPrefix: string; customers: number;
+      authorization: string; pending: number;
     }
   /** Answer `reached` once the events counted over all streams reach `total` (the retry frames included). */
   | { kind: 'await'; total: number }
@@ -76,7 +79,7 @@ function openStream(command: Extract<ClientCommand, { kind: 'connect' }>, i: num
   socket.setNoDelay(true);
   socket.on('error', (error) => reply({ kind: 'failed', message: `stream ${i}: ${error.message}` }));
   socket.write(
-    `GET ${command.pathPrefix}${i}/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${command.authorization}\r\n` +
+    `GET ${command.pathPrefix}${i % command.customers}/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${command.authorization}\r\n` +
       'Accept: text/event-stream\r\n\r\n',
   );
   sockets.push(socket);

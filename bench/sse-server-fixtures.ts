@@ -1,12 +1,15 @@
 /**
  * One case of bench/sse.bench.ts, in a fresh process so its RSS says what its connections cost:
  *
- *   node --expose-gc --import tsx bench/sse-server-fixtures.ts <hub|bare> <connections>
+ *   node --expose-gc --import tsx bench/sse-server-fixtures.ts <hub|bare|bare-coalesced> <connections> [streams]
  *
  * `hub`: the real SseHub behind createApp (hono routing, the auth middleware with an allow-all authenticator) and
- * startHttpServer, over an EngineApi whose notifications this file publishes. `bare`: the ceiling, a node:http
- * server that writes the same frames to the same number of responses. Clients come from sse-client-fixtures.ts in
- * a child process. Sends its `SubjectResults` to the parent over IPC (or prints them when run by hand).
+ * startHttpServer, over an EngineApi whose notifications this file publishes; with `streams` > 1 the connections
+ * are that many streams each of connections / streams customers. `bare`: the baseline, a node:http server that
+ * writes the same frames to the same number of responses with one `res.write` per notification, as the hub did
+ * before it coalesced (it measured 0.97–1.03 × this). `bare-coalesced`: the same server joining each response's
+ * frames of a commit into one write. Clients come from sse-client-fixtures.ts in a child process. Sends its
+ * `SubjectResults` to the parent over IPC (or prints them when run by hand).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
@@ -17,18 +20,23 @@ import type { CreatedToken, Principal, TokenInfo } from '../src/domain/principal
 import type { Customer, Ride, TapState, Ticket } from '../src/domain/types.ts';
 import { createApp, type AppAuth } from '../src/http/app.ts';
 import { startHttpServer } from '../src/http/server.ts';
-import type { EngineApi, NotificationListener, ReadyState, SubmitResult } from '../src/pipeline/engine-api.ts';
+import type { EngineApi, NotificationListener, ReadyState } from '../src/pipeline/engine-api.ts';
 import { systemClock } from '../src/platform/clock.ts';
-import type { DeadLetterPage, Notification, TicketPage, TopUpResult } from '../src/store/store-types.ts';
+import type { DeadLetterPage, Notification, TapResult, TicketPage, TopUpResult } from '../src/store/store-types.ts';
 import { isMainModule, printTable, runSubjectCases, settingsFromEnv, type SubjectResults } from './bench-fixtures.ts';
 import type { ClientCommand, ClientReply } from './sse-client-fixtures.ts';
 
-export type SseSubjectKind = 'hub' | 'bare';
+export type SseSubjectKind = 'hub' | 'bare' | 'bare-coalesced';
+const KINDS: readonly string[] = ['hub', 'bare', 'bare-coalesced'] satisfies SseSubjectKind[];
 
-/** Frames one task call delivers: 10 commits of 500 issued taps, each tap a `ticket.issued` and a `balance.changed`. */
+/**
+ * Frames one task call delivers: 10 commits of 500 issued taps, each tap a `ticket.issued` and a `balance.changed`
+ * (with S streams per customer, 10 commits of 500 / S taps, each frame going to S streams).
+ */
 export const FRAMES_PER_TASK = 10_000;
 const TAPS_PER_COMMIT = 500;
 const COMMITS_PER_TASK = FRAMES_PER_TASK / (2 * TAPS_PER_COMMIT);
+const STREAMS_MAX = 8;
 /** The first share of connections opened before the marginal RSS is measured: one-time costs land there. */
 const WARM_SHARE = 0.1;
 const PATH_PREFIX = '/v1/customers/c-';
@@ -68,7 +76,7 @@ class BenchEngine implements EngineApi {
     return { ready: true };
   }
 
-  submitTaps(): Promise<SubmitResult> {
+  submitTaps(): Promise<TapResult[]> {
     return Promise.reject(new BenchEngineError('the SSE bench engine takes no taps'));
   }
 
@@ -153,8 +161,15 @@ async function hubSubject(): Promise<Subject> {
   };
 }
 
-/** The ceiling: routing by hand, no auth, a Map of responses, the same headers and frame format as the hub. */
-async function bareSubject(): Promise<Subject> {
+function frame(n: Notification): string {
+  return `id: ${n.id}\nevent: ${n.type}\ndata: ${JSON.stringify(n.data)}\n\n`;
+}
+
+/**
+ * Routing by hand, no auth, a Map of responses, the same headers and frame format as the hub. `coalesced`: a commit's
+ * frames are joined per response and written once; otherwise each is its own `res.write`, as the hub used to.
+ */
+async function bareSubject(coalesced: boolean): Promise<Subject> {
   const streams = new Map<string, http.ServerResponse>();
   const server = http.createServer((req, res) => {
     const url = req.url ?? '';
@@ -171,10 +186,20 @@ async function bareSubject(): Promise<Subject> {
   return {
     port: (server.address() as { port: number }).port,
     publish(batch) {
+      if (!coalesced) {
+        for (let i = 0; i < batch.length; i++) {
+          const n = batch[i] as Notification;
+          streams.get(n.customerId)?.write(frame(n));
+        }
+        return;
+      }
+      const pending = new Map<http.ServerResponse, string>();
       for (let i = 0; i < batch.length; i++) {
         const n = batch[i] as Notification;
-        streams.get(n.customerId)?.write(`id: ${n.id}\nevent: ${n.type}\ndata: ${JSON.stringify(n.data)}\n\n`);
+        const res = streams.get(n.customerId);
+        if (res !== undefined) pending.set(res, (pending.get(res) ?? '') + frame(n));
       }
+      for (const [res, text] of pending) res.write(text);
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -187,16 +212,18 @@ async function bareSubject(): Promise<Subject> {
 /** What a commit of issued taps notifies: per tap, the ticket then the balance, to customers in turn. */
 class CommitSource {
   readonly #customerIds: string[];
+  readonly #tapsPerCommit: number;
   #nextId = 1;
   #nextCustomer = 0;
 
-  constructor(connections: number) {
-    this.#customerIds = Array.from({ length: connections }, (_, i) => `c-${i}`);
+  constructor(customers: number, tapsPerCommit: number) {
+    this.#customerIds = Array.from({ length: customers }, (_, i) => `c-${i}`);
+    this.#tapsPerCommit = tapsPerCommit;
   }
 
   commit(): Notification[] {
-    const batch: Notification[] = new Array(2 * TAPS_PER_COMMIT);
-    for (let t = 0; t < TAPS_PER_COMMIT; t++) {
+    const batch: Notification[] = new Array(2 * this.#tapsPerCommit);
+    for (let t = 0; t < this.#tapsPerCommit; t++) {
       const customerId = this.#customerIds[this.#nextCustomer] as string;
       this.#nextCustomer = (this.#nextCustomer + 1) % this.#customerIds.length;
       const n = this.#nextId;
@@ -265,6 +292,20 @@ function clientCpuUs(reply: ClientReply): number {
   return reply.userUs + reply.systemUs;
 }
 
+/**
+ * Counts `res.write` calls in this process from now on: only the server's responses, since the clients are raw
+ * sockets in another process. Both kinds of subject pay the same small wrapper.
+ */
+function countResponseWrites(): () => number {
+  const write = http.ServerResponse.prototype.write;
+  let writes = 0;
+  http.ServerResponse.prototype.write = function countedWrite(this: http.ServerResponse, ...args: unknown[]) {
+    writes++;
+    return (write as (...a: unknown[]) => boolean).apply(this, args);
+  } as typeof write;
+  return () => writes;
+}
+
 function collectGarbage(): void {
   let gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) {
@@ -283,21 +324,37 @@ async function settledMemory(): Promise<{ rss: number; heap: number }> {
   return { rss, heap: heapUsed };
 }
 
+/** The case's name: `sse.<kind>-<connections>`, or `sse.<kind>-<customers>x<streams>` with several streams each. */
+export function sseCaseName(kind: SseSubjectKind, connections: number, streamsPerCustomer: number): string {
+  return streamsPerCustomer === 1
+    ? `sse.${kind}-${connections}`
+    : `sse.${kind}-${connections / streamsPerCustomer}x${streamsPerCustomer}`;
+}
+
 /**
  * Starts the subject, opens `connections` client streams (10 % first, so the marginal cost per connection is seen
  * apart from one-time costs), measures memory, then runs the fan-out case: one task call publishes 10 commits of
- * 1,000 notifications, yielding to the event loop between commits as separate commits would, and waits until the
- * clients counted all 10,000 frames.
+ * 1,000 / `streamsPerCustomer` notifications, yielding to the event loop between commits as separate commits would,
+ * and waits until the clients counted all 10,000 frames.
  */
-export async function runSseCase(kind: SseSubjectKind, connections: number): Promise<SubjectResults> {
-  const subject = kind === 'hub' ? await hubSubject() : await bareSubject();
+export async function runSseCase(
+  kind: SseSubjectKind, connections: number, streamsPerCustomer = 1,
+): Promise<SubjectResults> {
+  const customers = connections / streamsPerCustomer;
+  const tapsPerCommit = TAPS_PER_COMMIT / streamsPerCustomer;
+  if (!Number.isInteger(customers) || !Number.isInteger(tapsPerCommit) || streamsPerCustomer > STREAMS_MAX) {
+    throw new RangeError(`streamsPerCustomer must divide ${connections} and ${TAPS_PER_COMMIT} and be at most ${STREAMS_MAX}`);
+  }
+  if (kind !== 'hub' && streamsPerCustomer !== 1) throw new RangeError(`${kind} keeps one stream per customer`);
+  const responseWrites = countResponseWrites();
+  const subject = kind === 'hub' ? await hubSubject() : await bareSubject(kind === 'bare-coalesced');
   const clients = new Clients();
-  const name = `sse.${kind}-${connections}`;
+  const name = sseCaseName(kind, connections, streamsPerCustomer);
   try {
     const before = await settledMemory();
     const warm = Math.max(1, Math.round(connections * WARM_SHARE));
     const connect = {
-      kind: 'connect', port: subject.port, pathPrefix: PATH_PREFIX, authorization: 'Bearer bench', pending: 256,
+      kind: 'connect', port: subject.port, pathPrefix: PATH_PREFIX, customers, authorization: 'Bearer bench', pending: 256,
     } as const;
     const first = await clients.ask({ ...connect, from: 0, to: warm });
     const atWarm = await settledMemory();
@@ -306,7 +363,8 @@ export async function runSseCase(kind: SseSubjectKind, connections: number): Pro
     const connected = await settledMemory();
     let delivered = rest.events;
     const clientCpuBefore = await clients.ask({ kind: 'cpu' });
-    const source = new CommitSource(connections);
+    const writesBefore = responseWrites();
+    const source = new CommitSource(customers, tapsPerCommit);
     const settings = { ...settingsFromEnv({ timeMs: 2_500, warmupMs: 300 }), filter: undefined };
     const results = await runSubjectCases(
       [
@@ -329,18 +387,21 @@ export async function runSseCase(kind: SseSubjectKind, connections: number): Pro
       settings,
     );
     const clientCpuAfter = await clients.ask({ kind: 'cpu' });
+    const writes = responseWrites() - writesBefore;
     const framesTimed = delivered - rest.events;
     const afterRun = await settledMemory();
     const result = results[name];
     if (result === undefined) throw new Error(`${name} did not run`);
     Object.assign(result, {
       connections,
+      streamsPerCustomer,
       rssKBPerConn: (connected.rss - before.rss) / connections / 1024,
       rssKBPerConnMarginal: (connected.rss - atWarm.rss) / (connections - warm) / 1024,
       heapKBPerConn: (connected.heap - before.heap) / connections / 1024,
       rssKBPerConnAfterRun: (afterRun.rss - before.rss) / connections / 1024,
       connectMs: first.connectMs + rest.connectMs,
       clientCpuUsPerOp: (clientCpuUs(clientCpuAfter) - clientCpuUs(clientCpuBefore)) / framesTimed,
+      writesPerOp: writes / framesTimed,
     });
     return results;
   } finally {
@@ -350,12 +411,13 @@ export async function runSseCase(kind: SseSubjectKind, connections: number): Pro
 }
 
 if (isMainModule(import.meta.url)) {
-  const kind = process.argv[2];
+  const kind = process.argv[2] as SseSubjectKind;
   const connections = Number(process.argv[3]);
-  if ((kind !== 'hub' && kind !== 'bare') || !Number.isInteger(connections) || connections < 10) {
-    throw new Error('usage: sse-server-fixtures.ts <hub|bare> <connections ≥ 10>');
+  const streams = Number(process.argv[4] ?? 1);
+  if (!KINDS.includes(kind) || !Number.isInteger(connections) || connections < 10 || !Number.isInteger(streams)) {
+    throw new Error('usage: sse-server-fixtures.ts <hub|bare|bare-coalesced> <connections ≥ 10> [streams per customer]');
   }
-  const results = await runSseCase(kind, connections);
+  const results = await runSseCase(kind, connections, streams);
   // Exits once the results are out: the IPC channel would otherwise keep this process alive.
   if (process.send === undefined) printTable(`SSE fan-out, ${kind}`, 'frames/s', results);
   else process.send(results, () => process.exit(0));

@@ -1,5 +1,6 @@
 /**
- * SSE fan-out over loopback: the real SseHub against a bare node:http server writing the same frames, to 1,000 and
+ * SSE fan-out over loopback: the real SseHub (frames coalesced, one write per stream per commit) against a bare
+ * node:http server writing the same frames one `res.write` per notification, as the hub used to, to 1,000 and
  * 10,000 connections. `node --import tsx bench/sse.bench.ts [filter]`.
  */
 import { fork } from 'node:child_process';
@@ -7,28 +8,36 @@ import {
   isMainModule, printTable, settingsFromEnv, withRatios, type SubjectResults,
 } from './bench-fixtures.ts';
 import type { BenchSettings } from './harness.ts';
-import type { SseSubjectKind } from './sse-server-fixtures.ts';
+import { sseCaseName, type SseSubjectKind } from './sse-server-fixtures.ts';
 
 const CONNECTION_COUNTS = [1_000, 10_000] as const;
+/** Streams per customer of the several-streams case (a phone, a watch, a screen, a tablet). */
+const STREAMS_PER_CUSTOMER = 4;
 
 interface SseCase {
   name: string;
   kind: SseSubjectKind;
   connections: number;
+  streamsPerCustomer: number;
   baseline?: string;
 }
 
 function sseCases(): SseCase[] {
-  return CONNECTION_COUNTS.flatMap((connections) => [
-    { name: `sse.bare-${connections}`, kind: 'bare' as const, connections },
-    { name: `sse.hub-${connections}`, kind: 'hub' as const, connections, baseline: `sse.bare-${connections}` },
-  ]);
+  return CONNECTION_COUNTS.flatMap((connections) => {
+    const baseline = sseCaseName('bare', connections, 1);
+    const sseCase = (kind: SseSubjectKind, streamsPerCustomer = 1): SseCase => ({
+      name: sseCaseName(kind, connections, streamsPerCustomer), kind, connections, streamsPerCustomer,
+      ...(kind !== 'bare' && { baseline }),
+    });
+    return [sseCase('bare'), sseCase('bare-coalesced'), sseCase('hub'), sseCase('hub', STREAMS_PER_CUSTOMER)];
+  });
 }
 
 /** Runs one case in a fresh server process (see sse-server-fixtures.ts) and answers its results. */
 function runInChild(c: SseCase, settings: BenchSettings): Promise<SubjectResults> {
   return new Promise((resolve, reject) => {
-    const child = fork(new URL('./sse-server-fixtures.ts', import.meta.url), [c.kind, String(c.connections)], {
+    const args = [c.kind, String(c.connections), String(c.streamsPerCustomer)];
+    const child = fork(new URL('./sse-server-fixtures.ts', import.meta.url), args, {
       execArgv: ['--expose-gc', '--import', 'tsx'],
       env: { ...process.env, BENCH_TIME_MS: String(settings.timeMs), BENCH_WARMUP_MS: String(settings.warmupMs) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -46,14 +55,17 @@ function runInChild(c: SseCase, settings: BenchSettings): Promise<SubjectResults
 }
 
 /**
- * `sse.bare-N` (the ceiling): node:http, a Map from customer to response, `res.write` of each frame. `sse.hub-N`:
- * createApp (hono, auth middleware) + startHttpServer + SseHub over a fake engine. Each case runs in its own
- * process with N raw-socket clients in another; one task call publishes 10 commits of 500 issued taps (a
+ * `sse.bare-N` (the baseline): node:http, a Map from customer to response, `res.write` of each frame, the write
+ * pattern of the hub before it coalesced. `sse.bare-coalesced-N`: the same, one write per response per commit.
+ * `sse.hub-N`: createApp (hono, auth middleware) + startHttpServer + SseHub over a fake engine. `sse.hub-CxS`: the
+ * same N connections as C customers with S streams each. Each case runs in its own process with N raw-socket
+ * clients in another; one task call publishes 10 commits of 500 issued taps (500 / S with S streams; a
  * `ticket.issued` and a `balance.changed` each, to customers in turn) and waits until the clients have counted
  * all 10,000 frames. One op is one frame counted at a client. Also reported: the server's RSS per idle
  * connection (after N connected, minus before, / N; `…Marginal` counts only the last 90 % of connections), its V8
- * heap per connection, and server and client CPU per frame. The issue's target: ≥ 200,000 frames/s to 10,000
- * subscribers at ≤ 20 KB RSS each.
+ * heap per connection, server and client CPU per frame, and the server's `res.write` calls per frame
+ * (`writesPerOp`: 1 writing each notification, 0.5 when a customer's two frames of a commit leave together). The
+ * issue's target: ≥ 200,000 frames/s to 10,000 subscribers at ≤ 20 KB RSS each.
  *
  * @example
  * const results = await runSseBenches({ timeMs: 2_500, warmupMs: 300, filter: 'hub-10000' });
