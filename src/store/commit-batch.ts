@@ -7,7 +7,7 @@
  * balance in between.
  */
 import type Database from 'better-sqlite3';
-import type { Currency } from '../domain/types.ts';
+import type { Currency, Tap } from '../domain/types.ts';
 import { RowBuffer, selectMultiRow } from './multi-row.ts';
 import { iso, type EventRow } from './rows.ts';
 import type { StoreContext } from './statements.ts';
@@ -20,6 +20,9 @@ export interface Wallet {
   /** Debited since the batch last wrote the balance. */
   dirty: boolean;
 }
+
+/** The events a tap can have. */
+export type TapEventType = 'ticket.issued' | 'ticket.rejected' | 'tap.failed';
 
 /** An event row without its id, time and place in its customer's chain, which the log sets. */
 export type NewEvent = Omit<EventRow, 'id' | 'at' | 'prev_id'>;
@@ -61,7 +64,7 @@ export function appendEvent(ctx: StoreContext, e: EventInput, atMs: number): num
  * before the transaction commits and before anything reads back what the batch wrote.
  *
  * @example
- * const batch = new CommitBatch(ctx, nowMs); const id = batch.append(event); batch.flush();
+ * const batch = new CommitBatch(ctx, nowMs); const id = batch.appendTap(tap, 'ticket.rejected', 0, null, 'ride_closed', …); batch.flush();
  */
 export class CommitBatch {
   readonly ctx: StoreContext;
@@ -91,12 +94,21 @@ export class CommitBatch {
     return this.#nextId - 1;
   }
 
-  /** Appends an event to the log, at the head of its customer's chain, and returns its id (the SSE event id). */
-  append(e: NewEvent): number {
+  /**
+   * Appends a tap's event to the log, at the head of its customer's chain, and returns its id (the SSE event id).
+   * Positional, not an object: this runs once per tap on the hot path and builds nothing it does not write.
+   */
+  appendTap(
+    tap: Tap, type: TapEventType, amount: number, balanceAfter: number | null, reason: string | null, basePrice: number | null,
+    price: number | null, rules: string | null, ref: string | null, message: string | null,
+  ): number {
     const id = this.#nextId++;
-    const customerId = e.customer_id;
+    const customerId = tap.customerId;
     if (!this.#heads.has(customerId)) this.loadHeads([customerId]);
-    this.#events.push(...eventValues(id, e, this.nowMs, this.#heads.get(customerId) ?? null));
+    this.#events.push(
+      id, customerId, type, amount, balanceAfter, tap.tapId, tap.machineId, tap.rideId, tap.tappedAt, reason, basePrice, price,
+      rules, ref, message, this.nowMs, this.#heads.get(customerId) ?? null,
+    );
     this.#heads.set(customerId, id);
     this.#movedHeads.add(customerId);
     return id;

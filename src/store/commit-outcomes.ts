@@ -8,7 +8,7 @@
  */
 import type { Quote, RejectReason, Tap, Ticket } from '../domain/types.ts';
 import { checkTimeMs } from './check-input.ts';
-import { CommitBatch, type NewEvent } from './commit-batch.ts';
+import { CommitBatch } from './commit-batch.ts';
 import { parseTappedAt } from '../domain/rfc3339.ts';
 import type { EventRow } from './rows.ts';
 import type { StoreContext } from './statements.ts';
@@ -158,18 +158,7 @@ function issue(batch: CommitBatch, outcome: Outcome, quote: Quote, notifications
   const { tapId, customerId, rideId, tappedAt } = tap;
   const balanceAfter = batch.debit(wallet, price);
   const rules = JSON.stringify(quote.rules);
-  const id = batch.append({
-    ...tapColumns(tap),
-    type: 'ticket.issued',
-    amount: -price,
-    balance_after: balanceAfter,
-    reason: null,
-    base_price: basePrice,
-    price,
-    rules,
-    ref: ticketId,
-    message: null,
-  });
+  const id = batch.appendTap(tap, 'ticket.issued', -price, balanceAfter, null, basePrice, price, rules, ticketId, null);
   const ticket: Ticket = {
     ticketId, tapId, customerId, rideId, basePrice, price, currency: wallet.currency, rules: quote.rules, balanceAfter, tappedAt,
     issuedAt: batch.createdAt,
@@ -182,7 +171,7 @@ function issue(batch: CommitBatch, outcome: Outcome, quote: Quote, notifications
 /** A rejection is final for the pipeline but kept as an open dead letter, so an operator can replay it. */
 function reject(batch: CommitBatch, outcome: Outcome, reason: RejectReason, message: string, notifications: Notification[]): TapResult {
   const { tap } = outcome;
-  const id = batch.append({ ...tapColumns(tap), ...NO_PRICE, type: 'ticket.rejected', reason, message });
+  const id = batch.appendTap(tap, 'ticket.rejected', 0, null, reason, null, null, null, null, message);
   deadLetter(batch, outcome, reason, message, 1, batch.nowMs);
   const { tapId, customerId, rideId, tappedAt } = tap;
   const data = { tapId, customerId, rideId, reason, message, tappedAt };
@@ -196,15 +185,9 @@ function fail(batch: CommitBatch, outcome: Extract<Outcome, { kind: 'failed' }>)
     throw new StoreError('ERR_INVALID_ARGUMENT', `attempts for tap ${tap.tapId} must be a positive integer`);
   }
   checkTimeMs(outcome.firstAtMs, 'firstAtMs');
-  batch.append({ ...tapColumns(tap), ...NO_PRICE, type: 'tap.failed', reason, message: outcome.error });
+  batch.appendTap(tap, 'tap.failed', 0, null, reason, null, null, null, null, outcome.error);
   deadLetter(batch, outcome, reason, outcome.error, outcome.attempts, outcome.firstAtMs);
   return { tapId: tap.tapId, status: 'failed', reason };
-}
-
-const NO_PRICE = { amount: 0, balance_after: null, base_price: null, price: null, rules: null, ref: null } as const;
-
-function tapColumns(tap: Tap): Pick<NewEvent, 'customer_id' | 'tap_id' | 'machine_id' | 'ride_id' | 'tapped_at'> {
-  return { customer_id: tap.customerId, tap_id: tap.tapId, machine_id: tap.machineId, ride_id: tap.rideId, tapped_at: tap.tappedAt };
 }
 
 /** A first failure opens a letter; a replayed letter that fails again stays that letter, one attempt more. */
