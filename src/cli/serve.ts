@@ -19,7 +19,6 @@ Flags:
   --host HOST              address to listen on (default ${DEFAULT_CONFIG.host})
   --data-dir DIR           where the database lives (default ${DEFAULT_CONFIG.dataDir})
   --workers N              worker threads for validation and pricing (default ${DEFAULT_CONFIG.workers}; 0 = main thread)
-  --writer inline|thread   where the journal and group commits run: the main thread (default; measured faster on 2 cores) or their own
   --demo                   seed the demo park into an empty database and write <data-dir>/demo-credentials.json
                            (tokens for the admin, every demo machine and customer, and gate-s1's signing key;
                            owner-only; kept across restarts while its tokens still work)
@@ -55,7 +54,6 @@ const FLAGS = {
   'data-dir': { type: 'string' },
   workers: { type: 'string' },
   demo: { type: 'boolean' },
-  writer: { type: 'string' },
   'heartbeat-ms': { type: 'string' },
   'sse-buffer-bytes': { type: 'string' },
   'sse-streams-per-customer': { type: 'string' },
@@ -91,7 +89,6 @@ export async function runServe(argv: string[]): Promise<number> {
       dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : DEFAULT_CONFIG.dataDir,
       workers: intFlag(values, 'workers', DEFAULT_CONFIG.workers, 0, 64),
       demo: values.demo === true,
-      writer: writerFlag(values.writer),
       heartbeatMs: intFlag(values, 'heartbeat-ms', DEFAULT_CONFIG.heartbeatMs, 100, 3_600_000),
       sseBufferBytes: intFlag(values, 'sse-buffer-bytes', DEFAULT_CONFIG.sseBufferBytes, 32_768, 1 << 30),
       sseStreamsPerCustomerMax: intFlag(
@@ -177,10 +174,4 @@ export function rateLimitFlags(values: ParsedFlags['values']): RateLimitConfig {
     admin: limit('admin', shorthand('admin')),
     unauthenticated: limit('unauthenticated', LIMITS.unauthenticated),
   };
-}
-
-function writerFlag(value: string | boolean | undefined): 'thread' | 'inline' {
-  if (value === undefined) return DEFAULT_CONFIG.writer;
-  if (value === 'thread' || value === 'inline') return value;
-  throw new UsageError(`--writer must be thread or inline, got '${String(value)}'`);
 }

@@ -11,7 +11,6 @@ import type { PipelineOptions } from '../pipeline/pipeline-options.ts';
 import { systemContext, type RuntimeContext } from '../platform/context.ts';
 import type { Logger } from '../platform/logger.ts';
 import { TicketStore } from '../store/index.ts';
-import { WriterThread } from '../store/writer-thread.ts';
 import { InlineEvaluator } from '../workers/inline-evaluator.ts';
 import { PoolEvaluator } from '../workers/pool-evaluator.ts';
 import { SplitEvaluator } from '../workers/split-evaluator.ts';
@@ -23,8 +22,6 @@ export interface TicketdConfig {
   dataDir: string;
   /** Worker threads for validation and pricing; 0 evaluates on the main thread. */
   workers: number;
-  /** `thread`: the journal and group commits run on their own thread (comlink); `inline`: on the main thread. */
-  writer: 'thread' | 'inline';
   demo: boolean;
   heartbeatMs: number;
   sseBufferBytes: number;
@@ -47,7 +44,6 @@ export const DEFAULT_CONFIG = {
   port: 8080,
   dataDir: './data',
   workers: Math.max(1, availableParallelism()),
-  writer: 'inline',
   heartbeatMs: 15_000,
   sseBufferBytes: 1 << 20,
   sseStreamsPerCustomerMax: STREAMS_PER_CUSTOMER_MAX_DEFAULT,
@@ -77,11 +73,10 @@ export interface RunningTicketd {
 export async function startTicketd(config: TicketdConfig): Promise<RunningTicketd> {
   const runtime = config.runtime ?? systemContext;
   const dataDir = path.resolve(config.dataDir);
-  // Two connections may write (this one for the catalog and tokens, the writer thread's for taps and money):
-  // a write waits up to a second for the other's transaction rather than failing at once.
+  // Another connection may write beside this one (`ticketd token` on the same data dir): a write waits up to a
+  // second for its transaction rather than failing at once.
   const store = TicketStore.open({ dataDir, ids: runtime.ids, busyTimeoutMs: WRITE_WAIT_MS });
   let demoCredentialsFile: string | undefined;
-  let writer: WriterThread | undefined;
   try {
     if (config.demo) {
       const ids = demoPark('');
@@ -94,10 +89,8 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
       if (demo.minted > 0) config.log.info('minted demo tokens', { file: demo.file, tokens: demo.minted });
       if (store.seedIfEmpty(demoPark(demo.publicKeyPem), runtime.clock.now())) config.log.info('seeded the demo park');
     }
-    if (config.writer === 'thread') writer = await WriterThread.start({ dataDir, busyTimeoutMs: WRITE_WAIT_MS });
     const engine = await Engine.start({
       store,
-      ...(writer !== undefined && { writePath: writer }),
       runtime,
       log: config.log,
       evaluator: (options) => {
@@ -136,12 +129,10 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
           const drained = engine.stop();
           hub.close(2_000);
           await Promise.all([server.close(), drained]);
-          await writer?.close();
           store.close();
         })()),
     };
   } catch (error) {
-    await writer?.close();
     store.close();
     throw error;
   }
