@@ -89,20 +89,22 @@ export const tapsBody: fc.Arbitrary<BodyCase> = fc.oneof(
   {
     weight: 3,
     arbitrary: fc.tuple(fc.array(goodTap, { minLength: 1, maxLength: 6 }), badTap, fc.nat()).map(([taps, bad, at]) => {
-      // The good taps of a refused batch are the ones a half-done request would have journaled.
+      // The good taps of a refused batch are the ones a half-done request would have decided.
       const batch = [...taps];
       batch.splice(at % (taps.length + 1), 0, bad);
       return { body: batch, mustFail: true, tapIds: tapIdsOf(batch) };
     }),
   },
   {
+    // A tap id twice in one batch is valid: the later copy is answered as a duplicate (the same tap: here half the
+    // time) or a conflict (other content under the id).
     weight: 1,
-    arbitrary: fc.tuple(fc.array(goodTap, { minLength: 2, maxLength: 6 }), fc.nat(), fc.nat()).map(([taps, from, to]) => {
+    arbitrary: fc.tuple(fc.array(goodTap, { minLength: 2, maxLength: 6 }), fc.nat(), fc.nat(), fc.boolean()).map(([taps, from, to, copy]) => {
       const batch = taps.map((t) => ({ ...t }));
       const i = from % batch.length;
       const j = (i + 1 + (to % (batch.length - 1))) % batch.length;
-      (batch[j] as Fields).tapId = (batch[i] as Fields).tapId;
-      return { body: batch, mustFail: true, tapIds: tapIdsOf(batch) };
+      batch[j] = copy ? { ...(batch[i] as Fields) } : { ...(batch[j] as Fields), tapId: (batch[i] as Fields).tapId };
+      return { body: batch, mustFail: false, tapIds: tapIdsOf(batch) };
     }),
   },
   { weight: 1, arbitrary: fc.constant<BodyCase>({ body: [], mustFail: true, tapIds: [] }) },

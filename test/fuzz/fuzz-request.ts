@@ -13,7 +13,7 @@ export interface FuzzRequest {
   body?: string | Uint8Array;
   /** Wrong by construction: only a 4xx is a right answer. Otherwise a 2xx is allowed too (it happened to be valid). */
   mustFail: boolean;
-  /** `POST /v1/taps`: the tap ids in the body, to check that a refused request journaled none of them. */
+  /** `POST /v1/taps`: the tap ids in the body, to check that a refused request decided none of them. */
   tapIds: string[];
   /** The events route: whether the resume point (`Last-Event-ID`, else `?lastEventId=`) is well-formed. */
   events?: { lastEventIdValid: boolean };

@@ -1,13 +1,13 @@
 /**
  * The system under fuzz: a real engine (real store on a temp dir with the demo park, inline evaluator, the system
  * clock, ids and randomness, so its own work finishes by itself) behind `createApp`, driven in process with
- * `app.request()`. It counts what it sends and remembers which tap ids were refused and which accepted.
+ * `app.request()`. It counts what it sends, remembers which tap ids were refused and which answered, when the
+ * answered taps were tapped, and the tickets the answers named.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { TokenAuthenticator } from '../../src/auth/token-authenticator.ts';
 import { demoPark } from '../../src/domain/demo-park.ts';
 import { createApp, type TicketdApp } from '../../src/http/app.ts';
@@ -16,6 +16,9 @@ import { Engine } from '../../src/pipeline/engine.ts';
 import { systemContext } from '../../src/platform/context.ts';
 import { silentLogger } from '../../src/platform/logger.ts';
 import { TicketStore } from '../../src/store/index.ts';
+import type { TapResult } from '../../src/store/store-types.ts';
+import { parseTappedAt } from '../../src/domain/rfc3339.ts';
+import type { Tap } from '../../src/domain/types.ts';
 import { InlineEvaluator } from '../../src/workers/inline-evaluator.ts';
 import type { FuzzRequest } from './fuzz-request.ts';
 
@@ -37,11 +40,16 @@ export interface FuzzTarget {
   /** Requests sent, by status. */
   statusCounts: Map<number, number>;
   /** Tap ids carried by requests answered 2xx, and by requests answered with an error. */
-  acceptedTapIds: Set<string>;
+  answeredTapIds: Set<string>;
   refusedTapIds: Set<string>;
+  /** The ticket (id and price) each tap was answered `issued` with, first-hand or as a duplicate. */
+  answeredTickets: Map<string, { ticketId: string; price: number }>;
+  /**
+   * The `tappedAt` (epoch ms) of each tap of the requests answered 2xx: the store forgets (or never records) taps
+   * tapped more than its tap window's horizon ago (src/store/tap-window.ts).
+   */
+  tappedAtMs: Map<string, number>;
   send(request: FuzzRequest): Promise<FuzzAnswer>;
-  /** Waits (bounded) until every accepted tap has been decided. */
-  drain(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -78,8 +86,21 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     onInternalError: (error) => internalErrors.push(error),
   });
   const statusCounts = new Map<number, number>();
-  const acceptedTapIds = new Set<string>();
+  const answeredTapIds = new Set<string>();
   const refusedTapIds = new Set<string>();
+  const answeredTickets = new Map<string, { ticketId: string; price: number }>();
+  const tappedAtMs = new Map<string, number>();
+
+  function noteTaps(request: FuzzRequest, answerText: string): void {
+    const body = JSON.parse(answerText) as { taps?: TapResult[] };
+    for (const result of body.taps ?? []) {
+      const issued = result.status === 'issued' || (result.status === 'duplicate' && result.outcome === 'issued');
+      if (issued) answeredTickets.set(result.tapId, { ticketId: result.ticketId, price: result.price });
+    }
+    const text = typeof request.body === 'string' ? request.body : new TextDecoder().decode(request.body);
+    const sent = JSON.parse(text.replace(/^\ufeff/, '')) as Tap | Tap[];
+    for (const tap of Array.isArray(sent) ? sent : [sent]) tappedAtMs.set(tap.tapId, parseTappedAt(tap.tappedAt));
+  }
 
   async function send(request: FuzzRequest): Promise<FuzzAnswer> {
     const headers = { ...request.headers };
@@ -93,15 +114,10 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     const res = await app.request(request.path, init);
     const text = await res.text();
     statusCounts.set(res.status, (statusCounts.get(res.status) ?? 0) + 1);
-    const ids = res.status < 300 ? acceptedTapIds : refusedTapIds;
+    const ids = res.status < 300 ? answeredTapIds : refusedTapIds;
     for (const id of request.tapIds) ids.add(id);
+    if (request.tapIds.length > 0 && res.status === 200) noteTaps(request, text);
     return { status: res.status, contentType: res.headers.get('content-type') ?? '', text };
-  }
-
-  async function drain(timeoutMs: number): Promise<void> {
-    // The engine runs on the real clock here (on purpose: no test kit to step), so its work ends in real time.
-    const deadline = Date.now() + timeoutMs;
-    while (engine.flow.inFlight > 0 && Date.now() < deadline) await sleep(10);
   }
 
   async function close(): Promise<void> {
@@ -111,5 +127,5 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 
-  return { app, hub, engine, store, tokens, internalErrors, statusCounts, acceptedTapIds, refusedTapIds, send, drain, close };
+  return { app, hub, engine, store, tokens, internalErrors, statusCounts, answeredTapIds, refusedTapIds, answeredTickets, tappedAtMs, send, close };
 }

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../src/pipeline/engine-api.ts';
 import type { DeadLetter } from '../../src/store/store-types.ts';
-import { expectError, harness, tap } from './helpers.ts';
+import { expectError, harness, seedCustomer, tap } from './helpers.ts';
 
 function deadLetter(id: number, reason: string): DeadLetter {
   return {
@@ -59,7 +59,7 @@ describe('rides and machines', () => {
 });
 
 describe('dead letters', () => {
-  it('lists (filtered, paged), reads one and replays it', async () => {
+  it('lists (filtered, paged) and reads one', async () => {
     const h = harness();
     h.engine.deadLetters.set(1, deadLetter(1, 'worker_crashed'));
     h.engine.deadLetters.set(2, deadLetter(2, 'ride_closed'));
@@ -72,8 +72,21 @@ describe('dead letters', () => {
     expect((paged.body as { nextCursor: string }).nextCursor).toBe('k1.MQ');
     const one = await h.call('GET', '/v1/dead-letters/2');
     expect(one).toMatchObject({ status: 200, body: deadLetter(2, 'ride_closed') });
-    const replay = await h.call('POST', '/v1/dead-letters/2/replay');
-    expect(replay).toMatchObject({ status: 200, body: { tapId: 'tap-2', status: 'pending' } });
+  });
+
+  it("replays one: answers the tap's new state; the same letter stays open while its tap is rejected again", async () => {
+    const h = harness();
+    h.engine.deadLetters.set(2, deadLetter(2, 'ride_closed'));
+    h.engine.rides.set('carousel', { id: 'carousel', name: 'Carousel', price: 500, open: false });
+    seedCustomer(h.engine);
+    const again = await h.call('POST', '/v1/dead-letters/2/replay');
+    expect(again).toMatchObject({ status: 200, body: { tapId: 'tap-2', status: 'rejected', reason: 'ride_closed' } });
+    const open = await h.call('GET', '/v1/dead-letters');
+    expect(open.body).toMatchObject({ deadLetters: [{ id: 2, status: 'open', attempts: 4 }] });
+    h.engine.rides.set('carousel', { id: 'carousel', name: 'Carousel', price: 500, open: true });
+    const issued = await h.call('POST', '/v1/dead-letters/2/replay');
+    expect(issued).toMatchObject({ status: 200, body: { tapId: 'tap-2', status: 'issued', ticket: { tapId: 'tap-2', price: 500 } } });
+    expect((await h.call('GET', '/v1/dead-letters/2')).body).toMatchObject({ id: 2, status: 'replayed', attempts: 4 });
   });
 
   it('answers 404, 409 and 400 for unknown, replayed and malformed ids', async () => {

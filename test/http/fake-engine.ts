@@ -3,21 +3,22 @@
  * next call of a method, and can publish notifications (committed to its outbox first, then to the listeners, as the
  * real engine does). `afterRead` runs inside `notificationsAfter` once its page is computed, so a test can commit
  * a notification "during" a replay.
+ *
+ * It decides taps as the ledger does, in miniature: a new tap is issued at its ride's price while the customer's
+ * balance covers it, else rejected (unknown customer or ride, ride closed, insufficient funds); a tap id seen before
+ * is a `duplicate` with the first outcome when machine, customer, ride and tappedAt match, else a `conflict`.
  */
-import type { Customer, Machine, Ride, Tap, TapState } from '../../src/domain/types.ts';
-import type {
-  EngineApi,
-  NotificationListener,
-  ReadyState,
-  SubmitResult,
-} from '../../src/pipeline/engine-api.ts';
+import type { Customer, Machine, Ride, Tap, TapState, Ticket } from '../../src/domain/types.ts';
+import type { EngineApi, NotificationListener, ReadyState } from '../../src/pipeline/engine-api.ts';
 import type {
   CustomerInput,
   DeadLetter,
   DeadLetterPage,
   DeadLetterQuery,
+  DecidedOutcome,
   Notification,
   RideInput,
+  TapResult,
   TicketPage,
   TopUpResult,
 } from '../../src/store/store-types.ts';
@@ -30,20 +31,23 @@ export class FakeEngine implements EngineApi {
   readonly rides = new Map<string, Ride>();
   readonly machines = new Map<string, Machine>();
   readonly taps = new Map<string, TapState>();
-  /** Whose each submitted tap is, as the journal would say. */
+  /** Whose each decided tap is, as the event log would say. */
   readonly tapCustomers = new Map<string, string>();
   readonly deadLetters = new Map<number, DeadLetter>();
   readonly outbox: Notification[] = [];
-  readonly submitted: Array<{ taps: Tap[]; wait: boolean }> = [];
+  readonly submitted: Array<{ taps: Tap[] }> = [];
   readonly afterCalls: Array<{ customerId: string; afterId: number; limit: number }> = [];
   readonly topUps = new Map<string, number>();
   /** Runs inside notificationsAfter after the page is read (call number starts at 1). */
   afterRead: ((call: number, customerId: string) => void) | undefined;
   /** When set, submitTaps returns this promise instead of answering. */
-  submitHold: Promise<SubmitResult> | undefined;
+  submitHold: Promise<TapResult[]> | undefined;
   #failures = new Map<Failable, Error>();
   #listeners = new Set<NotificationListener>();
+  /** The first decision of each tap id, with the content that tells a duplicate from a conflict. */
+  readonly #decided = new Map<string, { content: string; outcome: DecidedOutcome }>();
   #nextId = 1;
+  #nextTicket = 1;
 
   /** The next call of `method` throws (or rejects with) `error`. */
   failNext(method: Failable, error: Error): void {
@@ -90,25 +94,56 @@ export class FakeEngine implements EngineApi {
     return this.ready;
   }
 
-  async submitTaps(taps: Tap[], options: { wait: boolean }): Promise<SubmitResult> {
+  async submitTaps(taps: Tap[]): Promise<TapResult[]> {
     this.#maybeFail('submitTaps');
-    this.submitted.push({ taps, wait: options.wait });
+    this.submitted.push({ taps });
     if (this.submitHold !== undefined) return this.submitHold;
-    const result: SubmitResult = {
-      taps: taps.map((tap) => {
-        const duplicate = this.taps.has(tap.tapId);
-        if (!duplicate) {
-          this.taps.set(tap.tapId, { tapId: tap.tapId, status: 'pending' });
-          this.tapCustomers.set(tap.tapId, tap.customerId);
-        }
-        return { tapId: tap.tapId, status: duplicate ? 'duplicate' : 'accepted' };
-      }),
-    };
-    if (options.wait) {
-      for (const tap of taps) this.taps.set(tap.tapId, { tapId: tap.tapId, status: 'rejected', reason: 'ride_closed' });
-      result.outcomes = taps.map((tap) => this.taps.get(tap.tapId) as TapState);
+    return taps.map((tap) => this.#submitOne(tap));
+  }
+
+  #submitOne(tap: Tap): TapResult {
+    const first = this.#decided.get(tap.tapId);
+    if (first === undefined) return this.#decide(tap);
+    if (first.content !== contentOf(tap)) return { tapId: tap.tapId, status: 'conflict' };
+    return { tapId: tap.tapId, status: 'duplicate', ...first.outcome };
+  }
+
+  /** Issues the tap or rejects it, and records the outcome as the tap's latest (a replay decides again). */
+  #decide(tap: Tap): TapResult {
+    const { tapId } = tap;
+    const reason = this.#rejection(tap);
+    let result: TapResult;
+    let outcome: DecidedOutcome;
+    if (reason !== undefined) {
+      this.taps.set(tapId, { tapId, status: 'rejected', reason });
+      result = { tapId, status: 'rejected', reason };
+      outcome = { outcome: 'rejected', reason };
+    } else {
+      const customer = this.customers.get(tap.customerId) as Customer;
+      const ride = this.rides.get(tap.rideId) as Ride;
+      customer.balance -= ride.price;
+      const ticket: Ticket = {
+        ticketId: `tk-${this.#nextTicket++}`, tapId, customerId: customer.id, rideId: ride.id, basePrice: ride.price,
+        price: ride.price, currency: 'EUR', rules: [], balanceAfter: customer.balance, tappedAt: tap.tappedAt,
+        issuedAt: '2026-11-22T10:00:00Z',
+      };
+      this.taps.set(tapId, { tapId, status: 'issued', ticket });
+      const { ticketId, price, balanceAfter } = ticket;
+      result = { tapId, status: 'issued', ticketId, price, balanceAfter };
+      outcome = { outcome: 'issued', ticketId, price, balanceAfter };
     }
+    this.tapCustomers.set(tapId, tap.customerId);
+    this.#decided.set(tapId, { content: contentOf(tap), outcome });
     return result;
+  }
+
+  #rejection(tap: Tap): string | undefined {
+    const customer = this.customers.get(tap.customerId);
+    const ride = this.rides.get(tap.rideId);
+    if (customer === undefined) return 'unknown_customer';
+    if (ride === undefined) return 'unknown_ride';
+    if (!ride.open) return 'ride_closed';
+    return customer.balance < ride.price ? 'insufficient_funds' : undefined;
   }
 
   tapState(tapId: string): TapState | undefined {
@@ -172,12 +207,18 @@ export class FakeEngine implements EngineApi {
     return this.deadLetters.get(id);
   }
 
+  /**
+   * Decides the letter's tap again: issued, the letter is `replayed`; rejected again, the same letter stays, `open`,
+   * with one more attempt.
+   */
   async replayDeadLetter(id: number): Promise<TapState> {
     this.#maybeFail('replayDeadLetter');
     const deadLetter = this.deadLetters.get(id);
     if (deadLetter === undefined) throw new Error('fake: unknown dead letter; tests use failNext for engine errors');
-    deadLetter.status = 'replayed';
-    return { tapId: deadLetter.tapId, status: 'pending' };
+    const result = this.#decide(deadLetter.tap);
+    if (result.status === 'issued') deadLetter.status = 'replayed';
+    else Object.assign(deadLetter, { status: 'open', attempts: deadLetter.attempts + 1, lastAt: '2026-11-22T10:00:00Z' });
+    return this.taps.get(deadLetter.tapId) as TapState;
   }
 
   notificationsAfter(customerId: string, afterId: number, limit: number): Notification[] {
@@ -199,4 +240,9 @@ export class FakeEngine implements EngineApi {
     this.#failures.delete(method);
     throw error;
   }
+}
+
+/** What tells the same tap again (a duplicate) from another tap under its id (a conflict), as the ledger has it. */
+function contentOf(tap: Tap): string {
+  return JSON.stringify([tap.machineId, tap.customerId, tap.rideId, tap.tappedAt]);
 }
