@@ -1,6 +1,7 @@
 /**
- * One `POST /v1/taps` of the simulator, as a result: the server's per-tap answers, an HTTP error, or a network
- * error. A 429 is retried after its Retry-After (capped), a bounded number of times; every request has a timeout.
+ * One `POST /v1/taps` of the simulator, as a result: the server's per-tap outcomes counted (the server answers 200
+ * once every tap is decided), an HTTP error, or a network error. A 429 is retried after its Retry-After (capped), a
+ * bounded number of times; every request has a timeout.
  */
 
 import type { Tap } from '../domain/types.ts';
@@ -31,8 +32,20 @@ export interface BatchSenderOptions {
   onThrottled(): void;
 }
 
+/** The taps of one answered request, by what the server decided. */
+export interface TapCounts {
+  issued: number;
+  /** Rejected taps by reason (`insufficient_funds`, `unknown_ride`, …); a Map, as the reasons are the server's text. */
+  rejected: Map<string, number>;
+  failed: number;
+  /** Sent before by the same machine: answered with their first outcome, not decided again. */
+  duplicate: number;
+  /** The tap id is another machine's or another tap's: nothing decided, nothing told. */
+  conflict: number;
+}
+
 export type BatchOutcome =
-  | { kind: 'answered'; accepted: number; duplicates: number }
+  | { kind: 'answered'; counts: TapCounts }
   | { kind: 'http-error'; status: number; code: string; message: string }
   | { kind: 'network-error'; message: string };
 
@@ -47,12 +60,12 @@ const RETRY_FALLBACK_MS = 250;
  * @example
  * const outcome = await sendBatch(taps, { url: 'http://127.0.0.1:8080/v1/taps', fetch, clock: cliClock,
  *   requestTimeoutMs: 10_000, retryAttemptsMax: 5, retryAfterMaxMs: 5_000, onRoundTrip, onThrottled });
- * if (outcome.kind === 'answered') accepted += outcome.accepted;
+ * if (outcome.kind === 'answered') issued += outcome.counts.issued;
  */
 export async function sendBatch(taps: readonly Tap[], options: BatchSenderOptions): Promise<BatchOutcome> {
   const body = JSON.stringify(taps);
   for (let attempt = 0; ; attempt++) {
-    const result = await postOnce(body, options);
+    const result = await postOnce(body, taps.length, options);
     if (result.kind !== 'throttled') return result;
     if (attempt >= options.retryAttemptsMax || options.signal?.aborted === true) {
       return { kind: 'http-error', status: 429, code: result.code, message: result.message };
@@ -63,7 +76,7 @@ export async function sendBatch(taps: readonly Tap[], options: BatchSenderOption
   }
 }
 
-async function postOnce(body: string, options: BatchSenderOptions): Promise<Attempt> {
+async function postOnce(body: string, tapCount: number, options: BatchSenderOptions): Promise<Attempt> {
   const { clock } = options;
   const controller = new AbortController();
   const timer = clock.setTimer(() => controller.abort(), options.requestTimeoutMs);
@@ -89,25 +102,21 @@ async function postOnce(body: string, options: BatchSenderOptions): Promise<Atte
     clock.clearTimer(timer);
   }
   options.onRoundTrip(clock.now() - startMs);
-  return interpret(response, text, clock.now());
+  return interpret(response, text, tapCount, clock.now());
 }
 
-function interpret(response: Response, text: string, nowMs: number): Attempt {
+function interpret(response: Response, text: string, tapCount: number, nowMs: number): Attempt {
   const { status } = response;
   const json = parseJson(text);
   if (status >= 200 && status < 300) {
+    // Only a 200 carries outcomes; a 202 is a ticketd from before taps were decided before the answer.
     const taps = isRecord(json) && Array.isArray(json.taps) ? json.taps : undefined;
-    if (taps === undefined) {
-      return { kind: 'http-error', status, code: 'bad_response', message: 'no taps array in the answer' };
-    }
-    let accepted = 0;
-    let duplicates = 0;
-    for (const entry of taps) {
-      const tapStatus = isRecord(entry) ? entry.status : undefined;
-      if (tapStatus === 'accepted') accepted++;
-      else if (tapStatus === 'duplicate') duplicates++;
-    }
-    return { kind: 'answered', accepted, duplicates };
+    let counts: TapCounts | string;
+    if (status !== 200) counts = `HTTP ${status} instead of 200 with each tap's outcome`;
+    else if (taps === undefined) counts = 'no taps array in the answer';
+    else counts = countOutcomes(taps, tapCount);
+    if (typeof counts === 'string') return { kind: 'http-error', status, code: 'bad_response', message: counts };
+    return { kind: 'answered', counts };
   }
   const error = isRecord(json) && isRecord(json.error) ? json.error : {};
   const code = typeof error.code === 'string' ? error.code : `http_${status}`;
@@ -115,6 +124,23 @@ function interpret(response: Response, text: string, nowMs: number): Attempt {
   if (status !== 429) return { kind: 'http-error', status, code, message };
   const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), nowMs);
   return { kind: 'throttled', status, code, message, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+}
+
+/** The answer's per-tap results counted, or what is wrong with them. */
+function countOutcomes(taps: unknown[], tapCount: number): TapCounts | string {
+  if (taps.length !== tapCount) return `${taps.length} results for ${tapCount} taps`;
+  const counts: TapCounts = { issued: 0, rejected: new Map(), failed: 0, duplicate: 0, conflict: 0 };
+  for (const entry of taps) {
+    const status = isRecord(entry) ? entry.status : undefined;
+    if (status === 'issued' || status === 'failed' || status === 'duplicate' || status === 'conflict') {
+      counts[status]++;
+    } else if (status === 'rejected' && isRecord(entry) && typeof entry.reason === 'string') {
+      counts.rejected.set(entry.reason, (counts.rejected.get(entry.reason) ?? 0) + 1);
+    } else {
+      return `a tap result without a known status: ${JSON.stringify(entry).slice(0, 200)}`;
+    }
+  }
+  return counts;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * One human line per customer notification, for `ticketd subscribe`. The event's `data` is the JSON of a
- * notification payload (a Ticket, a rejection, a balance change), or of the whole outbox notification
- * (`{ id, type, data, … }`), which is unwrapped. Anything unexpected is shown raw rather than dropped.
+ * notification payload (a Ticket, a rejection, a top-up's balance change), or of the whole notification
+ * (`{ id, type, data, … }`), which is unwrapped. A ticket's line shows the balance after it (`balanceAfter`): an
+ * issued tap is one event, with no `balance.changed` of its own. Anything unexpected is shown raw, not dropped.
  */
 
 import type { SseEvent } from './sse-parser.ts';

@@ -15,8 +15,6 @@ import { reportUsageError, UsageError } from './usage-error.ts';
 
 const D = SIMULATION_DEFAULTS;
 const DEFAULT_CREDENTIALS = './data/demo-credentials.json';
-/** Taps a second the default batch size sends within the server's default 100 requests a minute per machine. */
-const RATE_UNDER_LIMIT = Math.floor((D.batchSizeMax * 100) / 60);
 
 const MIX_TEXT: Record<TapKind, string> = {
   valid: 'valid taps from gate-1 … gate-<machines-1>, unsigned',
@@ -54,16 +52,15 @@ The mix, drawn from a PRNG seeded with --seed:
 ${TAP_MIX.map(([kind, perMille]) => `  ${String(perMille / 10).padStart(3)} %  ${MIX_TEXT[kind]}`).join('\n')}
 Tap ids are sim-<run id>-<n> with a fresh run id each run, tappedAt is now in local time with its offset.
 
-202 means the server journaled a tap. Whether it became a ticket or a rejection (the invalid ones, and
-insufficient_funds once the demo balances run out) is told on the customer's stream: ticketd subscribe customer-1.
+The server answers 200 once every tap of a request is decided and committed, with each tap's outcome: issued
+(a ticket), rejected with a reason (the invalid ones, and insufficient_funds once the demo balances run out),
+failed, duplicate (sent before: its first outcome again) or conflict (the id is another tap's). The customer's
+stream tells the same: ticketd subscribe customer-1.
 A 429 is retried after its Retry-After (at most ${D.retryAfterMaxMs / 1_000} s, ${D.retryAttemptsMax} times).
-The server limits each token to 100 requests a minute by default (bursts of 20). With one request per
-machine per batch, the default --batch ${D.batchSizeMax} stays under that up to about ${RATE_UNDER_LIMIT} taps/s; for more,
-raise --batch (up to 1000) or the server's --rate-limit-per-minute.
 
-Prints a progress line on stderr about once a second, then a summary on stdout: taps sent, accepted,
-duplicates, rejected by HTTP (4xx/5xx), network errors, latency of each POST round trip (p50, p90, p99, max,
-in ms) and the achieved rate (taps acknowledged per second).
+Prints a progress line on stderr about once a second, then a summary on stdout: taps sent, issued, rejected
+(by reason), failed, duplicates, conflicts, refused by HTTP (4xx/5xx), network errors, the latency from each
+POST to its answer (p50, p90, p99, max, in ms) and the achieved rate (taps answered per second).
 Exit status: 0 when it ran, 1 when the server was unreachable, 2 on a usage error.
 `;
 

@@ -16,21 +16,26 @@ export interface HttpErrorCount {
 
 /** Distinct (status, code) pairs kept; any further new pair is counted under one `other` entry. */
 const HTTP_ERROR_KINDS_MAX = 16;
+/** Distinct rejection reasons kept; any further new reason is counted under `other`. */
+const REJECT_REASONS_MAX = 16;
 
 /**
  * @example
  * const stats = new SimulationStats();
  * stats.recordGenerated(batch);
- * stats.recordOutcome({ kind: 'answered', accepted: 99, duplicates: 1 }, batch.length);
- * stats.accepted; // 99
+ * stats.recordOutcome({ kind: 'answered', counts }, batch.length);
+ * stats.issued; // 95
  */
 export class SimulationStats {
   sent = 0;
   requests = 0;
-  accepted = 0;
+  /** Taps the server answered, by what it decided. */
+  issued = 0;
+  failed = 0;
   duplicates = 0;
-  /** Taps of requests answered 4xx/5xx (a 429 only once its retries ran out). */
-  rejectedByHttp = 0;
+  conflicts = 0;
+  /** Taps of requests answered 4xx/5xx (a 429 only once its retries ran out): nothing of them decided. */
+  refusedByHttp = 0;
   /** Taps of requests that got no answer (refused, reset, timed out). */
   networkErrors = 0;
   /** Requests that got an HTTP answer, 2xx or not. */
@@ -39,16 +44,29 @@ export class SimulationStats {
   throttled = 0;
   firstNetworkError: string | undefined;
   readonly mix = Object.fromEntries(TAP_MIX.map(([kind]) => [kind, 0])) as Record<TapKind, number>;
+  readonly #rejected = new Map<string, number>();
   readonly #httpErrors = new Map<string, HttpErrorCount>();
 
-  /** Taps the server acknowledged with 202, accepted or duplicate. */
-  get acknowledged(): number {
-    return this.accepted + this.duplicates;
+  /** Taps the server rejected, all reasons together. */
+  get rejected(): number {
+    let sum = 0;
+    for (const n of this.#rejected.values()) sum += n;
+    return sum;
+  }
+
+  /** Rejected taps by reason, most frequent first. */
+  get rejectedByReason(): Record<string, number> {
+    return Object.fromEntries([...this.#rejected].sort(([, a], [, b]) => b - a));
+  }
+
+  /** Taps answered with an outcome (200): decided now, or duplicates and conflicts of taps decided before. */
+  get answered(): number {
+    return this.issued + this.rejected + this.failed + this.duplicates + this.conflicts;
   }
 
   /** Taps that ended in an HTTP or network error. */
   get errors(): number {
-    return this.rejectedByHttp + this.networkErrors;
+    return this.refusedByHttp + this.networkErrors;
   }
 
   get httpErrors(): HttpErrorCount[] {
@@ -64,14 +82,19 @@ export class SimulationStats {
   recordOutcome(outcome: BatchOutcome, tapCount: number): void {
     this.requests++;
     switch (outcome.kind) {
-      case 'answered':
+      case 'answered': {
+        const { counts } = outcome;
         this.answeredRequests++;
-        this.accepted += outcome.accepted;
-        this.duplicates += outcome.duplicates;
+        this.issued += counts.issued;
+        this.failed += counts.failed;
+        this.duplicates += counts.duplicate;
+        this.conflicts += counts.conflict;
+        for (const [reason, n] of counts.rejected) this.#countRejected(reason, n);
         break;
+      }
       case 'http-error':
         this.answeredRequests++;
-        this.rejectedByHttp += tapCount;
+        this.refusedByHttp += tapCount;
         this.#countHttpError(outcome.status, outcome.code, outcome.message);
         break;
       case 'network-error':
@@ -79,6 +102,11 @@ export class SimulationStats {
         this.firstNetworkError ??= outcome.message;
         break;
     }
+  }
+
+  #countRejected(reason: string, n: number): void {
+    const key = this.#rejected.has(reason) || this.#rejected.size < REJECT_REASONS_MAX ? reason : 'other';
+    this.#rejected.set(key, (this.#rejected.get(key) ?? 0) + n);
   }
 
   #countHttpError(status: number, code: string, message: string): void {

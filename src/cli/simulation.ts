@@ -1,7 +1,7 @@
 /**
  * The core of `ticketd simulate`: ticket machines sending taps to `POST /v1/taps` at a target rate, in batches,
- * with at most `concurrency` requests in flight. Time, randomness and HTTP come in through `deps`, so a test runs
- * it in virtual time against a fake server.
+ * with at most `concurrency` requests in flight, counting what the server decided for each tap. Time, randomness
+ * and HTTP come in through `deps`, so a test runs it in virtual time against a fake server.
  */
 
 import type { KeyObject } from 'node:crypto';
@@ -58,7 +58,7 @@ export const SIMULATION_DEFAULTS = {
   durationS: 10,
   machineCount: 5,
   customerCount: 6,
-  // Large batches, few requests: the server's default rate limit is 100 requests a minute per token.
+  // Large batches, few requests: a batch's taps share one request and one answer, which waits for their commit.
   batchSizeMax: 500,
   batchIntervalMsMax: 1_000,
   concurrency: 4,
@@ -82,10 +82,13 @@ export interface SimulationDeps {
 export interface SimulationProgress {
   elapsedMs: number;
   sent: number;
-  accepted: number;
+  issued: number;
+  rejected: number;
+  failed: number;
   duplicates: number;
+  conflicts: number;
   errors: number;
-  /** Taps acknowledged per second since the previous progress report. */
+  /** Taps answered with an outcome per second since the previous progress report. */
   ratePerS: number;
 }
 
@@ -96,17 +99,25 @@ export interface SimulationSummary {
   runId: string;
   elapsedMs: number;
   targetRatePerS: number;
-  /** Taps acknowledged (202: accepted or duplicate) per second of the run. */
+  /** Taps answered with an outcome (200: issued, rejected, failed, duplicate or conflict) per second of the run. */
   achievedRatePerS: number;
   sent: number;
   requests: number;
-  accepted: number;
+  issued: number;
+  rejected: number;
+  /** Rejected taps by reason, most frequent first. */
+  rejectedByReason: Record<string, number>;
+  failed: number;
+  /** Taps sent before (the mix's duplicates): answered with their first outcome. */
   duplicates: number;
-  rejectedByHttp: number;
+  /** Tap ids taken by another machine's tap or another tap. */
+  conflicts: number;
+  /** Taps of requests answered with an HTTP error (4xx/5xx): nothing of them decided. */
+  refusedByHttp: number;
   networkErrors: number;
   /** 429 answers that were retried. */
   throttled: number;
-  /** Round trip of each answered POST, milliseconds; `null` when none was answered. */
+  /** POST to its answer (every tap decided and committed), per answered request, milliseconds; `null` if none. */
   latencyMs: LatencyPercentiles | null;
   /** Taps sent of each kind. */
   mix: Record<TapKind, number>;
@@ -162,9 +173,11 @@ export async function runSimulation(options: SimulationOptions, deps: Simulation
   const elapsedMs = clock.now() - startMs;
   return {
     url: options.url, seed: options.seed, runId, elapsedMs, targetRatePerS: options.ratePerS,
-    achievedRatePerS: elapsedMs > 0 ? (stats.acknowledged * 1_000) / elapsedMs : 0,
-    sent: stats.sent, requests: stats.requests, accepted: stats.accepted, duplicates: stats.duplicates,
-    rejectedByHttp: stats.rejectedByHttp, networkErrors: stats.networkErrors, throttled: stats.throttled,
+    achievedRatePerS: elapsedMs > 0 ? (stats.answered * 1_000) / elapsedMs : 0,
+    sent: stats.sent, requests: stats.requests, issued: stats.issued, rejected: stats.rejected,
+    rejectedByReason: stats.rejectedByReason, failed: stats.failed, duplicates: stats.duplicates,
+    conflicts: stats.conflicts, refusedByHttp: stats.refusedByHttp, networkErrors: stats.networkErrors,
+    throttled: stats.throttled,
     latencyMs: latencies.percentiles(), mix: { ...stats.mix }, httpErrors: stats.httpErrors,
     signedTaps: generator.signs, unreachable: isUnreachable(stats),
     ...(stats.firstNetworkError === undefined ? {} : { firstNetworkError: stats.firstNetworkError }),
@@ -215,15 +228,15 @@ function startProgress(options: SimulationOptions, clock: Clock, stats: Simulati
   const onProgress = options.onProgress;
   if (onProgress === undefined) return () => {};
   let lastMs = startMs;
-  let lastAcknowledged = 0;
+  let lastAnswered = 0;
   const tick = (): void => {
     const nowMs = clock.now();
-    const ratePerS = nowMs > lastMs ? ((stats.acknowledged - lastAcknowledged) * 1_000) / (nowMs - lastMs) : 0;
+    const ratePerS = nowMs > lastMs ? ((stats.answered - lastAnswered) * 1_000) / (nowMs - lastMs) : 0;
     lastMs = nowMs;
-    lastAcknowledged = stats.acknowledged;
+    lastAnswered = stats.answered;
     onProgress({
-      elapsedMs: nowMs - startMs, sent: stats.sent, accepted: stats.accepted, duplicates: stats.duplicates,
-      errors: stats.errors, ratePerS,
+      elapsedMs: nowMs - startMs, sent: stats.sent, issued: stats.issued, rejected: stats.rejected,
+      failed: stats.failed, duplicates: stats.duplicates, conflicts: stats.conflicts, errors: stats.errors, ratePerS,
     });
     timer = clock.setTimer(tick, options.progressIntervalMs);
   };

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FetchLike } from '../../src/cli/batch-sender.ts';
 import { runSimulate } from '../../src/cli/simulate.ts';
+import { formatProgress } from '../../src/cli/simulation-report.ts';
 import type { SimulationSummary } from '../../src/cli/simulation.ts';
 import { verifyTapSignature } from '../../src/domain/signing.ts';
 import { seededRandom } from '../../src/platform/random.ts';
@@ -44,7 +45,8 @@ describe('ticketd simulate', () => {
     const summary = JSON.parse(out.stdout) as SimulationSummary;
     // The default batch of 500 at one batch a second: two requests (the file has no tokens to split them by).
     expect(summary).toMatchObject({ seed: 9, sent: 1_000, requests: 2, targetRatePerS: 500, signedTaps: true });
-    expect(summary.accepted + summary.duplicates).toBe(1_000);
+    expect(summary.issued + summary.rejected + summary.duplicates).toBe(1_000);
+    expect(summary.rejected).toBe(summary.mix['unknown-ride'] + summary.mix['unknown-customer'] + summary.mix.stale);
     expect(summary.mix.signed).toBeGreaterThan(50);
     const taps = server.requests.flatMap((r) => r.taps);
     const signed = taps.filter((t) => t.machineId === 'gate-s1' && verifyTapSignature(t, publicKey));
@@ -65,10 +67,13 @@ describe('ticketd simulate', () => {
     expect(code).toBe(0);
     expect(out.stdout).toMatch(/^ticketd simulate: 3\.0 s against http:\/\/ticketd\.test, seed 5, tap ids sim-[0-9a-z]{6}-<n>\n/);
     expect(out.stdout).toMatch(/\n {2}sent {14}3000 taps in 6 requests \(target 1000 taps\/s\)\n/);
-    expect(out.stdout).toMatch(/\n {2}latency ms {8}p50 5\.0 {2}p90 5\.0 {2}p99 5\.0 {2}max 5\.0\n/);
+    expect(out.stdout).toMatch(/\n {2}issued {12}\d+\n {2}rejected {10}\d+: [a-z_]+ \d+, [a-z_]+ \d+, [a-z_]+ \d+\n {2}failed {12}0\n/);
+    expect(out.stdout).toMatch(/\n {2}duplicates {8}\d+ \(sent again: answered with their first outcome\)\n {2}conflicts {9}0 /);
+    expect(out.stdout).toMatch(/\n {2}latency ms {8}p50 5\.0 {2}p90 5\.0 {2}p99 5\.0 {2}max 5\.0 {2}\(POST → every tap decided\)\n/);
+    expect(out.stdout).toMatch(/\n {2}achieved rate {5}1000 taps\/s answered with an outcome\n/);
     const progress = out.stderr.split('\n').filter((l) => l.includes('taps/s'));
     expect(progress).toHaveLength(3);
-    expect(progress[0]).toMatch(/^ {3}1\.0 s {2}sent 1000 {2}accepted \d+ {2}duplicates \d+ {2}errors 0 {2}1000 taps\/s$/);
+    expect(progress[0]).toMatch(/^ {3}1\.0 s {2}sent 1000 {2}issued \d+ {2}rejected \d+ {2}duplicates \d+ {2}errors 0 {2}1000 taps\/s$/);
     expect(out.stderr).not.toContain('\r');
   });
 
@@ -88,6 +93,16 @@ describe('ticketd simulate', () => {
     expect(code).toBe(1);
     expect(out.stderr).toContain('ticketd simulate: cannot reach http://ticketd.test: ECONNREFUSED');
     expect(out.stdout).toBe('');
+  });
+});
+
+describe('the progress line', () => {
+  it('names failed taps and conflicts only once there are any', () => {
+    const p = { elapsedMs: 3_000, sent: 3_000, issued: 2_820, rejected: 120, failed: 0, duplicates: 60, conflicts: 0, errors: 0, ratePerS: 999.6 };
+    expect(formatProgress(p)).toBe('   3.0 s  sent 3000  issued 2820  rejected 120  duplicates 60  errors 0  1000 taps/s');
+    expect(formatProgress({ ...p, failed: 2, conflicts: 1 })).toBe(
+      '   3.0 s  sent 3000  issued 2820  rejected 120  failed 2  conflicts 1  duplicates 60  errors 0  1000 taps/s',
+    );
   });
 });
 

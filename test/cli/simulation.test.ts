@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  runSimulation, SIMULATION_DEFAULTS, type SimulationOptions, type SimulationProgress,
+  runSimulation, SIMULATION_DEFAULTS, type SimulationOptions, type SimulationProgress, type SimulationSummary,
 } from '../../src/cli/simulation.ts';
 import type { FetchLike } from '../../src/cli/batch-sender.ts';
 import { seededRandom } from '../../src/platform/random.ts';
@@ -18,25 +18,38 @@ function options(overrides: Partial<SimulationOptions> = {}): SimulationOptions 
   };
 }
 
+/** Taps answered with an outcome. */
+function answered(s: SimulationSummary): number {
+  return s.issued + s.rejected + s.failed + s.duplicates + s.conflicts;
+}
+
 async function simulate(clock: VirtualClock, fetch: FetchLike, overrides: Partial<SimulationOptions> = {}) {
   const run = runSimulation(options(overrides), { fetch, clock, random: seededRandom(1), utcOffsetMinutes: () => 60 });
   return drive(clock, run);
 }
 
 describe('runSimulation against a fake server', () => {
-  it('sends rate × duration taps in paced batches and counts what the server answered', async () => {
+  it('sends rate × duration taps in paced batches and counts what the server decided for each', async () => {
     const clock = new VirtualClock(START_MS);
     const server = fakeServer(clock);
     const summary = await simulate(clock, server.fetch);
     expect(summary.sent).toBe(2_000);
     expect(summary.requests).toBe(20);
     expect(server.requests.map((r) => r.atMs - START_MS)).toEqual(Array.from({ length: 20 }, (_, i) => i * 100));
-    expect(summary.accepted).toBe(server.journal.size);
-    expect(summary.accepted + summary.duplicates).toBe(2_000);
-    // Batches never overlap here, so every duplicate repeats a journaled tap.
+    expect(summary.issued + summary.rejected).toBe(server.decided.size);
+    expect(summary.issued + summary.rejected + summary.duplicates).toBe(2_000);
+    // Batches never overlap here, so every duplicate repeats a decided tap, and each invalid kind has its reason.
     expect(summary.duplicates).toBe(summary.mix.duplicate);
     expect(summary.duplicates).toBeGreaterThan(10);
-    expect(summary.rejectedByHttp + summary.networkErrors + summary.throttled).toBe(0);
+    const { mix } = summary;
+    expect(summary.rejectedByReason).toEqual({
+      unknown_ride: mix['unknown-ride'], unknown_customer: mix['unknown-customer'], stale_tap: mix.stale,
+    });
+    expect(Object.values(summary.rejectedByReason).reduce((a, b) => a + b, 0)).toBe(summary.rejected);
+    // The fake checks no signature: bad ones are issued with the valid ones.
+    expect(summary.issued).toBe(mix.valid + mix.signed + mix['bad-signature']);
+    expect(summary.failed + summary.conflicts).toBe(0);
+    expect(summary.refusedByHttp + summary.networkErrors + summary.throttled).toBe(0);
     expect(summary.latencyMs).toEqual({ p50: 5, p90: 5, p99: 5, max: 5 });
     expect(summary.elapsedMs).toBe(2_000);
     expect(summary.achievedRatePerS).toBe(1_000);
@@ -68,8 +81,8 @@ describe('runSimulation against a fake server', () => {
     expect(retry?.taps).toEqual(throttled?.taps);
     expect((retry?.atMs ?? 0) - (throttled?.atMs ?? 0)).toBe(5 + 2_000);
     expect(summary.throttled).toBe(1);
-    expect(summary.accepted + summary.duplicates).toBe(summary.sent);
-    expect(summary.rejectedByHttp).toBe(0);
+    expect(answered(summary)).toBe(summary.sent);
+    expect(summary.refusedByHttp).toBe(0);
   });
 
   it('caps the Retry-After wait and gives up after the retry bound', async () => {
@@ -78,7 +91,7 @@ describe('runSimulation against a fake server', () => {
     const summary = await simulate(clock, server.fetch, { durationS: 0.1, retryAttemptsMax: 2, retryAfterMaxMs: 1_500 });
     expect(server.requests.map((r) => r.atMs - START_MS)).toEqual([0, 1_505, 3_010]);
     expect(summary.throttled).toBe(2);
-    expect(summary.rejectedByHttp).toBe(100);
+    expect(summary.refusedByHttp).toBe(100);
     expect(summary.httpErrors).toEqual([{ status: 429, code: 'http_429', message: 'HTTP 429', requests: 1 }]);
   });
 
@@ -90,7 +103,7 @@ describe('runSimulation against a fake server', () => {
     expect(server.maxInFlight()).toBe(3);
     // A slow server gets fewer taps in the duration, not a queue.
     expect(summary.sent).toBeLessThan(2_000);
-    expect(summary.accepted + summary.duplicates).toBe(summary.sent);
+    expect(answered(summary)).toBe(summary.sent);
     expect(progress.map((p) => p.elapsedMs)).toEqual([1_000, 2_000]);
     expect(progress[1]?.sent).toBeGreaterThan(progress[0]?.sent ?? 0);
   });
@@ -104,7 +117,7 @@ describe('runSimulation against a fake server', () => {
     expect(summary.latencyMs).toEqual({ p50: 50, p90: 90, p99: 99, max: 100 });
   });
 
-  it('counts 4xx answers as rejected by HTTP, by status and code', async () => {
+  it('counts 4xx answers as refused by HTTP, by status and code', async () => {
     const clock = new VirtualClock(START_MS);
     const server = fakeServer(clock, {
       answer: (i) => (i % 2 === 0 ? undefined : {
@@ -112,9 +125,30 @@ describe('runSimulation against a fake server', () => {
       }),
     });
     const summary = await simulate(clock, server.fetch, { durationS: 1 });
-    expect(summary.rejectedByHttp).toBe(500);
+    expect(summary.refusedByHttp).toBe(500);
     expect(summary.httpErrors).toEqual([
       { status: 400, code: 'invalid_field', message: 'taps[0].tapId: bad', requests: 5 },
+    ]);
+  });
+
+  it('counts failed taps and conflicts, and an answer without one outcome per tap as bad_response', async () => {
+    const clock = new VirtualClock(START_MS);
+    const server = fakeServer(clock, {
+      answer: (i, taps) => {
+        const results = taps.map(({ tapId }, k) => (k % 4 === 0 ? { tapId, status: 'conflict' } : { tapId, status: 'failed', reason: 'worker_crashed' }));
+        if (i === 0) return { status: 200, body: { taps: results } };
+        if (i === 1) return { status: 200, body: { taps: results.slice(1) } };
+        if (i === 2) return { status: 202, body: { taps: taps.map(({ tapId }) => ({ tapId, status: 'accepted' })) } };
+        if (i === 3) return { status: 200, body: { taps: results.map((r) => ({ ...r, status: 'pending' })) } };
+        return undefined;
+      },
+    });
+    const summary = await simulate(clock, server.fetch, { durationS: 0.5 });
+    expect(summary).toMatchObject({ sent: 500, conflicts: 25, failed: 75, refusedByHttp: 300 });
+    expect(answered(summary)).toBe(200);
+    expect(summary.httpErrors).toEqual([
+      { status: 200, code: 'bad_response', message: '99 results for 100 taps', requests: 2 },
+      { status: 202, code: 'bad_response', message: "HTTP 202 instead of 200 with each tap's outcome", requests: 1 },
     ]);
   });
 
@@ -138,7 +172,7 @@ describe('runSimulation against a fake server', () => {
     const server = fakeServer(clock, { latencyMs: (i) => (i === 0 ? 1e12 : 5) });
     const summary = await simulate(clock, server.fetch, { durationS: 0.5, requestTimeoutMs: 3_000 });
     expect(summary.networkErrors).toBe(100);
-    expect(summary.accepted + summary.duplicates).toBe(400);
+    expect(answered(summary)).toBe(400);
     expect(summary.unreachable).toBe(false);
     expect(summary.elapsedMs).toBe(3_000);
   });
@@ -168,7 +202,7 @@ describe('runSimulation with tokens', () => {
     const summary = await simulate(clock, server.fetch, { durationS: 1, machineTokens, token: 'tkd_admin' });
     const tokenOf: Record<string, string> = { ...machineTokens, 'gate-4': 'tkd_admin' };
     expect(summary.sent).toBe(1_000);
-    expect(summary.accepted + summary.duplicates).toBe(1_000);
+    expect(answered(summary)).toBe(1_000);
     for (const request of server.requests) {
       const machines = new Set(request.taps.map((t) => t.machineId));
       const expected = new Set([...machines].map((m) => `Bearer ${tokenOf[m]}`));
@@ -191,7 +225,7 @@ describe('runSimulation with tokens', () => {
     expect(new Set(server.requests.map((r) => r.authorization))).toEqual(new Set(['Bearer tkd_one']));
   });
 
-  it('by default sends a batch of up to 500 at least once a second: few requests for the rate limit', async () => {
+  it('by default sends a batch of up to 500 at least once a second: few requests, each answered once its taps commit', async () => {
     const clock = new VirtualClock(START_MS);
     const server = fakeServer(clock);
     const run = runSimulation(
@@ -203,6 +237,6 @@ describe('runSimulation with tokens', () => {
     expect(server.requests.map((r) => [r.atMs - START_MS, r.taps.length])).toEqual(
       Array.from({ length: 6 }, (_, i) => [i * 500, 500]),
     );
-    expect(summary.accepted + summary.duplicates).toBe(3_000);
+    expect(answered(summary)).toBe(3_000);
   });
 });
