@@ -66,8 +66,9 @@ function cases(kind: 'unsigned' | 'signed', text: string): SubjectCase[] {
 
 /**
  * `ingest.json-parse-*`: `JSON.parse` of a 1,000-tap body (the baselines). `ingest.parse-validate-*`: `JSON.parse`
- * then `parseTapsBody` (field checks, RFC 3339 parse of every `tappedAt`, base64 check of signatures, duplicate
- * ids). `unsigned` taps have five fields; `signed` ones add an 88-character signature. One op is one tap.
+ * then `parseTapsBody` (field checks, RFC 3339 parse of every `tappedAt`, base64 check of signatures; a repeated tap
+ * id is the ledger's to answer, not checked here). `unsigned` taps have five fields; `signed` ones add an
+ * 88-character signature. One op is one tap.
  *
  * @example
  * const results = await runIngestBenches({ timeMs: 1_500, warmupMs: 300, filter: undefined });

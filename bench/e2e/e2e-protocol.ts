@@ -20,7 +20,7 @@ export interface LoadConfig {
   signedFraction: number;
   /** Seconds at the start left out of the sustained figures and the steady-state latency. */
   warmupS: number;
-  /** Longest wait after the load for the last accepted taps' notifications. */
+  /** Longest wait after the load for the last decided taps' notifications. */
   drainTimeoutS: number;
   /** Longest wait for every SSE stream to answer 200 before the load starts. */
   connectTimeoutS: number;
@@ -33,22 +33,32 @@ export interface LoadConfig {
   presign: number;
 }
 
+/** What the 200 answers said of the taps, by result status (one count per tap). */
+export interface AnswerCounts {
+  issued: number;
+  rejected: number;
+  failed: number;
+  duplicate: number;
+  conflict: number;
+}
+
 /** Figures of one second of the run, as seen by the load process. */
 export interface LoadSecond {
   /** 1-based second since the load started; seconds after `durationS` are the drain. */
   second: number;
   phase: 'load' | 'drain';
-  /** Taps in 202 answers received this second. */
-  accepted: number;
+  /** Taps in 200 answers received this second: each decided and committed when its answer came. */
+  decided: number;
   /** Taps sent this second (request written). */
   sent: number;
-  /** ticket.issued + ticket.rejected frames of this run's taps received this second. */
+  /** ticket.issued + ticket.rejected frames of this run's taps received this second (one per issued or rejected tap). */
   notified: number;
+  /** Of those, ticket.rejected. */
   rejected: number;
-  /** All SSE frames with data received this second (balance.changed included). */
+  /** All SSE frames with an id received this second (other events of the customers included). */
   frames: number;
-  /** Requests answered with something other than 202, and requests that failed (timeout, reset). */
-  non202: number;
+  /** Requests answered with something other than 200, and requests that failed (timeout, reset). */
+  non200: number;
   errors: number;
   /** Taps sent but not yet answered at the end of the second. */
   inFlightTaps: number;
@@ -56,7 +66,7 @@ export interface LoadSecond {
   p50Ms: number | null;
   p99Ms: number | null;
   maxMs: number | null;
-  /** Mean request latency (POST sent → 202 received) of requests answered this second. */
+  /** Mean request latency (POST sent → 200 received, every tap decided) of requests answered this second. */
   postMeanMs: number | null;
 }
 
@@ -66,10 +76,16 @@ export interface LoadTotals {
   sseReconnects: number;
   sseFailedStreams: number;
   sentTaps: number;
-  acceptedTaps: number;
+  /** Taps in 200 answers, and what the answers said of them. */
+  decidedTaps: number;
+  answers: AnswerCounts;
+  /** Taps answered issued or rejected: each gets one ticket.* event (duplicates, conflicts and failures get none). */
+  notifiableTaps: number;
   notifiedTaps: number;
-  rejectedTaps: number;
+  /** Of the notified taps, those notified with ticket.rejected. */
+  rejectedNotifications: number;
   duplicateNotifications: number;
+  /** Notifiable taps whose event never came. */
   unnotifiedTaps: number;
   frames: number;
   requests: number;
@@ -78,15 +94,15 @@ export interface LoadTotals {
   statusCounts: Record<string, number>;
   errors: number;
   firstError: string | undefined;
-  /** Load phase length actually run, and when the last 202 and the last notification came (all since the load started). */
+  /** Load phase length actually run, and when the last 200 and the last notification came (all since the load started). */
   loadMs: number;
-  lastAcceptedMs: number;
+  lastDecidedMs: number;
   lastNotificationMs: number;
   drainMs: number;
   /** Every notified tap, and only those whose batch was sent after the warm-up. */
   latency: LatencySummary;
   latencySteady: LatencySummary;
-  /** POST sent → 202 received, per request. */
+  /** POST sent → 200 received (every tap decided), per request. */
   postLatency: LatencySummary;
   /** The load process's own CPU, from process.cpuUsage(), over the load and drain. */
   loadCpuUserMs: number;

@@ -1,23 +1,32 @@
 /**
  * The load of the end-to-end benchmark, in its own process (started by run-e2e.ts with an IPC channel, which sends
  * it a LoadConfig): one SSE stream per customer, then batches of taps POSTed for `durationS` seconds (paced to
- * `rate` taps/s, or as fast as the server answers), with bounded concurrency. Each tap's latency is the time from
- * writing its batch's POST to receiving its ticket.issued / ticket.rejected frame, on this process's clock. Every
+ * `rate` taps/s, or as fast as the server answers), with bounded concurrency. A tap is decided when its batch's 200
+ * arrives (the answer names each tap's outcome), and notified when its one ticket.issued / ticket.rejected frame
+ * arrives; its latency is the time from writing its batch's POST to that frame, on this process's clock. Every
  * second it reports that second's figures; at the end, the totals and percentiles.
  *
  * Bookkeeping is per batch, not per tap: tap `e2e-<n>` belongs to batch floor(n / batch), whose send time is in a
- * preallocated array, and a bitset marks the taps already notified; all are sized by `maxTaps`.
+ * preallocated array, and a bitset marks the taps already notified; all are sized by `maxTaps`. Answers and frames
+ * are read with indexOf, not JSON.parse, so that reading them costs the load little.
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import { demoPark } from '../../src/domain/demo-park.ts';
 import { signTap } from '../../src/domain/signing.ts';
 import type { Tap } from '../../src/domain/types.ts';
-import type { LoadConfig, LoadSecond, LoadTotals, WorkerMessage } from './e2e-protocol.ts';
+import type { AnswerCounts, LoadConfig, LoadSecond, LoadTotals, WorkerMessage } from './e2e-protocol.ts';
 import { LatencyHistogram } from './latency-histogram.ts';
 
 const TAP_PREFIX = 'e2e-';
 const TAP_MARK = `"tapId":"${TAP_PREFIX}`;
+/** In a 200 answer, each tap's result has one `"status":"…"`; the letter after the mark tells which. */
+const STATUS_MARK = '"status":"';
+const STATUS_BY_LETTER: Readonly<Record<string, keyof AnswerCounts>> = {
+  i: 'issued', r: 'rejected', f: 'failed', d: 'duplicate', c: 'conflict',
+};
+/** Longest answer body read (1,000 taps at ~130 bytes each, with room). */
+const ANSWER_BYTES_MAX = 1 << 20;
 const REQUEST_TIMEOUT_MS = 30_000;
 const SSE_BUFFER_MAX = 4 << 20;
 const SSE_RECONNECTS_MAX = 5;
@@ -74,9 +83,10 @@ class Load {
 
   // Totals.
   sentTaps = 0;
-  acceptedTaps = 0;
+  decidedTaps = 0;
+  readonly answers: AnswerCounts = { issued: 0, rejected: 0, failed: 0, duplicate: 0, conflict: 0 };
   notifiedTaps = 0;
-  rejectedTaps = 0;
+  rejectedNotifications = 0;
   duplicateNotifications = 0;
   frames = 0;
   requests = 0;
@@ -85,7 +95,7 @@ class Load {
   firstError: string | undefined;
   statusCounts: Record<string, number> = {};
   inFlightTaps = 0;
-  lastAcceptedMs = 0;
+  lastDecidedMs = 0;
   lastNotificationMs = 0;
   signingMs = 0;
   /** Signatures made before the load, by tap number (holes for unsigned taps), and their taps' tappedAt. */
@@ -100,7 +110,7 @@ class Load {
 
   // This second.
   second = 0;
-  sec = { accepted: 0, sent: 0, notified: 0, rejected: 0, frames: 0, non202: 0, errors: 0, postMs: 0, posts: 0 };
+  sec = { decided: 0, sent: 0, notified: 0, rejected: 0, frames: 0, non200: 0, errors: 0, postMs: 0, posts: 0 };
   readonly secLatency = new LatencyHistogram();
 
   constructor(cfg: LoadConfig) {
@@ -159,7 +169,7 @@ class Load {
     this.notifiedTaps++;
     this.sec.notified++;
     if (rejected) {
-      this.rejectedTaps++;
+      this.rejectedNotifications++;
       this.sec.rejected++;
     }
     this.lastNotificationMs = at;
@@ -224,6 +234,26 @@ class Load {
     return taps;
   }
 
+  /** Taps answered issued or rejected: the ones a ticket.* frame is due for. */
+  get notifiableTaps(): number {
+    return this.answers.issued + this.answers.rejected;
+  }
+
+  /**
+   * Counts a 200 answer's results by status; answers whether there was one per tap. A duplicate's `outcome` is not
+   * a `status`, so it is not counted twice.
+   */
+  countAnswer(body: string, size: number): boolean {
+    let results = 0;
+    for (let at = body.indexOf(STATUS_MARK); at >= 0; at = body.indexOf(STATUS_MARK, at + STATUS_MARK.length)) {
+      const status = STATUS_BY_LETTER[body[at + STATUS_MARK.length]!];
+      if (status === undefined) return false;
+      this.answers[status]++;
+      results++;
+    }
+    return results === size;
+  }
+
   /** Sends batch k's body once; answers the status (or 'error'). Its taps are timed from this send. */
   post(k: number, body: string): Promise<number | 'error'> {
     const size = this.cfg.batch;
@@ -238,16 +268,17 @@ class Load {
         },
       });
       let done = false;
-      const finish = (status: number | 'error', error?: unknown) => {
+      const finish = (status: number | 'error', answer: string, error?: unknown) => {
         if (done) return;
         done = true;
         const at = this.now();
         this.inFlightTaps -= size;
         this.requests++;
-        if (status === 202) {
-          this.acceptedTaps += size;
-          this.sec.accepted += size;
-          this.lastAcceptedMs = at;
+        if (status === 200) {
+          if (!this.countAnswer(answer, size)) this.noteError(new Error(`a 200 without one known result per tap: ${answer.slice(0, 200)}`));
+          this.decidedTaps += size;
+          this.sec.decided += size;
+          this.lastDecidedMs = at;
           const ms = at - sentAt;
           this.postLatency.recordUs(ms * 1000);
           this.sec.postMs += ms;
@@ -257,19 +288,24 @@ class Load {
           this.batchSentAt[k] = Number.NaN;
           if (status === 'error') this.noteError(error);
           else {
-            this.sec.non202++;
+            this.sec.non200++;
             this.statusCounts[String(status)] = (this.statusCounts[String(status)] ?? 0) + 1;
-            if (this.firstError === undefined) this.firstError = `HTTP ${status}`;
+            if (this.firstError === undefined) this.firstError = `HTTP ${status}: ${answer.slice(0, 200)}`;
           }
         }
         resolve(status);
       };
       request.setTimeout(REQUEST_TIMEOUT_MS, () => request.destroy(new Error(`POST /v1/taps took over ${REQUEST_TIMEOUT_MS} ms`)));
-      request.on('error', (error) => finish('error', error));
+      request.on('error', (error) => finish('error', '', error));
       request.on('response', (response) => {
-        response.resume();
-        response.on('end', () => finish(response.statusCode ?? 0));
-        response.on('error', (error) => finish('error', error));
+        let answer = '';
+        response.setEncoding('latin1');
+        response.on('data', (chunk: string) => {
+          if (answer.length + chunk.length > ANSWER_BYTES_MAX) response.destroy(new Error(`answer over ${ANSWER_BYTES_MAX} bytes`));
+          else answer += chunk;
+        });
+        response.on('end', () => finish(response.statusCode ?? 0, answer));
+        response.on('error', (error) => finish('error', '', error));
       });
       const sentAt = this.now();
       this.batchSentAt[k] = sentAt;
@@ -316,12 +352,12 @@ class Load {
     const data: LoadSecond = {
       second: this.second,
       phase: this.second <= this.cfg.durationS ? 'load' : 'drain',
-      accepted: s.accepted,
+      decided: s.decided,
       sent: s.sent,
       notified: s.notified,
       rejected: s.rejected,
       frames: s.frames,
-      non202: s.non202,
+      non200: s.non200,
       errors: s.errors,
       inFlightTaps: this.inFlightTaps,
       p50Ms: this.secLatency.quantileMs(0.5),
@@ -330,7 +366,7 @@ class Load {
       postMeanMs: s.posts === 0 ? null : s.postMs / s.posts,
     };
     emit({ type: 'second', data });
-    this.sec = { accepted: 0, sent: 0, notified: 0, rejected: 0, frames: 0, non202: 0, errors: 0, postMs: 0, posts: 0 };
+    this.sec = { decided: 0, sent: 0, notified: 0, rejected: 0, frames: 0, non200: 0, errors: 0, postMs: 0, posts: 0 };
     this.secLatency.reset();
   }
 
@@ -356,7 +392,7 @@ class Load {
     if (rest > 0) await sleep(rest + 5);
     const loadMs = this.now();
     const drainDeadline = loadMs + this.cfg.drainTimeoutS * 1000;
-    while (this.notifiedTaps < this.acceptedTaps && this.now() < drainDeadline && this.sseFailedStreams === 0) await sleep(20);
+    while (this.notifiedTaps < this.notifiableTaps && this.now() < drainDeadline && this.sseFailedStreams === 0) await sleep(20);
     const drainMs = this.now() - loadMs;
     ticking = false;
     await ticker;
@@ -367,11 +403,13 @@ class Load {
       sseReconnects: this.sseReconnects,
       sseFailedStreams: this.sseFailedStreams,
       sentTaps: this.sentTaps,
-      acceptedTaps: this.acceptedTaps,
+      decidedTaps: this.decidedTaps,
+      answers: { ...this.answers },
+      notifiableTaps: this.notifiableTaps,
       notifiedTaps: this.notifiedTaps,
-      rejectedTaps: this.rejectedTaps,
+      rejectedNotifications: this.rejectedNotifications,
       duplicateNotifications: this.duplicateNotifications,
-      unnotifiedTaps: Math.max(0, this.acceptedTaps - this.notifiedTaps),
+      unnotifiedTaps: Math.max(0, this.notifiableTaps - this.notifiedTaps),
       frames: this.frames,
       requests: this.requests,
       retries: this.retries,
@@ -379,7 +417,7 @@ class Load {
       errors: this.errors,
       firstError: this.firstError,
       loadMs,
-      lastAcceptedMs: this.lastAcceptedMs,
+      lastDecidedMs: this.lastDecidedMs,
       lastNotificationMs: this.lastNotificationMs,
       drainMs,
       latency: this.latency.summary(),

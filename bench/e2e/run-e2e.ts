@@ -1,16 +1,17 @@
 /**
  * `npm run bench:e2e [-- flags]`: the end-to-end benchmark. Starts the real binary (`bin/ticketd.js serve --demo`
- * on a free port, a fresh data dir, no rate limit), creates `--customers` rich customers, and runs the load from a
- * separate process (load-worker.ts) over loopback: one SSE stream per customer, batches of taps POSTed paced to
- * `--rate` or flat out. Reports taps/s accepted and notified, POST-to-SSE-frame latency (p50, p99, p99.9), the
- * server's RSS and CPU (sampled from /proc every second), start-to-ready time, and the load process's own CPU.
- * Writes `<out>/report.json`, `<out>/report.md` and `<out>/report.svg`.
+ * on a free port and a fresh data dir, nothing else: the admin token the load uses is not rate limited by default),
+ * creates `--customers` rich customers, and runs the load from a separate process (load-worker.ts) over loopback:
+ * one SSE stream per customer, batches of taps POSTed paced to `--rate` or flat out. Reports taps/s decided (in 200
+ * answers, each tap's outcome in them) and notified (its one SSE event), POST-to-SSE-frame latency (p50, p99,
+ * p99.9), POST-to-200 latency, the server's RSS and CPU (sampled from /proc every second), start-to-ready time, and
+ * the load process's own CPU. Writes `<out>/report.json`, `<out>/report.md` and `<out>/report.svg`.
  *
  *   npm run bench:e2e -- [--duration 30] [--rate 0] [--customers 1000] [--signed 0] [--batch 500]
  *                        [--concurrency 8] [--workers N] [--out bench/e2e/report] [--latency-at-half]
  *
  * `--latency-at-half` runs twice on fresh servers: flat out, then paced to half the first run's sustained rate (the
- * lower of its sustained accepted and notified rates), for "p99 POST-to-SSE latency at half the maximum sustained rate".
+ * lower of its sustained decided and notified rates), for "p99 POST-to-SSE latency at half the maximum sustained rate".
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -54,7 +55,7 @@ const USAGE = `Usage: npm run bench:e2e -- [flags]
   --warmup S            seconds left out of the sustained figures (default 3)
   --drain-timeout S     longest wait for outstanding notifications after the load (default 30)
   --out DIR             where report.json, report.md and report.svg go (default bench/e2e/report)
-  --latency-at-half     two runs: flat out, then at half its sustained rate (the lower of accepted and notified)
+  --latency-at-half     two runs: flat out, then at half its sustained rate (the lower of decided and notified)
 `;
 
 const FLAGS = {
@@ -229,9 +230,9 @@ interface RunResult {
   /** Median busy cores of the whole machine during the steady load, and of processes other than server and load. */
   machineCpu: { medianCores: number | null; otherMedianCores: number | null; iowaitMedianCores: number | null; loadAverageBefore: number[] };
   throughput: {
-    acceptedSustained: number | null;
-    acceptedMean: number;
-    acceptedSteadyMean: number | null;
+    decidedSustained: number | null;
+    decidedMean: number;
+    decidedSteadyMean: number | null;
     notifiedSustained: number | null;
     notifiedMean: number;
     notifiedSteadyMean: number | null;
@@ -327,7 +328,7 @@ async function runOnce(label: string, rate: number): Promise<RunResult> {
   const loadAverageBefore = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketd-e2e-'));
   tempDirs.add(dataDir);
-  const serverArgs = ['serve', '--demo', '--port', '0', '--data-dir', dataDir, '--rate-limit-per-minute', '0'];
+  const serverArgs = ['serve', '--demo', '--port', '0', '--data-dir', dataDir];
   if (settings.workers !== undefined) serverArgs.push('--workers', String(settings.workers));
   log(`[${label}] starting: node bin/ticketd.js ${serverArgs.join(' ')}`);
   const { server, url, listeningMs, readyMs, credentials, stderr } = await startServer(dataDir, serverArgs);
@@ -405,7 +406,7 @@ async function runOnce(label: string, rate: number): Promise<RunResult> {
               const s = message.data;
               seconds.push(s);
               const rss = readProc(pid)?.rssMb;
-              log(`[${label}] ${String(s.second).padStart(3)} s ${s.phase === 'drain' ? 'drain' : 'load '} accepted ${String(s.accepted).padStart(6)}/s  notified ${String(s.notified).padStart(6)}/s  p50 ${fmtMs(s.p50Ms)}  p99 ${fmtMs(s.p99Ms)}  in flight ${s.inFlightTaps}  RSS ${rss?.toFixed(0)} MB${s.non202 + s.errors > 0 ? `  non-202 ${s.non202} errors ${s.errors}` : ''}`);
+              log(`[${label}] ${String(s.second).padStart(3)} s ${s.phase === 'drain' ? 'drain' : 'load '} decided ${String(s.decided).padStart(6)}/s  notified ${String(s.notified).padStart(6)}/s  p50 ${fmtMs(s.p50Ms)}  p99 ${fmtMs(s.p99Ms)}  POST→200 ${fmtMs(s.postMeanMs)}  in flight ${s.inFlightTaps}  RSS ${rss?.toFixed(0)} MB${s.non200 + s.errors > 0 ? `  non-200 ${s.non200} errors ${s.errors}` : ''}`);
               break;
             }
             case 'done':
@@ -479,10 +480,10 @@ async function runOnce(label: string, rate: number): Promise<RunResult> {
         loadAverageBefore,
       },
       throughput: {
-        acceptedSustained: median(steady.map((r) => r.accepted)),
-        acceptedMean: totals.lastAcceptedMs > 0 ? totals.acceptedTaps / (totals.lastAcceptedMs / 1000) : 0,
+        decidedSustained: median(steady.map((r) => r.decided)),
+        decidedMean: totals.lastDecidedMs > 0 ? totals.decidedTaps / (totals.lastDecidedMs / 1000) : 0,
         notifiedSustained: median(steady.map((r) => r.notified)),
-        acceptedSteadyMean: mean(steady.map((r) => r.accepted)),
+        decidedSteadyMean: mean(steady.map((r) => r.decided)),
         notifiedSteadyMean: mean(steady.map((r) => r.notified)),
         notifiedMean: totals.lastNotificationMs > 0 ? totals.notifiedTaps / (totals.lastNotificationMs / 1000) : 0,
         sentMean: totals.sentTaps / (totals.loadMs / 1000),
@@ -542,15 +543,15 @@ function markdown(runs: RunResult[], command: string, machine: Record<string, un
   lines.push(`node process on the same machine over loopback: ${settings.customers} customers (each with 1,000,000.00 EUR), one SSE stream per`);
   lines.push(`customer (admin token), batches of ${settings.batch} taps (customers round-robin, rides of the demo park, \`tappedAt\` now,`);
   lines.push(`${settings.signedFraction > 0 ? `${(settings.signedFraction * 100).toFixed(0)} % signed by gate-s1 (Ed25519, signed in the load process ${settings.presign > 0 ? `before the load for the first ${settings.presign.toLocaleString('en-US')} taps, then as they are sent` : 'as they are sent'})` : 'unsigned, gates 1–4'}), at most ${settings.concurrency} POSTs in flight; a batch refused with 429 is sent again unchanged after 20 ms, doubling to at most 640 ms while refused. Latency is per tap,`);
-  lines.push('from writing the POST that was accepted to receiving its `ticket.issued`/`ticket.rejected` frame, on the load process\'s clock;');
+  lines.push('from writing the POST (answered 200 with each tap\'s outcome) to receiving the tap\'s one `ticket.issued`/`ticket.rejected` frame, on the load process\'s clock;');
   lines.push(`every tap is recorded (log-linear histogram, ±1.6 %). Sustained = median of the per-second values after a ${settings.warmupS} s`);
   lines.push('warm-up; mean = all taps over the time to the last one. CPU "cores" = CPU seconds per wall second (from /proc).');
   lines.push('');
   lines.push(`| | ${cols.join(' | ')} |`);
   lines.push(`|---|${runs.map(() => '---:').join('|')}|`);
   lines.push(row('target rate', (r) => (r.targetRate === 0 ? 'flat out' : `${fmtInt(r.targetRate)} taps/s`)));
-  lines.push(row('**taps/s accepted** (202), sustained', (r) => `**${fmtInt(r.throughput.acceptedSustained)}**`));
-  lines.push(row('taps/s accepted, mean of the seconds after warm-up / of the whole run', (r) => `${fmtInt(r.throughput.acceptedSteadyMean)} / ${fmtInt(r.throughput.acceptedMean)}`));
+  lines.push(row('**taps/s decided** (200 with outcomes), sustained', (r) => `**${fmtInt(r.throughput.decidedSustained)}**`));
+  lines.push(row('taps/s decided, mean of the seconds after warm-up / of the whole run', (r) => `${fmtInt(r.throughput.decidedSteadyMean)} / ${fmtInt(r.throughput.decidedMean)}`));
   lines.push(row('**taps/s notified** (SSE), sustained', (r) => `**${fmtInt(r.throughput.notifiedSustained)}**`));
   lines.push(row('taps/s notified, mean of the seconds after warm-up / of the whole run', (r) => `${fmtInt(r.throughput.notifiedSteadyMean)} / ${fmtInt(r.throughput.notifiedMean)}`));
   lines.push(row('**POST→SSE latency p50** (after warm-up)', (r) => `**${fmtMs(r.latencySteady.p50Ms)}**`));
@@ -558,10 +559,11 @@ function markdown(runs: RunResult[], command: string, machine: Record<string, un
   lines.push(row('**p99.9**', (r) => `**${fmtMs(r.latencySteady.p999Ms)}**`));
   lines.push(row('max', (r) => fmtMs(r.latencySteady.maxMs)));
   lines.push(row('p50 / p99 / p99.9, all taps', (r) => `${fmtMs(r.latency.p50Ms)} / ${fmtMs(r.latency.p99Ms)} / ${fmtMs(r.latency.p999Ms)}`));
-  lines.push(row('POST→202 per request, p50 / p99', (r) => `${fmtMs(r.postLatency.p50Ms)} / ${fmtMs(r.postLatency.p99Ms)}`));
-  lines.push(row('taps POSTed (resends included) / accepted / notified', (r) => `${fmtInt(r.totals.sentTaps)} / ${fmtInt(r.totals.acceptedTaps)} / ${fmtInt(r.totals.notifiedTaps)}`));
-  lines.push(row('rejected / never notified / duplicate frames', (r) => `${fmtInt(r.totals.rejectedTaps)} / ${fmtInt(r.totals.unnotifiedTaps)} / ${fmtInt(r.totals.duplicateNotifications)}`));
-  lines.push(row('non-202 answers (batches resent after 429) / request errors', (r) => `${Object.entries(r.totals.statusCounts).map(([s, n]) => `${n}×${s}`).join(', ') || '0'} (${fmtInt(r.totals.retries)}) / ${r.totals.errors}`));
+  lines.push(row('POST→200 (every tap decided) per request, p50 / p99', (r) => `${fmtMs(r.postLatency.p50Ms)} / ${fmtMs(r.postLatency.p99Ms)}`));
+  lines.push(row('taps POSTed (resends included) / decided / notified', (r) => `${fmtInt(r.totals.sentTaps)} / ${fmtInt(r.totals.decidedTaps)} / ${fmtInt(r.totals.notifiedTaps)}`));
+  lines.push(row('answered issued / rejected / failed / duplicate / conflict', (r) => Object.values(r.totals.answers).map(fmtInt).join(' / ')));
+  lines.push(row('notified rejected / never notified / duplicate frames', (r) => `${fmtInt(r.totals.rejectedNotifications)} / ${fmtInt(r.totals.unnotifiedTaps)} / ${fmtInt(r.totals.duplicateNotifications)}`));
+  lines.push(row('non-200 answers (batches resent after 429) / request errors', (r) => `${Object.entries(r.totals.statusCounts).map(([s, n]) => `${n}×${s}`).join(', ') || '0'} (${fmtInt(r.totals.retries)}) / ${r.totals.errors}`));
   lines.push(row('SSE streams / reconnects / lost', (r) => `${fmtInt(r.totals.sseStreams)} / ${r.totals.sseReconnects} / ${r.totals.sseFailedStreams}`));
   lines.push(row('drain after the load (last notification)', (r) => `${fmtInt(r.totals.drainMs)} ms`));
   lines.push(row('**start to ready** (spawn → /ready 200)', (r) => `**${fmtInt(r.startup.readyMs)} ms**`));
@@ -593,7 +595,7 @@ function markdown(runs: RunResult[], command: string, machine: Record<string, un
   if (runs.length === 2 && runs[1]!.targetRate > 0) {
     lines.push('');
     const full = runs[0]!.throughput;
-    lines.push(`**p99 POST-to-SSE latency at half the maximum sustained rate** (${fmtInt(runs[1]!.targetRate)} taps/s, half of run 1's ${fmtInt(Math.min(full.acceptedSustained ?? 0, full.notifiedSustained ?? 0))}, the lower of its sustained accepted and notified rates): **${fmtMs(runs[1]!.latencySteady.p99Ms)}** (p50 ${fmtMs(runs[1]!.latencySteady.p50Ms)}, p99.9 ${fmtMs(runs[1]!.latencySteady.p999Ms)}).`);
+    lines.push(`**p99 POST-to-SSE latency at half the maximum sustained rate** (${fmtInt(runs[1]!.targetRate)} taps/s, half of run 1's ${fmtInt(Math.min(full.decidedSustained ?? 0, full.notifiedSustained ?? 0))}, the lower of its sustained decided and notified rates): **${fmtMs(runs[1]!.latencySteady.p99Ms)}** (p50 ${fmtMs(runs[1]!.latencySteady.p50Ms)}, p99.9 ${fmtMs(runs[1]!.latencySteady.p999Ms)}).`);
   }
   lines.push('');
   lines.push('Per-second figures are in `report.json` (`runs[].seconds`); the chart is `report.svg`.');
@@ -604,11 +606,11 @@ function markdown(runs: RunResult[], command: string, machine: Record<string, un
 function charts(runs: RunResult[]): RunChart[] {
   return runs.map((r, i) => ({
     title: runTitle(r, i),
-    subtitle: `${settings.customers} SSE subscribers · batch ${settings.batch} · concurrency ${settings.concurrency} · signed ${settings.signedFraction} · sustained accepted ${fmtInt(r.throughput.acceptedSustained)}/s, notified ${fmtInt(r.throughput.notifiedSustained)}/s · p99 ${fmtMs(r.latencySteady.p99Ms)}`,
+    subtitle: `${settings.customers} SSE subscribers · batch ${settings.batch} · concurrency ${settings.concurrency} · signed ${settings.signedFraction} · sustained decided ${fmtInt(r.throughput.decidedSustained)}/s, notified ${fmtInt(r.throughput.notifiedSustained)}/s · p99 ${fmtMs(r.latencySteady.p99Ms)}`,
     loadEndS: settings.durationS,
     throughput: [
       ...(r.targetRate > 0 ? [{ name: 'sent', color: '#9e9e9e', dashed: true, points: r.seconds.map((s) => [s.second, s.sent] as [number, number]) }] : []),
-      { name: 'accepted (202)', color: '#1f77b4', points: r.seconds.map((s) => [s.second, s.accepted] as [number, number]) },
+      { name: 'decided (200)', color: '#1f77b4', points: r.seconds.map((s) => [s.second, s.decided] as [number, number]) },
       { name: 'notified (SSE)', color: '#ff7f0e', points: r.seconds.map((s) => [s.second, s.notified] as [number, number]) },
     ],
     latency: [
@@ -645,10 +647,9 @@ try {
     if (settings.rate !== 0) log(`--latency-at-half: the first run is flat out; --rate ${settings.rate} is ignored`);
     const full = await runOnce('flat out', 0);
     runs.push(full);
-    // The sustained rate is the lower of accepted and notified: taps can be accepted faster than they are processed
-    // only until the server's in-flight bound fills.
-    const sustained = Math.min(full.throughput.acceptedSustained ?? 0, full.throughput.notifiedSustained ?? 0);
-    if (!(sustained > 0)) throw new Error('the flat-out run sustained no accepted and notified taps; nothing to halve');
+    // The sustained rate is the lower of decided and notified: the SSE fan-out may fall behind the decisions.
+    const sustained = Math.min(full.throughput.decidedSustained ?? 0, full.throughput.notifiedSustained ?? 0);
+    if (!(sustained > 0)) throw new Error('the flat-out run sustained no decided and notified taps; nothing to halve');
     const half = Math.max(1, Math.round(sustained / 2));
     runs.push(await runOnce(`half of run 1's sustained rate`, half));
   } else {

@@ -1,6 +1,6 @@
 /**
  * Hand-written SVG (no dependencies) for the end-to-end report: per run, two stacked line charts over time,
- * taps/s accepted and notified, and POST-to-SSE latency p50 and p99 per second. A standalone, valid SVG 1.1 file.
+ * taps/s decided and notified, and POST-to-SSE latency p50 and p99 per second. A standalone, valid SVG 1.1 file.
  */
 
 export interface ChartSeries {
@@ -117,7 +117,7 @@ function chart(
 /**
  * @example
  * fs.writeFileSync('report.svg', renderReportSvg([{ title: 'flat out', subtitle: '…', loadEndS: 20,
- *   throughput: [{ name: 'accepted', color: '#1f77b4', points: [[1, 9000], [2, 9500]] }], latency: [] }]));
+ *   throughput: [{ name: 'decided', color: '#1f77b4', points: [[1, 9000], [2, 9500]] }], latency: [] }]));
  */
 export function renderReportSvg(runs: RunChart[]): string {
   const runHeight = (run: RunChart) => RUN_HEADER + (run.cpu === undefined ? 2 : 3) * CHART_H + GAP;
