@@ -263,8 +263,9 @@ export class Engine implements EngineApi {
       throw error;
     }
     this.flow.force(1);
-    await this.#submit([tap], id);
-    return this.tapState(tap.tapId)!;
+    const [result] = await this.#submit([tap], id);
+    // A tap older than the tap window is decided (refused as stale) but no longer found by its id.
+    return this.tapState(tap.tapId) ?? stateOfResult(result!);
   }
 
   notificationsAfter(customerId: string, afterId: number, limit: number): Notification[] {
@@ -329,6 +330,13 @@ export class Engine implements EngineApi {
   #overloaded(why: string): EngineError {
     return new EngineError('ERR_OVERLOADED', `overloaded (${why}); retry later`, this.options.retryAfterMs);
   }
+}
+
+/** A tap's state as its result says it, for a tap the store no longer finds by its id. */
+function stateOfResult(result: TapResult): TapState {
+  if (result.status === 'rejected' || result.status === 'failed') return { tapId: result.tapId, status: result.status, reason: result.reason };
+  if (result.status === 'duplicate' && result.outcome !== 'issued') return { tapId: result.tapId, status: result.outcome, reason: result.reason };
+  throw new Error(`tap ${result.tapId} answered ${result.status} but is not in the store`);
 }
 
 /** The taps a pipeline message carries, for a message that ended as a dead letter. */

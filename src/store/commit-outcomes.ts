@@ -50,8 +50,9 @@ export function commitOutcomes(ctx: StoreContext, outcomes: readonly Outcome[], 
     }
     const tappedAtMs = parseTappedAt(tap.tappedAt);
     if (Number.isNaN(tappedAtMs)) throw new StoreError('ERR_INVALID_ARGUMENT', `tap ${tap.tapId} has no valid tappedAt`);
-    if (known === undefined && ctx.taps.tooOld(tappedAtMs)) {
+    if (known === undefined && outcome.replayOf === undefined && ctx.taps.tooOld(tappedAtMs)) {
       // Older than anything the window vouches for: it may have been decided long ago, and it cannot be charged now.
+      // (A replayed letter's tap is known to have been refused: it is decided again, and refused again as stale.)
       results[i] = { tapId: tap.tapId, status: 'rejected', reason: 'stale_tap' };
       continue;
     }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TapWindow } from '../../src/store/tap-window.ts';
-import { makeHarness, makeTap, ok, T0, type Harness } from './helpers.ts';
+import { makeHarness, makeTap, ok, rejected, T0, type Harness } from './helpers.ts';
 
 const HOUR = 3_600_000;
 
@@ -66,5 +66,17 @@ describe('the tap window in the store', () => {
     expect(h.store.getTapState('old')).toBeUndefined();
     expect(h.store.listDeadLetters({ limit: 10 }).deadLetters).toEqual([]);
     expect(h.store.getCustomer('c1')?.balance).toBe(1_000);
+  });
+
+  it('decides a replayed letter again even when its tap is older than the floor, keeping the one letter', () => {
+    h = makeHarness();
+    h.store.upsertCustomer('c1', { name: 'Ada', tier: 'standard', balance: 1_000 }, T0);
+    const tap = makeTap('t1');
+    h.store.commitOutcomes([rejected(tap, 'ride_closed')], T0);
+    const [letter] = h.store.listDeadLetters({ limit: 1 }).deadLetters;
+    const later = Date.parse(tap.tappedAt) + 26 * HOUR;
+    const { results } = h.store.commitOutcomes([{ ...rejected(h.store.tapToReplay(letter!.id), 'stale_tap'), replayOf: letter!.id }], later);
+    expect(results).toEqual([{ tapId: 't1', status: 'rejected', reason: 'stale_tap' }]);
+    expect(h.store.listDeadLetters({ limit: 10 }).deadLetters).toMatchObject([{ id: letter!.id, attempts: 2, reason: 'stale_tap', status: 'open' }]);
   });
 });
