@@ -68,7 +68,7 @@ describe('roles', () => {
   it('a machine sends its own taps, and nothing of a batch that names another machine', async () => {
     const { h, gate1 } = withRoles();
     const own = await h.call('POST', '/v1/taps', [tap(1), tap(2)], gate1);
-    expect(own.status).toBe(202);
+    expect(own.status).toBe(200);
     const mixed = await h.call('POST', '/v1/taps', [tap(3), tap(4, { machineId: 'gate-2' }), tap(5)], gate1);
     expectError(mixed, 403, 'forbidden');
     expect((mixed.body as { error: { message: string } }).error.message).toContain('taps[1]');
@@ -134,7 +134,7 @@ describe('/v1/tokens', () => {
     expect(created.headers.get('cache-control')).toBe('no-store');
     const token = created.body as { id: string; token: string; role: string; machineId: string };
     expect(token).toEqual({ id: expect.any(String), token: expect.stringMatching(/^tkd_/), role: 'machine', machineId: 'gate-7' });
-    expect((await h.call('POST', '/v1/taps', tap(1, { machineId: 'gate-7' }), bearer(token.token))).status).toBe(202);
+    expect((await h.call('POST', '/v1/taps', tap(1, { machineId: 'gate-7' }), bearer(token.token))).status).toBe(200);
 
     const listed = await h.call('GET', '/v1/tokens');
     expect(listed.status).toBe(200);
@@ -162,7 +162,7 @@ describe('/v1/tokens', () => {
 describe('the per-token rate limits, in virtual time', () => {
   it('by default limits customers only: a machine and an admin make 1,000 requests each without a 429', async () => {
     const { h, gate1, c1 } = withRoles({ rateLimits: RATE_LIMIT_DEFAULTS });
-    for (let i = 0; i < 1_000; i++) expect((await h.call('POST', '/v1/taps', tap(i), gate1)).status).toBe(202);
+    for (let i = 0; i < 1_000; i++) expect((await h.call('POST', '/v1/taps', tap(i), gate1)).status).toBe(200);
     for (let i = 0; i < 1_000; i++) expect((await h.call('GET', '/v1/rides')).status).toBe(200);
     for (let i = 0; i < 20; i++) expect((await h.call('GET', '/v1/customers/c-1', undefined, c1)).status).toBe(200);
     expectError(await h.call('GET', '/v1/customers/c-1', undefined, c1), 429, 'rate_limited');
@@ -174,7 +174,7 @@ describe('the per-token rate limits, in virtual time', () => {
     const over = await h.call('GET', '/v1/customers/c-1', undefined, c1);
     expectError(over, 429, 'rate_limited');
     expect(over.headers.get('retry-after')).toBe('1');
-    expect((await h.call('POST', '/v1/taps', tap(1), gate1)).status).toBe(202); // another role, not limited
+    expect((await h.call('POST', '/v1/taps', tap(1), gate1)).status).toBe(200); // another role, not limited
     expect((await h.call('GET', '/health', undefined, c1)).status).toBe(200); // public paths are not counted
     h.clock.advanceTo(h.clock.now() + 599);
     expectError(await h.call('GET', '/v1/customers/c-1', undefined, c1), 429, 'rate_limited');
@@ -192,16 +192,16 @@ describe('the per-token rate limits, in virtual time', () => {
       return seen;
     };
     expect(await statuses(4, () => h.call('GET', '/v1/customers/c-1', undefined, c1))).toEqual([200, 200, 200, 429]);
-    expect(await statuses(6, (i) => h.call('POST', '/v1/taps', tap(i), gate1))).toEqual([202, 202, 202, 202, 202, 429]);
+    expect(await statuses(6, (i) => h.call('POST', '/v1/taps', tap(i), gate1))).toEqual([200, 200, 200, 200, 200, 429]);
     expect((await statuses(100, () => h.call('GET', '/v1/rides'))).every((status) => status === 200)).toBe(true);
   });
 
   it('keeps one bucket per token, not per role', async () => {
     const { h, gate1 } = withRoles({ rateLimits: { machine: { ratePerMinute: 60, burst: 1 } } });
     const gate2 = bearer(h.tokens.authenticator.create({ role: 'machine', machineId: 'gate-2' }).token);
-    expect((await h.call('POST', '/v1/taps', tap(1), gate1)).status).toBe(202);
+    expect((await h.call('POST', '/v1/taps', tap(1), gate1)).status).toBe(200);
     expectError(await h.call('POST', '/v1/taps', tap(2), gate1), 429, 'rate_limited');
-    expect((await h.call('POST', '/v1/taps', tap(3, { machineId: 'gate-2' }), gate2)).status).toBe(202);
+    expect((await h.call('POST', '/v1/taps', tap(3, { machineId: 'gate-2' }), gate2)).status).toBe(200);
   });
 
   it('says a whole number of seconds, rounded up, in Retry-After', async () => {
@@ -253,10 +253,10 @@ describe('the limit on failed authentications per client address, in virtual tim
 
   it('still serves a token seen valid lately from a throttled address, without a lookup; a token not seen waits', async () => {
     const { h, gate1, c1 } = guarded();
-    expect((await h.call('POST', '/v1/taps', tap(1), gate1, ATTACKER)).status).toBe(202);
+    expect((await h.call('POST', '/v1/taps', tap(1), gate1, ATTACKER)).status).toBe(200);
     for (let i = 0; i < 5; i++) expectUnauthorized(await h.call('GET', '/v1/rides', undefined, unknownToken(i), ATTACKER));
     const lookupsBefore = h.tokens.tokens.lookups;
-    for (let i = 2; i < 12; i++) expect((await h.call('POST', '/v1/taps', tap(i), gate1, ATTACKER)).status).toBe(202);
+    for (let i = 2; i < 12; i++) expect((await h.call('POST', '/v1/taps', tap(i), gate1, ATTACKER)).status).toBe(200);
     expect(h.tokens.tokens.lookups).toBe(lookupsBefore);
     // c-1's token was never presented, so it is not in the cache: it waits for the address, like any unknown token.
     expectError(await h.call('GET', '/v1/customers/c-1', undefined, c1, ATTACKER), 429, 'rate_limited');
@@ -266,7 +266,7 @@ describe('the limit on failed authentications per client address, in virtual tim
 
   it('does not spend the address on valid tokens', async () => {
     const { h, gate1 } = guarded();
-    for (let i = 0; i < 100; i++) expect((await h.call('POST', '/v1/taps', tap(i), gate1, ATTACKER)).status).toBe(202);
+    for (let i = 0; i < 100; i++) expect((await h.call('POST', '/v1/taps', tap(i), gate1, ATTACKER)).status).toBe(200);
     for (let i = 0; i < 5; i++) expectUnauthorized(await h.call('GET', '/v1/rides', undefined, unknownToken(i), ATTACKER));
   });
 });
