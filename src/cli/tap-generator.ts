@@ -56,9 +56,9 @@ export interface GeneratedTap {
 }
 
 /**
- * Makes batches of taps. A `duplicate` resends (unchanged) a tap of an earlier batch, never one of its own batch
- * (the API refuses a batch that repeats a tap id), and no earlier tap twice in one batch; in the first batch it
- * is a `valid` tap instead.
+ * Makes batches of taps. A `duplicate` resends (unchanged) a tap of an earlier batch, never one of its own batch,
+ * and no earlier tap twice in one batch (so each duplicate is answered against an outcome already committed); in
+ * the first batch it is a `valid` tap instead.
  *
  * @example
  * const generator = new TapGenerator({ seed: 7, runId: 'a1b2', customerCount: 6, unsignedMachineCount: 4,
