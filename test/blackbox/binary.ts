@@ -164,8 +164,26 @@ export function collectEvents(
   return { connected: connectedPromise, events };
 }
 
+/** One tap's answer in `POST /v1/taps`: `{ taps: TapResult[] }`, in request order. */
+export type TapResult =
+  | { tapId: string; status: 'issued'; ticketId: string; price: number; balanceAfter: number }
+  | { tapId: string; status: 'rejected' | 'failed'; reason: string }
+  | { tapId: string; status: 'duplicate'; outcome: 'issued'; ticketId: string; price: number; balanceAfter: number }
+  | { tapId: string; status: 'duplicate'; outcome: 'rejected' | 'failed'; reason: string }
+  | { tapId: string; status: 'conflict' };
+
+/**
+ * A tap made now, unless now is near the demo park's afternoon peak (12:00–15:00 Amsterdam, × 1.25): then made
+ * five hours ago (well within the 24 h a tap stays fresh), so that tests see the same prices at any hour.
+ */
 export function tap(tapId: string, customerId: string, rideId: string, machineId = 'gate-1') {
-  return { tapId, customerId, rideId, machineId, tappedAt: new Date().toISOString().replace('Z', '+00:00') };
+  return { tapId, customerId, rideId, machineId, tappedAt: offPeakNow().toISOString().replace('Z', '+00:00') };
+}
+
+function offPeakNow(): Date {
+  const now = new Date();
+  const hour = Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Amsterdam', hour: 'numeric', hourCycle: 'h23' }).format(now));
+  return hour >= 11 && hour < 16 ? new Date(now.getTime() - 5 * 3_600_000) : now;
 }
 
 /**
