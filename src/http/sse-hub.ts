@@ -94,8 +94,9 @@ export class SseHub {
     if (this.#closed) throw new HttpError(503, 'shutting_down', 'the server is shutting down');
     const open = this.#byCustomer.get(customerId)?.length ?? 0;
     if (open >= this.#streamsPerCustomerMax) {
+      const streams = open === 1 ? 'stream' : 'streams';
       throw new HttpError(429, 'too_many_streams',
-        `customer '${customerId}' already has ${open} open event streams, the most allowed; close one first`);
+        `customer '${customerId}' already has ${open} open event ${streams}, the most allowed; close one first`);
     }
     const connection = new SseConnection({
       customerId,
