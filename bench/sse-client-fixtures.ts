@@ -79,7 +79,8 @@ function openStream(command: Extract<ClientCommand, { kind: 'connect' }>, i: num
   socket.setNoDelay(true);
   socket.on('error', (error) => reply({ kind: 'failed', message: `stream ${i}: ${error.message}` }));
   socket.write(
-    `GET ${command.pathPrefix}${i % command.customers}/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${command.authorization}\r\n` +
+    `GET ${command.pathPrefix}${i % command.customers}/events HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+      `Authorization: ${command.authorization}\r\n` +
       'Accept: text/event-stream\r\n\r\n',
   );
   sockets.push(socket);

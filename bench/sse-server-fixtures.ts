@@ -1,15 +1,16 @@
 /**
  * One case of bench/sse.bench.ts, in a fresh process so its RSS says what its connections cost:
  *
- *   node --expose-gc --import tsx bench/sse-server-fixtures.ts <hub|bare|bare-coalesced> <connections> [streams]
+ *   node --expose-gc --import tsx bench/sse-server-fixtures.ts <hub|bare|bare-coalesced|paired> <connections> [streams]
  *
  * `hub`: the real SseHub behind createApp (hono routing, the auth middleware with an allow-all authenticator) and
  * startHttpServer, over an EngineApi whose notifications this file publishes; with `streams` > 1 the connections
  * are that many streams each of connections / streams customers. `bare`: the baseline, a node:http server that
  * writes the same frames to the same number of responses with one `res.write` per notification, as the hub did
  * before it coalesced (it measured 0.97–1.03 × this). `bare-coalesced`: the same server joining each response's
- * frames of a commit into one write. Clients come from sse-client-fixtures.ts in a child process. Sends its
- * `SubjectResults` to the parent over IPC (or prints them when run by hand).
+ * frames of a commit into one write. `paired`: `bare` and `hub` side by side in this process, taking turns (see
+ * `runPairedCase`). Clients come from sse-client-fixtures.ts in a child process. Sends its `SubjectResults` to the
+ * parent over IPC (or prints them when run by hand).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
@@ -23,7 +24,9 @@ import { startHttpServer } from '../src/http/server.ts';
 import type { EngineApi, NotificationListener, ReadyState } from '../src/pipeline/engine-api.ts';
 import { systemClock } from '../src/platform/clock.ts';
 import type { DeadLetterPage, Notification, TapResult, TicketPage, TopUpResult } from '../src/store/store-types.ts';
-import { isMainModule, printTable, runSubjectCases, settingsFromEnv, type SubjectResults } from './bench-fixtures.ts';
+import {
+  isMainModule, printTable, runSubjectCases, settingsFromEnv, type SubjectResult, type SubjectResults,
+} from './bench-fixtures.ts';
 import type { ClientCommand, ClientReply } from './sse-client-fixtures.ts';
 
 export type SseSubjectKind = 'hub' | 'bare' | 'bare-coalesced';
@@ -343,7 +346,9 @@ export async function runSseCase(
   const customers = connections / streamsPerCustomer;
   const tapsPerCommit = TAPS_PER_COMMIT / streamsPerCustomer;
   if (!Number.isInteger(customers) || !Number.isInteger(tapsPerCommit) || streamsPerCustomer > STREAMS_MAX) {
-    throw new RangeError(`streamsPerCustomer must divide ${connections} and ${TAPS_PER_COMMIT} and be at most ${STREAMS_MAX}`);
+    throw new RangeError(
+      `streamsPerCustomer must divide ${connections} and ${TAPS_PER_COMMIT} and be at most ${STREAMS_MAX}`,
+    );
   }
   if (kind !== 'hub' && streamsPerCustomer !== 1) throw new RangeError(`${kind} keeps one stream per customer`);
   const responseWrites = countResponseWrites();
@@ -354,7 +359,8 @@ export async function runSseCase(
     const before = await settledMemory();
     const warm = Math.max(1, Math.round(connections * WARM_SHARE));
     const connect = {
-      kind: 'connect', port: subject.port, pathPrefix: PATH_PREFIX, customers, authorization: 'Bearer bench', pending: 256,
+      kind: 'connect', port: subject.port, pathPrefix: PATH_PREFIX, customers, authorization: 'Bearer bench',
+      pending: 256,
     } as const;
     const first = await clients.ask({ ...connect, from: 0, to: warm });
     const atWarm = await settledMemory();
@@ -410,14 +416,102 @@ export async function runSseCase(
   }
 }
 
+/** Timed rounds of the paired case, after its warmup rounds; each round runs one task on either side. */
+const PAIRED_ROUNDS = 24;
+const PAIRED_WARMUP_ROUNDS = 4;
+
+interface RoundFigures {
+  ms: number;
+  cpuUs: number;
+  writes: number;
+}
+
+/**
+ * The paired case: the per-notification baseline (`bare`) and the hub in one process, `connections` client streams
+ * each, one task on either side per round in alternating order, so load from elsewhere on the machine (a shared
+ * 2-core box) falls on both alike. Each side's frames/s is that of its median round; the hub also reports the
+ * median of the per-round ratios, `pairedRatioMedian`.
+ */
+export async function runPairedCase(connections: number): Promise<SubjectResults> {
+  const responseWrites = countResponseWrites();
+  const sides = { bare: await bareSubject(false), hub: await hubSubject() };
+  const clients = new Clients();
+  try {
+    let delivered = 0;
+    for (const side of Object.values(sides)) {
+      const reply = await clients.ask({
+        kind: 'connect', port: side.port, pathPrefix: PATH_PREFIX, customers: connections,
+        authorization: 'Bearer bench', pending: 256, from: 0, to: connections,
+      });
+      if (reply.kind !== 'connected') throw new Error('clients did not connect');
+      delivered = reply.events;
+    }
+    const source = new CommitSource(connections, TAPS_PER_COMMIT);
+    const task = async (side: Subject): Promise<RoundFigures> => {
+      const [writes, cpu, started] = [responseWrites(), process.cpuUsage(), performance.now()];
+      delivered += FRAMES_PER_TASK;
+      const reached = clients.ask({ kind: 'await', total: delivered });
+      for (let c = 0; c < COMMITS_PER_TASK; c++) {
+        side.publish(source.commit());
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await reached;
+      const used = process.cpuUsage(cpu);
+      return { ms: performance.now() - started, cpuUs: used.user + used.system, writes: responseWrites() - writes };
+    };
+    const rounds = { bare: [] as RoundFigures[], hub: [] as RoundFigures[] };
+    for (let r = 0; r < PAIRED_WARMUP_ROUNDS + PAIRED_ROUNDS; r++) {
+      for (const name of r % 2 === 0 ? (['bare', 'hub'] as const) : (['hub', 'bare'] as const)) {
+        const figures = await task(sides[name]);
+        if (r >= PAIRED_WARMUP_ROUNDS) rounds[name].push(figures);
+      }
+    }
+    const hub = pairedSide(rounds.hub, connections);
+    hub.pairedRatioMedian = median(rounds.hub.map((h, i) => (rounds.bare[i] as RoundFigures).ms / h.ms));
+    const bare = pairedSide(rounds.bare, connections);
+    return { [`sse.paired-bare-${connections}`]: bare, [`sse.paired-hub-${connections}`]: hub };
+  } finally {
+    await clients.close();
+    await sides.bare.close();
+    await sides.hub.close();
+  }
+}
+
+function pairedSide(rounds: readonly RoundFigures[], connections: number): SubjectResult {
+  const framesPerSec = rounds.map((f) => (FRAMES_PER_TASK * 1_000) / f.ms);
+  const mean = framesPerSec.reduce((a, b) => a + b, 0) / framesPerSec.length;
+  const variance = framesPerSec.reduce((a, b) => a + (b - mean) ** 2, 0) / (framesPerSec.length - 1);
+  return {
+    opsPerSec: median(framesPerSec),
+    opsPerTask: FRAMES_PER_TASK,
+    samples: rounds.length,
+    // The 95 % margin of the mean (normal approximation), as a share of it: how tinybench states its `rme`.
+    rmePercent: ((1.96 * Math.sqrt(variance / framesPerSec.length)) / mean) * 100,
+    connections,
+    cpuUsPerOp: median(rounds.map((f) => f.cpuUs / FRAMES_PER_TASK)),
+    writesPerOp: rounds.reduce((a, f) => a + f.writes, 0) / (rounds.length * FRAMES_PER_TASK),
+  };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const upper = sorted[mid] as number;
+  return sorted.length % 2 === 1 ? upper : ((sorted[mid - 1] as number) + upper) / 2;
+}
+
 if (isMainModule(import.meta.url)) {
-  const kind = process.argv[2] as SseSubjectKind;
+  const kind = process.argv[2];
   const connections = Number(process.argv[3]);
   const streams = Number(process.argv[4] ?? 1);
-  if (!KINDS.includes(kind) || !Number.isInteger(connections) || connections < 10 || !Number.isInteger(streams)) {
-    throw new Error('usage: sse-server-fixtures.ts <hub|bare|bare-coalesced> <connections ≥ 10> [streams per customer]');
+  if (!(KINDS.includes(kind ?? '') || kind === 'paired') || !Number.isInteger(connections) || connections < 10) {
+    throw new Error(
+      'usage: sse-server-fixtures.ts <hub|bare|bare-coalesced|paired> <connections ≥ 10> [streams per customer]',
+    );
   }
-  const results = await runSseCase(kind, connections, streams);
+  const results = kind === 'paired'
+    ? await runPairedCase(connections)
+    : await runSseCase(kind as SseSubjectKind, connections, streams);
   // Exits once the results are out: the IPC channel would otherwise keep this process alive.
   if (process.send === undefined) printTable(`SSE fan-out, ${kind}`, 'frames/s', results);
   else process.send(results, () => process.exit(0));
