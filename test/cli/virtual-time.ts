@@ -20,8 +20,9 @@ export async function drive<T>(clock: VirtualClock, promise: Promise<T>, stepsMa
       clock.fireNext(dueMs);
       continue;
     }
-    // No timer: real I/O (a file read) may still be under way. Spin the event loop a bounded number of turns.
-    for (let turn = 0; turn < 10_000 && !settled && clock.nextDueMs() === undefined; turn++) {
+    // No timer: real I/O (a file read) may still be under way. Spin the event loop a bounded number of turns: enough
+    // for a read on a loaded machine (10,000 turns, tens of milliseconds, once were not: a CI flake), still finite.
+    for (let turn = 0; turn < 1_000_000 && !settled && clock.nextDueMs() === undefined; turn++) {
       await new Promise((resolve) => setImmediate(resolve));
     }
     if (!settled && clock.nextDueMs() === undefined) throw new Error('stuck: nothing pending in virtual time');
