@@ -50,6 +50,8 @@ const USAGE = `Usage: npm run bench:e2e -- [flags]
   --batch N             taps per POST, 1..1000 (default 500)
   --concurrency N       POSTs in flight at most (default 8)
   --workers N           passed to 'ticketd serve --workers' (default: the server's own)
+  --profile DIR         run the server under 'node --cpu-prof --cpu-prof-dir DIR' (read the .cpuprofile it writes
+                        at exit with bench/cpuprofile-summary.ts)
   --presign N           sign the signed taps among the first N before the load starts, so the load process
                         does not sign during it (default 0: sign as the taps are sent)
   --warmup S            seconds left out of the sustained figures (default 3)
@@ -66,6 +68,7 @@ const FLAGS = {
   batch: { type: 'string' },
   concurrency: { type: 'string' },
   workers: { type: 'string' },
+  profile: { type: 'string' },
   warmup: { type: 'string' },
   presign: { type: 'string' },
   'drain-timeout': { type: 'string' },
@@ -248,7 +251,8 @@ interface RunResult {
 
 async function startServer(dataDir: string, serverArgs: string[]) {
   const spawnedAt = performance.now();
-  const server = spawn(process.execPath, [BIN, ...serverArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const nodeArgs = flags.profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.resolve(flags.profile)];
+  const server = spawn(process.execPath, [...nodeArgs, BIN, ...serverArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(server);
   const out = tail();
   const err = tail();
