@@ -32,7 +32,7 @@ export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
   evaluateBatchMax: 1_000,
   evaluateConcurrency: 4,
   evaluateAttempts: 3,
-  commitBatchMax: 1_000,
+  commitBatchMax: 4_000,
   commitAttempts: 8,
   storageProbeMs: 1_000,
   waitTimeoutMs: 10_000,
