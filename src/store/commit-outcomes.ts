@@ -10,6 +10,7 @@ import type { Quote, RejectReason, Tap, Ticket } from '../domain/types.ts';
 import { checkTimeMs } from './check-input.ts';
 import { CommitBatch } from './commit-batch.ts';
 import { parseTappedAt } from '../domain/rfc3339.ts';
+import { latestTapEvent } from './customer-reads.ts';
 import type { EventRow } from './rows.ts';
 import type { StoreContext } from './statements.ts';
 import { StoreError } from './store-error.ts';
@@ -97,11 +98,10 @@ function decidedTap(tap: Tap, result: TapResult): DecidedTap {
 
 /** What the log says of a tap the window remembers. */
 function knownTap(ctx: StoreContext, tapId: string): DecidedTap | undefined {
-  const eventId = ctx.taps.eventOf(tapId);
-  if (eventId === undefined) return undefined;
-  const row = ctx.st.eventById.get(eventId);
-  const decided = row === undefined ? undefined : decidedOfRow(row);
-  if (row === undefined || decided === undefined) throw new Error(`the tap window points ${tapId} at event ${eventId}, which is not its`);
+  const row = latestTapEvent(ctx, tapId);
+  if (row === undefined) return undefined;
+  const decided = decidedOfRow(row);
+  if (decided === undefined) throw new Error(`the tap window points ${tapId} at event ${row.id}, which is not a tap's`);
   return {
     machineId: row.machine_id as string,
     customerId: row.customer_id,

@@ -48,10 +48,21 @@ export function listTickets({ st }: StoreContext, customerId: string, limit: num
 }
 
 /** A tap's latest outcome, with the customer it is for; undefined for a tap the window does not know. */
-export function tapOutcome({ st, taps }: StoreContext, tapId: string): { state: TapState; customerId: string } | undefined {
-  const eventId = taps.eventOf(tapId);
-  const row = eventId === undefined ? undefined : st.eventById.get(eventId);
+export function tapOutcome(ctx: StoreContext, tapId: string): { state: TapState; customerId: string } | undefined {
+  const row = latestTapEvent(ctx, tapId);
   if (row === undefined) return undefined;
   const state = tapStateFromEvent(row);
   return state === undefined ? undefined : { state, customerId: row.customer_id };
+}
+
+/** The latest event of a tap the window remembers, read and confirmed to be that tap's. */
+export function latestTapEvent({ st, taps }: StoreContext, tapId: string): EventRow | undefined {
+  let latest: EventRow | undefined;
+  taps.eventOf(tapId, (eventId) => {
+    const row = st.eventById.get(eventId);
+    if (row?.tap_id !== tapId) return false;
+    latest = row;
+    return true;
+  });
+  return latest;
 }

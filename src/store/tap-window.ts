@@ -7,10 +7,13 @@
  * repeat can only cost money while its `tappedAt` is inside the staleness bound. The window keeps every decided tap
  * whose `tappedAt` is at or after its floor, `horizonMs` before now; a tap older than the floor that the window does
  * not know is refused as stale without being recorded (it can never be charged, and a record would hide the
- * original outcome). The window is bounded: past `entriesMax` it forgets its oldest minutes and raises its floor, so
+ * original outcome). The window is bounded: past `entriesMax` it forgets its oldest hour and raises its floor, so
  * under an extreme load a late repeat is refused as stale rather than memory growing.
  *
- * Entries are kept in buckets by the minute of their `tappedAt`, so expiring a minute drops a bucket.
+ * Compact: a tap is a 52-bit hash of its id and the id of its latest event, 16 bytes in typed arrays (about 40 with
+ * the tables' spare room), not a string key in a Map (about 200 bytes). A hash names candidates only: the caller
+ * confirms each against the event it points to, so two taps whose ids collide are both kept and never confused.
+ * Entries live in one table per hour of `tappedAt`, so expiring an hour drops a table.
  */
 
 export interface TapWindowOptions {
@@ -20,27 +23,79 @@ export interface TapWindowOptions {
   entriesMax: number;
 }
 
-const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+const INITIAL_SLOTS = 1_024;
+
+/** Two 32-bit FNV-1a hashes of the id with different offsets: the first picks the slot, both make the key. */
+function hashOf(tapId: string): { slot: number; key: number } {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ tapId.length;
+  for (let i = 0; i < tapId.length; i++) {
+    const c = tapId.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  a >>>= 0;
+  b >>>= 0;
+  // 32 + 20 bits: a safe integer; 0 marks an empty slot, so a key is never 0.
+  return { slot: a, key: a * 0x100000 + (b >>> 12) + 1 };
+}
+
+/** One hour's taps: an open-addressing table (linear probing) of hash → event id, at most half full. */
+class HourTable {
+  keys = new Float64Array(INITIAL_SLOTS);
+  events = new Float64Array(INITIAL_SLOTS);
+  size = 0;
+
+  add(slot: number, key: number, eventId: number): void {
+    if ((this.size + 1) * 2 > this.keys.length) this.#grow();
+    const mask = this.keys.length - 1;
+    let i = slot & mask;
+    while (this.keys[i] !== 0) i = (i + 1) & mask;
+    this.keys[i] = key;
+    this.events[i] = eventId;
+    this.size++;
+  }
+
+  /** Calls `visit` with the event id of every entry whose key is `key`. */
+  forEach(slot: number, key: number, visit: (eventId: number) => void): void {
+    const mask = this.keys.length - 1;
+    for (let i = slot & mask; this.keys[i] !== 0; i = (i + 1) & mask) {
+      if (this.keys[i] === key) visit(this.events[i] as number);
+    }
+  }
+
+  #grow(): void {
+    const { keys, events } = this;
+    this.keys = new Float64Array(keys.length * 2);
+    this.events = new Float64Array(keys.length * 2);
+    this.size = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as number;
+      // The slot hash is the key's top 32 bits.
+      if (key !== 0) this.add(Math.floor((key - 1) / 0x100000), key, events[i] as number);
+    }
+  }
+}
 
 /**
  * @example
  * const window = new TapWindow({ horizonMs: 25 * 3_600_000, entriesMax: 2_000_000 });
  * window.remember('t-1', 42, tappedAtMs);
- * window.eventOf('t-1'); // 42
+ * window.eventOf('t-1', (id) => tapIdOfEvent(id) === 't-1'); // 42
  */
 export class TapWindow {
   readonly #horizonMs: number;
   readonly #entriesMax: number;
-  /** Tap id → the id of its latest event. */
-  readonly #events = new Map<string, number>();
-  /** Minute of `tappedAt` → the tap ids remembered in it. */
-  readonly #minutes = new Map<number, string[]>();
+  /** Hour of `tappedAt` → its table. */
+  readonly #hours = new Map<number, HourTable>();
+  #size = 0;
   /** Taps tapped before this are forgotten (or were never seen by this window). */
   #floorMs = Number.NEGATIVE_INFINITY;
 
   constructor(options: TapWindowOptions) {
-    if (!Number.isSafeInteger(options.horizonMs) || options.horizonMs < MINUTE_MS) {
-      throw new RangeError(`TapWindow option horizonMs must be an integer of at least ${MINUTE_MS}, got ${options.horizonMs}`);
+    if (!Number.isSafeInteger(options.horizonMs) || options.horizonMs < HOUR_MS) {
+      throw new RangeError(`TapWindow option horizonMs must be an integer of at least ${HOUR_MS}, got ${options.horizonMs}`);
     }
     if (!Number.isSafeInteger(options.entriesMax) || options.entriesMax < 1) {
       throw new RangeError(`TapWindow option entriesMax must be a positive integer, got ${options.entriesMax}`);
@@ -49,8 +104,9 @@ export class TapWindow {
     this.#entriesMax = options.entriesMax;
   }
 
+  /** Entries held: one per decision remembered (a replayed tap has one per decision). */
   get size(): number {
-    return this.#events.size;
+    return this.#size;
   }
 
   /** Taps with a `tappedAt` before this are not known to the window. */
@@ -58,9 +114,19 @@ export class TapWindow {
     return this.#floorMs;
   }
 
-  /** The id of the tap's latest event, while the window remembers the tap. */
-  eventOf(tapId: string): number | undefined {
-    return this.#events.get(tapId);
+  /**
+   * The id of the tap's latest event while the window remembers the tap. `isTap(eventId)` confirms that an event
+   * is this tap's: a hash may also name another tap's.
+   */
+  eventOf(tapId: string, isTap: (eventId: number) => boolean): number | undefined {
+    const { slot, key } = hashOf(tapId);
+    let latest: number | undefined;
+    for (const table of this.#hours.values()) {
+      table.forEach(slot, key, (eventId) => {
+        if ((latest === undefined || eventId > latest) && isTap(eventId)) latest = eventId;
+      });
+    }
+    return latest;
   }
 
   /** Whether a tap tapped at `tappedAtMs` is older than anything the window can vouch for. */
@@ -68,41 +134,38 @@ export class TapWindow {
     return tappedAtMs < this.#floorMs;
   }
 
-  /** Records the tap's latest event. A tap tapped before the floor is not kept. */
+  /** Records a decision of the tap (its event). A tap tapped before the floor is not kept. */
   remember(tapId: string, eventId: number, tappedAtMs: number): void {
     if (this.tooOld(tappedAtMs)) return;
-    if (this.#events.has(tapId)) {
-      this.#events.set(tapId, eventId);
-      return;
-    }
-    this.#events.set(tapId, eventId);
-    const minute = Math.floor(tappedAtMs / MINUTE_MS);
-    let bucket = this.#minutes.get(minute);
-    if (bucket === undefined) this.#minutes.set(minute, (bucket = []));
-    bucket.push(tapId);
-    if (this.#events.size > this.#entriesMax) this.#forgetOldest();
+    const hour = Math.floor(tappedAtMs / HOUR_MS);
+    let table = this.#hours.get(hour);
+    if (table === undefined) this.#hours.set(hour, (table = new HourTable()));
+    const { slot, key } = hashOf(tapId);
+    table.add(slot, key, eventId);
+    this.#size++;
+    while (this.#size > this.#entriesMax) this.#forgetOldest();
   }
 
-  /** Forgets every tap tapped more than `horizonMs` before `nowMs`. */
+  /** Forgets every tap tapped more than `horizonMs` before `nowMs` (a whole hour at a time). */
   expire(nowMs: number): void {
-    const floorMs = Math.floor((nowMs - this.#horizonMs) / MINUTE_MS) * MINUTE_MS;
+    const floorMs = Math.floor((nowMs - this.#horizonMs) / HOUR_MS) * HOUR_MS;
     if (floorMs <= this.#floorMs) return;
     this.#floorMs = floorMs;
-    for (const minute of [...this.#minutes.keys()]) {
-      if (minute * MINUTE_MS < floorMs) this.#drop(minute);
+    for (const hour of [...this.#hours.keys()]) {
+      if (hour * HOUR_MS < floorMs) this.#drop(hour);
     }
   }
 
-  /** Over the bound: drop the oldest minute, and raise the floor past it. */
+  /** Over the bound: drop the oldest hour, and raise the floor past it. */
   #forgetOldest(): void {
     let oldest = Number.POSITIVE_INFINITY;
-    for (const minute of this.#minutes.keys()) if (minute < oldest) oldest = minute;
+    for (const hour of this.#hours.keys()) if (hour < oldest) oldest = hour;
     this.#drop(oldest);
-    this.#floorMs = Math.max(this.#floorMs, (oldest + 1) * MINUTE_MS);
+    this.#floorMs = Math.max(this.#floorMs, (oldest + 1) * HOUR_MS);
   }
 
-  #drop(minute: number): void {
-    for (const tapId of this.#minutes.get(minute) ?? []) this.#events.delete(tapId);
-    this.#minutes.delete(minute);
+  #drop(hour: number): void {
+    this.#size -= this.#hours.get(hour)?.size ?? 0;
+    this.#hours.delete(hour);
   }
 }

@@ -4,33 +4,54 @@ import { makeHarness, makeTap, ok, rejected, T0, type Harness } from './helpers.
 
 const HOUR = 3_600_000;
 
+/** Every event is its tap's, unless a test says otherwise. */
+const anyEvent = (): boolean => true;
+
 describe('TapWindow', () => {
-  it('remembers a tap until its tappedAt falls behind the horizon', () => {
+  it('remembers a tap until its tappedAt falls behind the horizon, an hour at a time', () => {
     const window = new TapWindow({ horizonMs: 2 * HOUR, entriesMax: 100 });
     window.remember('a', 1, T0);
     window.remember('b', 2, T0 + HOUR);
-    window.expire(T0 + 2 * HOUR + 60_000);
-    expect(window.eventOf('a')).toBeUndefined();
-    expect(window.eventOf('b')).toBe(2);
+    window.expire(T0 + 3 * HOUR);
+    expect(window.eventOf('a', anyEvent)).toBeUndefined();
+    expect(window.eventOf('b', anyEvent)).toBe(2);
     expect(window.tooOld(T0)).toBe(true);
     expect(window.tooOld(T0 + HOUR)).toBe(false);
-    // A replay moves a tap to its latest event.
+    // A replay adds the tap's next decision; the latest is the one answered.
     window.remember('b', 7, T0 + HOUR);
-    expect([window.eventOf('b'), window.size]).toEqual([7, 1]);
+    expect([window.eventOf('b', anyEvent), window.size]).toEqual([7, 2]);
+    expect(window.eventOf('nobody', anyEvent)).toBeUndefined();
   });
 
-  it('over its bound forgets its oldest minute and raises its floor, never growing', () => {
+  it('names candidates only: an event that is not the tap\'s is passed over', () => {
+    const window = new TapWindow({ horizonMs: 2 * HOUR, entriesMax: 100 });
+    window.remember('a', 1, T0);
+    window.remember('a', 5, T0);
+    expect(window.eventOf('a', (id) => id === 1)).toBe(1);
+    expect(window.eventOf('a', () => false)).toBeUndefined();
+  });
+
+  it('keeps many taps in growing tables and finds each one', () => {
+    const window = new TapWindow({ horizonMs: 25 * HOUR, entriesMax: 1_000_000 });
+    for (let i = 0; i < 50_000; i++) window.remember(`tap-${i}`, i + 1, T0 + (i % 3) * HOUR);
+    expect(window.size).toBe(50_000);
+    for (let i = 0; i < 50_000; i += 997) expect(window.eventOf(`tap-${i}`, (id) => id === i + 1)).toBe(i + 1);
+    expect(window.eventOf('tap-50000', anyEvent)).toBeUndefined();
+  });
+
+  it('over its bound forgets its oldest hour and raises its floor, never growing', () => {
     const window = new TapWindow({ horizonMs: 24 * HOUR, entriesMax: 3 });
-    window.remember('m0-a', 1, T0);
-    window.remember('m0-b', 2, T0 + 1_000);
-    window.remember('m1-a', 3, T0 + 60_000);
-    window.remember('m2-a', 4, T0 + 120_000);
+    window.remember('h0-a', 1, T0);
+    window.remember('h0-b', 2, T0 + 1_000);
+    window.remember('h1-a', 3, T0 + HOUR);
+    window.remember('h2-a', 4, T0 + 2 * HOUR);
     expect(window.size).toBe(2);
-    expect(window.eventOf('m0-a')).toBeUndefined();
-    expect(window.tooOld(T0 + 59_999)).toBe(true);
-    expect(window.tooOld(T0 + 60_000)).toBe(false);
+    expect(window.eventOf('h0-a', anyEvent)).toBeUndefined();
+    expect(window.eventOf('h1-a', anyEvent)).toBe(3);
+    expect(window.tooOld(T0 + HOUR - 1)).toBe(true);
+    expect(window.tooOld(T0 + HOUR)).toBe(false);
     window.remember('late', 5, T0 + 30_000);
-    expect(window.eventOf('late')).toBeUndefined();
+    expect(window.eventOf('late', anyEvent)).toBeUndefined();
   });
 
   it('validates its options, naming the one that is wrong', () => {
