@@ -46,7 +46,7 @@ export interface TicketStoreOptions {
   busyTimeoutMs?: number;
   /** Most outcomes one `commitOutcomes` call may carry. Default 10,000. */
   batchSizeMax?: number;
-  /** The ledger's window of recent taps (tap-window.ts); default 25 h and 2,000,000 taps. */
+  /** The ledger's window of recent taps (tap-window.ts); default 25 h and 4,000,000 taps (~160 MB when full). */
   tapWindow?: Partial<TapWindowOptions>;
   /** Randomness of token secrets; default the CSPRNG of node:crypto. */
   secrets?: SecretSource;
@@ -54,7 +54,7 @@ export interface TicketStoreOptions {
 
 const DEFAULT_BUSY_TIMEOUT_MS = 50;
 /** The staleness bound (24 h) and an hour to spare: a tap that can still be charged is always in the window. */
-export const TAP_WINDOW_DEFAULTS: TapWindowOptions = { horizonMs: 25 * 3_600_000, entriesMax: 2_000_000 };
+export const TAP_WINDOW_DEFAULTS: TapWindowOptions = { horizonMs: 25 * 3_600_000, entriesMax: 4_000_000 };
 const DEFAULT_BATCH_SIZE_MAX = 10_000;
 
 type Fn<A extends unknown[], R> = (...args: A) => R;
