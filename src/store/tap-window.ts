@@ -7,13 +7,16 @@
  * repeat can only cost money while its `tappedAt` is inside the staleness bound. The window keeps every decided tap
  * whose `tappedAt` is at or after its floor, `horizonMs` before now; a tap older than the floor that the window does
  * not know is refused as stale without being recorded (it can never be charged, and a record would hide the
- * original outcome). The window is bounded: past `entriesMax` it forgets its oldest hour and raises its floor, so
- * under an extreme load a late repeat is refused as stale rather than memory growing.
+ * original outcome). The window is bounded: past `entriesMax` it forgets its oldest generation of taps and raises its
+ * floor just past them, so under an extreme load a late repeat is refused as stale rather than memory growing.
  *
  * Compact: a tap is a 52-bit hash of its id and the id of its latest event, 16 bytes in typed arrays (about 40 with
  * the tables' spare room), not a string key in a Map (about 200 bytes). A hash names candidates only: the caller
  * confirms each against the event it points to, so two taps whose ids collide are both kept and never confused.
- * Entries live in one table per hour of `tappedAt`, so expiring an hour drops a table.
+ * Entries live in generations: a table takes taps until it holds a sixteenth of `entriesMax`, then the next one
+ * starts. Forgetting drops a whole table, the oldest: when all its taps are older than the horizon, or when the
+ * window is over its bound (the floor then rises to the newest `tappedAt` in it, seconds ago under a flood, not an
+ * hour). A lookup probes every table: at most 17 over the bound, about one per sixteenth of the bound otherwise.
  */
 
 export interface TapWindowOptions {
@@ -25,6 +28,8 @@ export interface TapWindowOptions {
 
 const HOUR_MS = 3_600_000;
 const INITIAL_SLOTS = 1_024;
+/** Tables per bound: a dropped table is this fraction of the window. */
+const GENERATIONS = 16;
 
 /** Two 32-bit FNV-1a hashes of the id with different offsets: the first picks the slot, both make the key. */
 function hashOf(tapId: string): { slot: number; key: number } {
@@ -41,11 +46,13 @@ function hashOf(tapId: string): { slot: number; key: number } {
   return { slot: a, key: a * 0x100000 + (b >>> 12) + 1 };
 }
 
-/** One hour's taps: an open-addressing table (linear probing) of hash → event id, at most half full. */
-class HourTable {
+/** One generation of taps: an open-addressing table (linear probing) of hash → event id, at most half full. */
+class Generation {
   keys = new Float64Array(INITIAL_SLOTS);
   events = new Float64Array(INITIAL_SLOTS);
   size = 0;
+  /** The newest `tappedAt` among its taps. */
+  newestMs = Number.NEGATIVE_INFINITY;
 
   add(slot: number, key: number, eventId: number): void {
     if ((this.size + 1) * 2 > this.keys.length) this.#grow();
@@ -87,8 +94,9 @@ class HourTable {
 export class TapWindow {
   readonly #horizonMs: number;
   readonly #entriesMax: number;
-  /** Hour of `tappedAt` → its table. */
-  readonly #hours = new Map<number, HourTable>();
+  readonly #generationMax: number;
+  /** Oldest first; the last one takes new taps. */
+  #generations: Generation[] = [new Generation()];
   #size = 0;
   /** Taps tapped before this are forgotten (or were never seen by this window). */
   #floorMs = Number.NEGATIVE_INFINITY;
@@ -102,6 +110,7 @@ export class TapWindow {
     }
     this.#horizonMs = options.horizonMs;
     this.#entriesMax = options.entriesMax;
+    this.#generationMax = Math.ceil(options.entriesMax / GENERATIONS);
   }
 
   /** Entries held: one per decision remembered (a replayed tap has one per decision). */
@@ -121,7 +130,7 @@ export class TapWindow {
   eventOf(tapId: string, isTap: (eventId: number) => boolean): number | undefined {
     const { slot, key } = hashOf(tapId);
     let latest: number | undefined;
-    for (const table of this.#hours.values()) {
+    for (const table of this.#generations) {
       table.forEach(slot, key, (eventId) => {
         if ((latest === undefined || eventId > latest) && isTap(eventId)) latest = eventId;
       });
@@ -137,35 +146,31 @@ export class TapWindow {
   /** Records a decision of the tap (its event). A tap tapped before the floor is not kept. */
   remember(tapId: string, eventId: number, tappedAtMs: number): void {
     if (this.tooOld(tappedAtMs)) return;
-    const hour = Math.floor(tappedAtMs / HOUR_MS);
-    let table = this.#hours.get(hour);
-    if (table === undefined) this.#hours.set(hour, (table = new HourTable()));
+    let table = this.#generations[this.#generations.length - 1] as Generation;
+    if (table.size >= this.#generationMax) this.#generations.push((table = new Generation()));
     const { slot, key } = hashOf(tapId);
     table.add(slot, key, eventId);
+    if (tappedAtMs > table.newestMs) table.newestMs = tappedAtMs;
     this.#size++;
-    while (this.#size > this.#entriesMax) this.#forgetOldest();
+    if (this.#size > this.#entriesMax) this.#forgetOldest(true);
   }
 
-  /** Forgets every tap tapped more than `horizonMs` before `nowMs` (a whole hour at a time). */
+  /** Forgets the taps tapped more than `horizonMs` before `nowMs` (a whole generation at a time, once all are). */
   expire(nowMs: number): void {
-    const floorMs = Math.floor((nowMs - this.#horizonMs) / HOUR_MS) * HOUR_MS;
+    const floorMs = nowMs - this.#horizonMs;
     if (floorMs <= this.#floorMs) return;
     this.#floorMs = floorMs;
-    for (const hour of [...this.#hours.keys()]) {
-      if (hour * HOUR_MS < floorMs) this.#drop(hour);
+    // The last generation left is kept even when empty: it takes the next taps.
+    for (let oldest = this.#generations[0] as Generation; oldest.size > 0 && oldest.newestMs < floorMs; oldest = this.#generations[0] as Generation) {
+      this.#forgetOldest(false);
     }
   }
 
-  /** Over the bound: drop the oldest hour, and raise the floor past it. */
-  #forgetOldest(): void {
-    let oldest = Number.POSITIVE_INFINITY;
-    for (const hour of this.#hours.keys()) if (hour < oldest) oldest = hour;
-    this.#drop(oldest);
-    this.#floorMs = Math.max(this.#floorMs, (oldest + 1) * HOUR_MS);
-  }
-
-  #drop(hour: number): void {
-    this.#size -= this.#hours.get(hour)?.size ?? 0;
-    this.#hours.delete(hour);
+  /** Drops the oldest generation; over the bound, the floor rises past its newest tap. */
+  #forgetOldest(overBound: boolean): void {
+    const oldest = this.#generations.shift() as Generation;
+    this.#size -= oldest.size;
+    if (overBound) this.#floorMs = Math.max(this.#floorMs, oldest.newestMs + 1);
+    if (this.#generations.length === 0) this.#generations.push(new Generation());
   }
 }

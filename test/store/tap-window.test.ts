@@ -8,18 +8,20 @@ const HOUR = 3_600_000;
 const anyEvent = (): boolean => true;
 
 describe('TapWindow', () => {
-  it('remembers a tap until its tappedAt falls behind the horizon, an hour at a time', () => {
-    const window = new TapWindow({ horizonMs: 2 * HOUR, entriesMax: 100 });
+  it('forgets a generation of taps once all of them are behind the horizon', () => {
+    const window = new TapWindow({ horizonMs: 2 * HOUR, entriesMax: 32 }); // generations of 2
     window.remember('a', 1, T0);
-    window.remember('b', 2, T0 + HOUR);
-    window.expire(T0 + 3 * HOUR);
+    window.remember('b', 2, T0 + 10 * 60_000);
+    window.remember('c', 3, T0 + HOUR);
+    window.expire(T0 + 2 * HOUR + 11 * 60_000);
     expect(window.eventOf('a', anyEvent)).toBeUndefined();
-    expect(window.eventOf('b', anyEvent)).toBe(2);
-    expect(window.tooOld(T0)).toBe(true);
+    expect(window.eventOf('b', anyEvent)).toBeUndefined();
+    expect(window.eventOf('c', anyEvent)).toBe(3);
+    expect(window.tooOld(T0 + 10 * 60_000)).toBe(true);
     expect(window.tooOld(T0 + HOUR)).toBe(false);
     // A replay adds the tap's next decision; the latest is the one answered.
-    window.remember('b', 7, T0 + HOUR);
-    expect([window.eventOf('b', anyEvent), window.size]).toEqual([7, 2]);
+    window.remember('c', 7, T0 + HOUR);
+    expect([window.eventOf('c', anyEvent), window.size]).toEqual([7, 2]);
     expect(window.eventOf('nobody', anyEvent)).toBeUndefined();
   });
 
@@ -39,19 +41,30 @@ describe('TapWindow', () => {
     expect(window.eventOf('tap-50000', anyEvent)).toBeUndefined();
   });
 
-  it('over its bound forgets its oldest hour and raises its floor, never growing', () => {
-    const window = new TapWindow({ horizonMs: 24 * HOUR, entriesMax: 3 });
-    window.remember('h0-a', 1, T0);
-    window.remember('h0-b', 2, T0 + 1_000);
-    window.remember('h1-a', 3, T0 + HOUR);
-    window.remember('h2-a', 4, T0 + 2 * HOUR);
-    expect(window.size).toBe(2);
-    expect(window.eventOf('h0-a', anyEvent)).toBeUndefined();
-    expect(window.eventOf('h1-a', anyEvent)).toBe(3);
-    expect(window.tooOld(T0 + HOUR - 1)).toBe(true);
-    expect(window.tooOld(T0 + HOUR)).toBe(false);
-    window.remember('late', 5, T0 + 30_000);
+  it('over its bound forgets its oldest generation and raises its floor just past it, never growing', () => {
+    const window = new TapWindow({ horizonMs: 24 * HOUR, entriesMax: 32 }); // generations of 2
+    for (let i = 0; i < 32; i++) window.remember(`t${i}`, i + 1, T0 + i * 1_000);
+    expect(window.size).toBe(32);
+    window.remember('t32', 33, T0 + 32 * 1_000);
+    expect(window.size).toBe(31);
+    expect(window.eventOf('t0', anyEvent)).toBeUndefined();
+    expect(window.eventOf('t1', anyEvent)).toBeUndefined();
+    expect(window.eventOf('t2', anyEvent)).toBe(3);
+    // The floor moved seconds, not hours: only what was forgotten is refused as too old.
+    expect(window.tooOld(T0 + 1_000)).toBe(true);
+    expect(window.tooOld(T0 + 1_001)).toBe(false);
+    window.remember('late', 99, T0 + 500);
     expect(window.eventOf('late', anyEvent)).toBeUndefined();
+  });
+
+  it('under a flood of taps all tapped now, keeps the latest taps and refuses only older ones', () => {
+    const window = new TapWindow({ horizonMs: 25 * HOUR, entriesMax: 16_000 });
+    for (let i = 0; i < 100_000; i++) window.remember(`f${i}`, i + 1, T0 + Math.floor(i / 10));
+    expect(window.size).toBeLessThanOrEqual(16_000);
+    expect(window.size).toBeGreaterThan(15_000);
+    expect(window.eventOf('f99999', anyEvent)).toBe(100_000);
+    expect(window.tooOld(T0 + 9_999)).toBe(false);
+    expect(window.tooOld(T0)).toBe(true);
   });
 
   it('validates its options, naming the one that is wrong', () => {
