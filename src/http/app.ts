@@ -56,7 +56,7 @@ export interface CreatedApp {
 
 /**
  * @example
- * const auth = { authenticator: new TokenAuthenticator({ registry: store, clock }), rateLimiter };
+ * const auth = { authenticator: new TokenAuthenticator({ registry: store, clock }), ...rateLimiters(clock, RATE_LIMIT_DEFAULTS) };
  * const { app, hub } = createApp({ engine, clock, auth, heartbeatMs: 15_000, sseBufferBytes: 1 << 20 });
  * const server = await startHttpServer({ app, host: '127.0.0.1', port: 8080 });
  * // shutdown: hub.close(); await server.close();
