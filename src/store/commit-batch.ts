@@ -8,7 +8,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Currency, Tap } from '../domain/types.ts';
-import { RowBuffer, selectMultiRow } from './multi-row.ts';
+import { RowBuffer, selectMultiRow, type MultiRowStatement } from './multi-row.ts';
 import { iso, type EventRow } from './rows.ts';
 import type { StoreContext } from './statements.ts';
 
@@ -116,18 +116,8 @@ export class CommitBatch {
 
   /** Reads the chain heads of `customerIds` (a few statements for all of them) into the batch. */
   loadHeads(customerIds: Iterable<string>): void {
-    const asked: string[] = [];
-    for (const id of customerIds) {
-      if (this.#heads.has(id)) continue;
-      this.#heads.set(id, null);
-      asked.push(id);
-    }
-    const values: unknown[] = new Array(asked.length * 2);
-    for (let i = 0; i < asked.length; i++) {
-      values[2 * i] = i;
-      values[2 * i + 1] = asked[i];
-    }
-    selectMultiRow(this.ctx.st.headsAtPositions, values, (row) => this.#heads.set(asked[row[0] as number] as string, row[1] as number));
+    const heads = this.#heads;
+    selectUnread(this.ctx.st.headsAtPositions, customerIds, heads, (customerId, row) => heads.set(customerId, row[1] as number));
   }
 
   /**
@@ -135,26 +125,15 @@ export class CommitBatch {
    * takes for the same customer share one wallet.
    */
   loadWallets(customerIds: Iterable<string>): void {
-    const asked: string[] = [];
-    for (const id of customerIds) {
-      if (this.#wallets.has(id)) continue;
-      this.#wallets.set(id, null);
-      asked.push(id);
-    }
-    const values: unknown[] = new Array(asked.length * 2);
-    for (let i = 0; i < asked.length; i++) {
-      values[2 * i] = i;
-      values[2 * i + 1] = asked[i];
-    }
     const byDatabaseId = this.#walletsByDatabaseId;
-    selectMultiRow(this.ctx.st.walletsAtPositions, values, (row) => {
+    selectUnread(this.ctx.st.walletsAtPositions, customerIds, this.#wallets, (customerId, row) => {
       const id = row[1] as string;
       let wallet = byDatabaseId.get(id);
       if (wallet === undefined) {
         wallet = { id, balance: row[2] as number, currency: row[3] as Currency, dirty: false };
         byDatabaseId.set(id, wallet);
       }
-      this.#wallets.set(asked[row[0] as number] as string, wallet);
+      this.#wallets.set(customerId, wallet);
     });
   }
 
@@ -193,4 +172,28 @@ export class CommitBatch {
     balances.flush();
     this.#debited.length = 0;
   }
+}
+
+/**
+ * Looks up, with `statement` (a multi-row SELECT answering each row with the position it was given), the ids not
+ * yet in `cache`, which marks them `null` (none) first; `onRow` hears each id found with its row.
+ */
+function selectUnread<V>(
+  statement: MultiRowStatement,
+  ids: Iterable<string>,
+  cache: Map<string, V | null>,
+  onRow: (id: string, row: unknown[]) => void,
+): void {
+  const asked: string[] = [];
+  for (const id of ids) {
+    if (cache.has(id)) continue;
+    cache.set(id, null);
+    asked.push(id);
+  }
+  const values: unknown[] = new Array(asked.length * 2);
+  for (let i = 0; i < asked.length; i++) {
+    values[2 * i] = i;
+    values[2 * i + 1] = asked[i];
+  }
+  selectMultiRow(statement, values, (row) => onRow(asked[row[0] as number] as string, row));
 }
