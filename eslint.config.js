@@ -1,0 +1,35 @@
+// Lint: typescript-eslint's type-aware recommended rules over every TypeScript and JavaScript file of the
+// repository, with floating and misused promises as errors. `npm run lint`; `npm test` runs it first.
+import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+
+export default defineConfig(
+  { ignores: ['dist/', 'data/', 'bench/profiles/'] },
+  js.configs.recommended,
+  tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        // One TypeScript program for tsconfig.json (src, test, bench), shared by all its files; vitest.config.ts,
+        // outside it, gets a default project.
+        projectService: { allowDefaultProject: ['vitest.config.ts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    // The few plain JS files (this one, bin/, a bench script) have no types to check: every value is `any` there.
+    extends: [tseslint.configs.disableTypeChecked],
+    // TypeScript resolves names in .ts files (so typescript-eslint turns `no-undef` off there); plain JS needs
+    // Node's globals named for `no-undef`.
+    languageOptions: {
+      globals: { console: 'readonly', fetch: 'readonly', performance: 'readonly', process: 'readonly', setTimeout: 'readonly' },
+    },
+  },
+);
