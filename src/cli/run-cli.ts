@@ -4,6 +4,7 @@
  */
 
 import { createRequire } from 'node:module';
+import { bundledAssets } from '../platform/bundled-assets.ts';
 import type { CliIo } from './cli-io.ts';
 
 export const USAGE = `Usage: ticketd <command> [flags]
@@ -87,12 +88,15 @@ function usageError(io: CliIo, message: string): number {
 }
 
 /**
- * The package's version. package.json sits two levels above this module both in src/cli and in dist/cli.
+ * The package's version. package.json sits two levels above this module both in src/cli and in dist/cli; the
+ * single executable carries none and knows its version itself.
  *
  * @example
  * version(); // '0.1.0'
  */
 export function version(): string {
+  const bundled = bundledAssets()?.version;
+  if (bundled !== undefined) return bundled;
   const pkg: unknown = createRequire(import.meta.url)('../../package.json');
   const value = (pkg as { version?: unknown }).version;
   return typeof value === 'string' ? value : 'unknown';

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { bundledAssets } from '../platform/bundled-assets.ts';
 import { migrate } from './schema.ts';
 import { StoreError, toStoreError } from './store-error.ts';
 
@@ -42,7 +43,8 @@ export function openDatabase(options: OpenDatabaseOptions): Database.Database {
     throw new StoreError('ERR_STORE_IO', `cannot create ${file}: ${(error as Error).message}`, { cause: error });
   }
   try {
-    db = new Database(file, { timeout: busyTimeoutMs });
+    // In the single executable there is no node_modules to find the addon in: it says where it put it.
+    db = new Database(file, { timeout: busyTimeoutMs, nativeBinding: bundledAssets()?.sqliteAddonFile });
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');

@@ -1,0 +1,36 @@
+/**
+ * What the single executable (`npm run package`, src/single-executable/) tells the code it carries: the package
+ * version (there is no package.json beside it) and where it extracted better-sqlite3's native addon. Run any other
+ * way (node, tsx, vitest), nothing is set and `bundledAssets()` answers `undefined`, so callers keep their usual
+ * lookups.
+ */
+
+export interface BundledAssets {
+  /** The version of the package the executable was built from. */
+  version: string;
+  /** Absolute path of better-sqlite3's `better_sqlite3.node`, extracted from the executable. */
+  sqliteAddonFile: string;
+}
+
+let current: BundledAssets | undefined;
+
+/**
+ * Called once by the single executable's entry, before any command runs.
+ *
+ * @example
+ * useBundledAssets({ version: '0.1.0', sqliteAddonFile: '/tmp/ticketd-0.1.0-ab12/better_sqlite3.node' });
+ */
+export function useBundledAssets(assets: BundledAssets): void {
+  if (current !== undefined) throw new Error('bundled assets are set once, by the single executable entry');
+  current = assets;
+}
+
+/**
+ * The assets of the single executable this process is, or `undefined` when it is not one.
+ *
+ * @example
+ * new Database(file, { nativeBinding: bundledAssets()?.sqliteAddonFile });
+ */
+export function bundledAssets(): BundledAssets | undefined {
+  return current;
+}
