@@ -38,8 +38,6 @@ export interface EngineOptions {
   pipeline?: Partial<PipelineOptions>;
   /** An actor system to run in (the test kit's); by default the engine makes its own. */
   system?: ActorSystem;
-  /** Test-only fault plan handed to the evaluator. */
-  faults?: EvaluatorOptions['faults'];
 }
 
 const ASK_TIMEOUT_MS = 10_000;
@@ -76,11 +74,7 @@ export class Engine implements EngineApi {
     this.#runtime = options.runtime;
     this.flow = new FlowControl(this.options.maxInFlightTaps);
     this.#catalog = options.store.loadCatalog();
-    this.#evaluator = options.evaluator({
-      catalog: () => this.#catalog,
-      bounds: this.options.staleness,
-      ...(options.faults !== undefined && { faults: options.faults }),
-    });
+    this.#evaluator = options.evaluator({ catalog: () => this.#catalog, bounds: this.options.staleness });
     this.system =
       options.system ??
       new ActorSystem({

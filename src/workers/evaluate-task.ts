@@ -15,11 +15,7 @@ export interface EvaluateTask {
   bounds: StalenessBounds;
   catalogVersion: number;
   catalog?: Catalog;
-  /** Test-only fault injection (see `FaultPlan`); absent in production. */
-  fault?: TaskFault;
 }
-
-export type TaskFault = { kind: 'throw' } | { kind: 'exit' } | { kind: 'oom' };
 
 export type EvaluateReply = { kind: 'done'; evaluations: Evaluation[] } | { kind: 'need-catalog' };
 
@@ -27,22 +23,7 @@ let catalog: Catalog | undefined;
 const keys = new KeyCache({ capacity: 4_096 });
 
 export default function evaluate(task: EvaluateTask): EvaluateReply {
-  if (task.fault !== undefined) injectFault(task.fault);
   if (task.catalog !== undefined) catalog = task.catalog;
   if (catalog === undefined || catalog.version !== task.catalogVersion) return { kind: 'need-catalog' };
   return { kind: 'done', evaluations: evaluateBatch(task.taps, catalog, task.nowMs, task.bounds, keys) };
-}
-
-function injectFault(fault: TaskFault): void {
-  switch (fault.kind) {
-    case 'throw':
-      throw new Error('injected fault: worker threw');
-    case 'exit':
-      process.exit(70);
-    // falls through: process.exit does not return
-    case 'oom': {
-      const hog: number[][] = [];
-      for (;;) hog.push(new Array<number>(1_000_000).fill(1));
-    }
-  }
 }

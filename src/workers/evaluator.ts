@@ -1,5 +1,4 @@
 import type { Catalog, Evaluation, StalenessBounds, Tap } from '../domain/types.ts';
-import type { TaskFault } from './evaluate-task.ts';
 
 /**
  * Validates and prices batches of taps. `PoolEvaluator` spreads them over worker threads (piscina);
@@ -15,8 +14,6 @@ export interface EvaluatorOptions {
   /** The current catalog; called per batch, so a change reaches the workers with the next batch. */
   catalog: () => Catalog;
   bounds: StalenessBounds;
-  /** Test-only: decides a fault for a batch (by its taps), e.g. to make one poison tap crash its worker. */
-  faults?: (taps: readonly Tap[]) => TaskFault | undefined;
 }
 
 export class EvaluatorError extends Error {

@@ -1,7 +1,7 @@
 import { evaluateBatch } from '../domain/evaluate.ts';
 import { KeyCache } from '../domain/key-cache.ts';
 import type { Evaluation, Tap } from '../domain/types.ts';
-import { EvaluatorError, type Evaluator, type EvaluatorOptions } from './evaluator.ts';
+import type { Evaluator, EvaluatorOptions } from './evaluator.ts';
 
 /**
  * Evaluates on the calling thread. Asynchronous like the pool, so callers cannot come to rely on it answering
@@ -19,8 +19,6 @@ export class InlineEvaluator implements Evaluator {
 
   async evaluate(taps: Tap[], nowMs: number): Promise<Evaluation[]> {
     await Promise.resolve();
-    const fault = this.options.faults?.(taps);
-    if (fault !== undefined) throw new EvaluatorError(`injected fault: ${fault.kind}`);
     return evaluateBatch(taps, this.options.catalog(), nowMs, this.options.bounds, this.#keys);
   }
 

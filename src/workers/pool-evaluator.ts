@@ -9,6 +9,8 @@ export interface PoolEvaluatorOptions extends EvaluatorOptions {
   maxQueue: number;
   /** Heap cap per worker; a worker over it is replaced and its batch fails (and is retried by the caller). */
   maxOldGenerationSizeMb?: number;
+  /** The module (file URL) each worker loads, default-exporting an `EvaluateTask` handler; by default evaluate-task. */
+  taskFile?: string;
 }
 
 // Under vitest and tsx this module is TypeScript and so is its worker; once built, both are JavaScript.
@@ -33,7 +35,7 @@ export class PoolEvaluator implements Evaluator {
     }
     this.threads = options.threads;
     this.#pool = new Piscina<EvaluateTask, EvaluateReply>({
-      filename: TASK_FILE,
+      filename: options.taskFile ?? TASK_FILE,
       minThreads: options.threads,
       maxThreads: options.threads,
       maxQueue: options.maxQueue,
@@ -47,14 +49,7 @@ export class PoolEvaluator implements Evaluator {
 
   async evaluate(taps: Tap[], nowMs: number): Promise<Evaluation[]> {
     const catalog = this.options.catalog();
-    const fault = this.options.faults?.(taps);
-    const task: EvaluateTask = {
-      taps,
-      nowMs,
-      bounds: this.options.bounds,
-      catalogVersion: catalog.version,
-      ...(fault !== undefined && { fault }),
-    };
+    const task: EvaluateTask = { taps, nowMs, bounds: this.options.bounds, catalogVersion: catalog.version };
     try {
       let reply = await this.#pool.run(task);
       // A worker that has an older catalog asks for the current one once; it is then cached there.

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { signTap } from '../../src/domain/signing.ts';
-import type { Evaluation, Tap } from '../../src/domain/types.ts';
+import type { Tap } from '../../src/domain/types.ts';
 import { EngineError } from '../../src/pipeline/engine-api.ts';
 import { InlineEvaluator } from '../../src/workers/inline-evaluator.ts';
+import { failingWhen } from './failing-evaluator.ts';
 import { startEngine, type EngineHarness } from './harness.ts';
 
 let h: EngineHarness | undefined;
@@ -92,9 +93,9 @@ describe('the tap pipeline', () => {
       h!.engine.submitTaps(Array.from({ length: 20 }, () => h!.tap({ customerId: 'customer-5', rideId: 'ride-a' }))),
     );
     const answers = await h.run(Promise.all(requests));
-    expect(answers.map((a) => a.length)).toEqual(new Array(10).fill(20));
+    expect(answers.map((a) => a.length)).toEqual(new Array<number>(10).fill(20));
     // 100.00 buys twenty 5.00 rides: the first twenty taps in acceptance order.
-    expect(answers.flat().map((r) => r.status)).toEqual([...new Array(20).fill('issued'), ...new Array(180).fill('rejected')]);
+    expect(answers.flat().map((r) => r.status)).toEqual([...new Array<string>(20).fill('issued'), ...new Array<string>(180).fill('rejected')]);
     expect(commits).toBeGreaterThanOrEqual(1);
     expect(commits).toBeLessThanOrEqual(4); // at most one per evaluated batch, never one per request or per tap
     // Requests that queue while the pool is busy share its next task (two run at once here).
@@ -140,7 +141,7 @@ describe('the tap pipeline', () => {
     let calls = 0;
     h = await startEngine({
       pipeline: { evaluateBatchMax: 8, evaluateAttempts: 3 },
-      faults: (taps) => (calls++, taps.some((t) => t.tapId === 'poison') ? { kind: 'throw' } : undefined),
+      evaluator: (o) => failingWhen(new InlineEvaluator(o), (taps) => (calls++, taps.some((t) => t.tapId === 'poison'))),
     });
     const taps = Array.from({ length: 8 }, (_, i) => h!.tap({ customerId: 'customer-1', rideId: 'ride-a', ...(i === 5 && { tapId: 'poison' }) }));
     const results = await h.run(h.engine.submitTaps(taps));

@@ -33,7 +33,6 @@ export interface HarnessOptions {
   shuffle?: boolean;
   pipeline?: Partial<PipelineOptions>;
   evaluator?: (options: EvaluatorOptions) => Evaluator;
-  faults?: EvaluatorOptions['faults'];
   dir?: string;
 }
 
@@ -50,7 +49,6 @@ export async function startEngine(options: HarnessOptions = {}): Promise<EngineH
     log: silentLogger,
     system: kit.system,
     ...(options.pipeline !== undefined && { pipeline: options.pipeline }),
-    ...(options.faults !== undefined && { faults: options.faults }),
   });
   const notifications: Notification[] = [];
   engine.onNotifications((batch) => notifications.push(...batch));

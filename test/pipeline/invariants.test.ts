@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Tap } from '../../src/domain/types.ts';
 import { seededRandom, testSeed } from '../../src/platform/random.ts';
 import { replayable } from '../../src/testkit/test-kit.ts';
+import { InlineEvaluator } from '../../src/workers/inline-evaluator.ts';
+import { failingWhen } from './failing-evaluator.ts';
 import { startEngine, type EngineHarness } from './harness.ts';
 
 let h: EngineHarness | undefined;
@@ -23,7 +25,7 @@ describe('pipeline invariants under a seeded random load', () => {
         seed,
         shuffle: true,
         pipeline: { evaluateBatchMax: 16, evaluateConcurrency: 3, maxInFlightTaps: 400 },
-        faults: () => (random.next() < 0.125 ? { kind: 'throw' } : undefined),
+        evaluator: (o) => failingWhen(new InlineEvaluator(o), () => random.next() < 0.125),
       });
       const sent: Tap[] = [];
       const requests: Promise<unknown>[] = [];

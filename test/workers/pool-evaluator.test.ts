@@ -1,10 +1,9 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCatalog } from '../../src/domain/catalog.ts';
 import { demoPark } from '../../src/domain/demo-park.ts';
 import type { Catalog, Tap } from '../../src/domain/types.ts';
 import { DEFAULT_STALENESS } from '../../src/domain/types.ts';
 import { evaluateIsolated } from '../../src/pipeline/evaluate-isolated.ts';
-import type { TaskFault } from '../../src/workers/evaluate-task.ts';
 import { PoolEvaluator } from '../../src/workers/pool-evaluator.ts';
 import { generateKeyPairSync } from 'node:crypto';
 
@@ -12,9 +11,10 @@ const NOW = Date.UTC(2026, 10, 22, 9, 0, 0);
 const pem = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
 const park = demoPark(pem);
 let catalog: Catalog = buildCatalog(1, park);
-let fault: ((taps: readonly Tap[]) => TaskFault | undefined) | undefined;
-const pool = new PoolEvaluator({ threads: 2, maxQueue: 64, catalog: () => catalog, bounds: DEFAULT_STALENESS, faults: (taps) => fault?.(taps) });
+const pool = new PoolEvaluator({ threads: 2, maxQueue: 64, catalog: () => catalog, bounds: DEFAULT_STALENESS });
 afterAll(() => pool.close());
+/** The real task, except that a tap named `poison-throw`, `poison-exit` or `poison-oom` makes its worker fail so. */
+const FAULTY_TASK_FILE = new URL('./fixtures/faulty-task.ts', import.meta.url).href;
 
 const tap = (tapId: string, rideId = 'ride-a'): Tap => ({
   tapId, customerId: 'customer-1', rideId, machineId: 'gate-1', tappedAt: new Date(NOW).toISOString(),
@@ -35,27 +35,33 @@ describe('PoolEvaluator on real worker threads', () => {
     expect(results.flat().map((e) => e.ok)).toEqual([true, true, true, true]);
   });
 
-  it.each<TaskFault['kind']>(['throw', 'exit'])('a worker that fails with %s on a poison tap is replaced; the rest of the batch is evaluated', async (kind) => {
-    fault = (taps) => (taps.some((t) => t.tapId === 'poison') ? { kind } : undefined);
-    const taps = ['p1', 'p2', 'poison', 'p4', 'p5'].map((id) => tap(id));
-    const outcomes = await evaluateIsolated(taps, { evaluator: pool, now: () => NOW, attempts: 2 });
-    fault = undefined;
+});
+
+describe('a worker that fails on a poison tap', () => {
+  let faulty: PoolEvaluator;
+  beforeAll(() => {
+    faulty = new PoolEvaluator({ threads: 2, maxQueue: 64, catalog: () => catalog, bounds: DEFAULT_STALENESS, taskFile: FAULTY_TASK_FILE });
+  });
+  afterAll(() => faulty.close());
+
+  it.each(['throw', 'exit'])('a worker that fails with %s on a poison tap is replaced; the rest of the batch is evaluated', async (kind) => {
+    const taps = ['p1', 'p2', `poison-${kind}`, 'p4', 'p5'].map((id) => tap(id));
+    const outcomes = await evaluateIsolated(taps, { evaluator: faulty, now: () => NOW, attempts: 2 });
     expect(outcomes.map((o) => [o.tap.tapId, o.kind])).toEqual([
-      ['p1', 'evaluated'], ['p2', 'evaluated'], ['poison', 'failed'], ['p4', 'evaluated'], ['p5', 'evaluated'],
+      ['p1', 'evaluated'], ['p2', 'evaluated'], [`poison-${kind}`, 'failed'], ['p4', 'evaluated'], ['p5', 'evaluated'],
     ]);
     expect(outcomes[2]).toMatchObject({ reason: 'worker_failed', attempts: 2 });
-    expect((await pool.evaluate([tap('after')], NOW))[0]!.ok).toBe(true);
+    expect((await faulty.evaluate([tap('after')], NOW))[0]!.ok).toBe(true);
   });
 });
 
 describe('a worker that runs out of memory', () => {
   it('is stopped at its heap cap and replaced; the poison tap fails, the others are evaluated', async () => {
     const small = new PoolEvaluator({
-      threads: 1, maxQueue: 16, catalog: () => catalog, bounds: DEFAULT_STALENESS, maxOldGenerationSizeMb: 32,
-      faults: (taps) => (taps.some((t) => t.tapId === 'hog') ? { kind: 'oom' } : undefined),
+      threads: 1, maxQueue: 16, catalog: () => catalog, bounds: DEFAULT_STALENESS, maxOldGenerationSizeMb: 32, taskFile: FAULTY_TASK_FILE,
     });
     try {
-      const outcomes = await evaluateIsolated([tap('m1'), tap('hog'), tap('m3')], { evaluator: small, now: () => NOW, attempts: 1 });
+      const outcomes = await evaluateIsolated([tap('m1'), tap('poison-oom'), tap('m3')], { evaluator: small, now: () => NOW, attempts: 1 });
       expect(outcomes.map((o) => o.kind)).toEqual(['evaluated', 'failed', 'evaluated']);
       expect(outcomes[1]).toMatchObject({ reason: 'worker_failed', error: expect.stringMatching(/memory/i) });
     } finally {
