@@ -3,6 +3,7 @@
  * bounded by `--shutdown-timeout-ms`.
  */
 import { LIMIT_MAX, type RateLimitConfig, type RateLimitSetting } from '../auth/rate-limiter.ts';
+import { checkMetricsToken } from '../http/metrics-route.ts';
 import { jsonLogger } from '../platform/logger.ts';
 import { DEFAULT_CONFIG, startTicketd, type TicketdConfig } from '../server/start-ticketd.ts';
 import { intFlag, parseFlags, type ParsedFlags } from './flags.ts';
@@ -42,9 +43,12 @@ Flags:
                            unless the server has accepted that token lately (it is in the token cache)
   --cors-origin ORIGIN     allow browser calls from ORIGIN (e.g. https://app.example); repeat it or separate
                            origins with commas; '*' allows any (default: no CORS headers)
+  --metrics-token TOKEN    a bearer token that may read GET /metrics (Prometheus) and nothing else, 16-128
+                           printable characters; admin tokens may always read it
   --shutdown-timeout-ms N  longest a graceful stop may take before the process exits anyway (default 10000)
 
-Every /v1 route needs 'Authorization: Bearer <token>'; /health and /ready need none. Tokens are made with
+Every /v1 route needs 'Authorization: Bearer <token>'; /health and /ready need none; /metrics needs an admin
+token or the metrics token. Tokens are made with
 'ticketd token create' (or POST /v1/tokens by an admin); --demo makes a set.
 `;
 
@@ -68,6 +72,7 @@ const FLAGS = {
   'rate-limit-unauthenticated-per-minute': { type: 'string' },
   'rate-limit-unauthenticated-burst': { type: 'string' },
   'cors-origin': { type: 'string', multiple: true },
+  'metrics-token': { type: 'string' },
   'shutdown-timeout-ms': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -96,6 +101,7 @@ export async function runServe(argv: string[]): Promise<number> {
       ),
       rateLimits: rateLimitFlags(values),
       corsOrigins: corsOrigins(values['cors-origin']),
+      ...metricsTokenFlag(values['metrics-token']),
       log,
     };
     shutdownTimeoutMs = intFlag(values, 'shutdown-timeout-ms', 10_000, 100, 600_000);
@@ -149,6 +155,16 @@ function corsOrigins(raw: unknown): string[] {
     }
   }
   return [...new Set(origins)];
+}
+
+/** `--metrics-token`, checked (see checkMetricsToken). */
+function metricsTokenFlag(raw: unknown): { metricsToken?: string } {
+  if (typeof raw !== 'string') return {};
+  try {
+    return { metricsToken: checkMetricsToken(raw) };
+  } catch (error) {
+    throw new UsageError(`--metrics-token: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /**

@@ -15,6 +15,7 @@ import { addDeadLetterRoutes } from './dead-letter-routes.ts';
 import { errorAnswer } from './error-response.ts';
 import { addEventsRoute } from './events-route.ts';
 import { addHealthRoutes } from './health-routes.ts';
+import { addMetrics, type MetricsEndpoint } from './metrics-route.ts';
 import { errorBody } from './http-error.ts';
 import { SseHub } from './sse-hub.ts';
 import { addTapRoutes } from './tap-routes.ts';
@@ -47,6 +48,8 @@ export interface CreateAppOptions {
   sseStreamsPerCustomerMax?: number;
   /** Errors answered with 500 `internal` (and failed SSE replays), for the log; the client never sees them. */
   onInternalError?: (error: unknown) => void;
+  /** Prometheus metrics: every request counted, and `GET /metrics` for an admin or the metrics token. */
+  metrics?: MetricsEndpoint;
 }
 
 export interface CreatedApp {
@@ -82,6 +85,8 @@ export function createApp(options: CreateAppOptions): CreatedApp {
   };
 
   const app = new Hono<AppEnv>();
+  // Metrics before all else, so that refused requests are counted too; /metrics checks its own token.
+  if (options.metrics !== undefined) addMetrics(app, options.metrics, { hub, auth: options.auth });
   // CORS first, so a browser's preflight (which carries no token) is answered and errors carry the headers too;
   // then who is calling, before the body is read.
   if (corsOrigins.length > 0) app.use(corsMiddleware(corsOrigins));

@@ -23,6 +23,13 @@ export interface SseConnectionOptions {
   liveBufferMax: number;
   /** Called once, when the connection ends for any reason. */
   onGone: (connection: SseConnection) => void;
+  /** Where notification frames are counted as they are queued, shared by the hub's connections (its stats). */
+  tally?: SseTally;
+}
+
+/** Counts kept by plain increments on the hot path, read by `SseHub.stats()`. */
+export interface SseTally {
+  frames: number;
 }
 
 /**
@@ -45,6 +52,7 @@ export class SseConnection {
   readonly #bufferBytes: number;
   readonly #liveBufferMax: number;
   readonly #onGone: (connection: SseConnection) => void;
+  readonly #tally: SseTally;
 
   constructor(options: SseConnectionOptions) {
     this.customerId = options.customerId;
@@ -53,6 +61,7 @@ export class SseConnection {
     this.#bufferBytes = options.bufferBytes;
     this.#liveBufferMax = options.liveBufferMax;
     this.#onGone = options.onGone;
+    this.#tally = options.tally ?? { frames: 0 };
   }
 
   get state(): SseConnectionState {
@@ -208,6 +217,7 @@ export class SseConnection {
       return false;
     }
     this.#lastSentId = id;
+    this.#tally.frames++;
     return true;
   }
 }

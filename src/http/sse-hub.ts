@@ -17,7 +17,7 @@ import { yieldToEventLoop, type Clock, type TimerHandle } from '../platform/cloc
 import type { EngineApi } from '../pipeline/engine-api.ts';
 import type { Notification } from '../store/store-types.ts';
 import { HttpError } from './http-error.ts';
-import { SseConnection } from './sse-connection.ts';
+import { SseConnection, type SseTally } from './sse-connection.ts';
 import { notificationFrame } from './sse-frames.ts';
 
 /** Notifications read from the outbox per replay step. */
@@ -45,6 +45,8 @@ export interface SseHubOptions {
 export interface SseHubStats {
   /** Open streams, over all customers. */
   connections: number;
+  /** Notification frames queued to streams since the hub started, replayed and live (heartbeats not counted). */
+  frames: number;
 }
 
 /**
@@ -67,6 +69,7 @@ export class SseHub {
   /** Streams with frames queued by the batch being routed, each listed once; empty between batches. */
   readonly #toFlush: SseConnection[] = [];
   readonly #unsubscribe: () => void;
+  readonly #tally: SseTally = { frames: 0 };
   #connections = 0;
   #heartbeat: TimerHandle | undefined;
   #closed = false;
@@ -105,6 +108,7 @@ export class SseHub {
       bufferBytes: this.#bufferBytes,
       liveBufferMax: this.#liveBufferMax,
       onGone: (gone) => this.#remove(gone),
+      tally: this.#tally,
     });
     this.#add(connection);
     let firstPage: Notification[] = [];
@@ -124,7 +128,7 @@ export class SseHub {
   }
 
   stats(): SseHubStats {
-    return { connections: this.#connections };
+    return { connections: this.#connections, frames: this.#tally.frames };
   }
 
   /** Ends every stream and stops listening to the engine; later `connect` calls answer 503 `shutting_down`. */

@@ -2,6 +2,7 @@ import type { ActorRef } from '../actors/actor-ref.ts';
 import { ActorSystem } from '../actors/actor-system.ts';
 import { oneForOne } from '../actors/supervisor.ts';
 import type { Catalog, Customer, Machine, Ride, Tap, TapState } from '../domain/types.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { TimerHandle } from '../platform/clock.ts';
 import type { RuntimeContext } from '../platform/context.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -38,6 +39,8 @@ export interface EngineOptions {
   pipeline?: Partial<PipelineOptions>;
   /** An actor system to run in (the test kit's); by default the engine makes its own. */
   system?: ActorSystem;
+  /** Where the pipeline records its metrics (commits, in-flight taps, mailboxes, dead letters); absent: nowhere. */
+  metrics?: Metrics;
 }
 
 const ASK_TIMEOUT_MS = 10_000;
@@ -60,6 +63,7 @@ export class Engine implements EngineApi {
   readonly #evaluator: Evaluator;
   readonly #log: Logger;
   readonly #runtime: RuntimeContext;
+  readonly #metrics: Metrics | undefined;
   readonly #listeners = new Set<NotificationListener>();
   #catalog: Catalog;
   #state: ReadyState = { ready: false, reason: 'starting' };
@@ -72,6 +76,7 @@ export class Engine implements EngineApi {
     this.#store = options.store;
     this.#log = options.log;
     this.#runtime = options.runtime;
+    this.#metrics = options.metrics;
     this.flow = new FlowControl(this.options.maxInFlightTaps);
     this.#catalog = options.store.loadCatalog();
     this.#evaluator = options.evaluator({ catalog: () => this.#catalog, bounds: this.options.staleness });
@@ -98,6 +103,7 @@ export class Engine implements EngineApi {
       const error = d.reason === 'mailbox_full' ? this.#overloaded('a pipeline stage is full') : new EngineError('ERR_STORAGE', 'taps not decided: the pipeline dropped them; resend');
       this.#abandon(origins, error);
     });
+    this.#metrics?.watchEngine(this);
   }
 
   /** Builds the pipeline and becomes ready; taps an older version left undecided are decided in the background. */
@@ -131,6 +137,7 @@ export class Engine implements EngineApi {
           this.#storageFailed(error, abandoned !== undefined);
         },
         log: this.#log,
+        ...(this.#metrics !== undefined && { metrics: this.#metrics.pipeline }),
       }),
     );
     this.#ledger = ledger;

@@ -1,6 +1,7 @@
 import type { ActorRef } from '../actors/actor-ref.ts';
 import type { Props } from '../actors/types.ts';
 import type { Customer } from '../domain/types.ts';
+import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import type { Logger } from '../platform/logger.ts';
 import { StoreError } from '../store/store-error.ts';
 import type { TicketStore } from '../store/ticket-store.ts';
@@ -27,6 +28,8 @@ export interface LedgerDeps {
   /** A commit failed with a busy or failing database; `abandoned` when it gave up on the batch after its attempts. */
   onStorageTrouble: (error: StoreError, abandoned: Evaluated | undefined) => void;
   log: Logger;
+  /** Where each successful commit is recorded (taps by outcome, batch size, times); absent: nothing is. */
+  metrics?: PipelineMetrics;
 }
 
 const RETRY_BASE_MS = 10;
@@ -105,7 +108,10 @@ function commitOrRetry(flush: Flush, deps: LedgerDeps, schedule: (delayMs: numbe
   const { origins, outcomes } = flush.batch;
   if (outcomes.length === 0) return true;
   try {
-    const { results, notifications } = deps.store.commitOutcomes(outcomes, deps.now());
+    const { metrics } = deps;
+    const startedMs = metrics === undefined ? 0 : metrics.nowMs();
+    const { results, notifications } = deps.store.commitOutcomes(outcomes, deps.now(), metrics?.commitTiming);
+    metrics?.committed(results, startedMs);
     for (let i = 0; i < origins.length; i++) {
       const origin = origins[i]!;
       origin.submission.decided(origin.index, results[i]!);

@@ -6,6 +6,7 @@ import { demoPark } from '../domain/demo-park.ts';
 import { createApp } from '../http/app.ts';
 import { STREAMS_PER_CUSTOMER_MAX_DEFAULT } from '../http/sse-hub.ts';
 import { startHttpServer } from '../http/server.ts';
+import { Metrics } from '../metrics/metrics.ts';
 import { Engine } from '../pipeline/engine.ts';
 import type { PipelineOptions } from '../pipeline/pipeline-options.ts';
 import { systemContext, type RuntimeContext } from '../platform/context.ts';
@@ -35,6 +36,8 @@ export interface TicketdConfig {
   /** Origins allowed to call from a browser; empty: no CORS headers. */
   corsOrigins: readonly string[];
   pipeline?: Partial<PipelineOptions>;
+  /** A bearer token that may read `GET /metrics` and nothing else (admin tokens may too); absent: admins only. */
+  metricsToken?: string;
   log: Logger;
   runtime?: RuntimeContext;
 }
@@ -77,6 +80,7 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
   // second for its transaction rather than failing at once.
   const store = TicketStore.open({ dataDir, ids: runtime.ids, busyTimeoutMs: WRITE_WAIT_MS });
   let demoCredentialsFile: string | undefined;
+  const metrics = new Metrics();
   try {
     if (config.demo) {
       const ids = demoPark('');
@@ -97,10 +101,12 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
         const inline = new InlineEvaluator(options);
         if (config.workers === 0) return inline;
         const pool = new PoolEvaluator({ ...options, threads: config.workers, maxQueue: 256, maxOldGenerationSizeMb: 256 });
+        metrics.watchPool(pool);
         // Only signed taps carry CPU work worth a thread hand-off; the rest are cheaper evaluated here.
         return new SplitEvaluator(pool, inline, (tap) => typeof options.catalog().machines[tap.machineId]?.publicKey === 'string');
       },
       ...(config.pipeline !== undefined && { pipeline: config.pipeline }),
+      metrics,
     });
     const { app, hub } = createApp({
       engine,
@@ -113,6 +119,7 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
       heartbeatMs: config.heartbeatMs,
       sseBufferBytes: config.sseBufferBytes,
       sseStreamsPerCustomerMax: config.sseStreamsPerCustomerMax,
+      metrics: { metrics, token: config.metricsToken },
       onInternalError: (error) => config.log.error('internal error', { error: String(error) }),
     });
     const server = await startHttpServer({ app, host: config.host, port: config.port });

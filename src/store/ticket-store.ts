@@ -57,6 +57,15 @@ const DEFAULT_BUSY_TIMEOUT_MS = 50;
 export const TAP_WINDOW_DEFAULTS: TapWindowOptions = { horizonMs: 25 * 3_600_000, entriesMax: 4_000_000 };
 const DEFAULT_BATCH_SIZE_MAX = 10_000;
 
+/**
+ * Times the COMMIT statement of group commits, for metrics: `commitOutcomes` sets `syncMs` after each commit, from
+ * the end of the transaction's statements to the end of its COMMIT (with WAL, where SQLite writes and fsyncs).
+ */
+export interface CommitTiming {
+  readonly now: () => number;
+  syncMs: number;
+}
+
 type Fn<A extends unknown[], R> = (...args: A) => R;
 
 /**
@@ -75,6 +84,8 @@ export class TicketStore {
   readonly #tx;
   readonly #windowHorizonMs: number;
   #windowReady = false;
+  /** When the statements of the commit being timed ended (see CommitTiming). */
+  #statementsDoneMs = 0;
 
   private constructor(db: Database.Database, ids: IdSource, batchSizeMax: number, secrets: SecretSource, taps: TapWindow, horizonMs: number) {
     this.#db = db;
@@ -96,7 +107,11 @@ export class TicketStore {
       seedIfEmpty: write(catalog.seedIfEmpty),
       loadCatalog: read(catalog.loadCatalog),
       topUp: write(topUp),
-      commitOutcomes: write(commitOutcomes),
+      commitOutcomes: write((c: StoreContext, outcomes: readonly Outcome[], nowMs: number, seen: SeenTap[], timing?: CommitTiming) => {
+        const result = commitOutcomes(c, outcomes, nowMs, seen);
+        if (timing !== undefined) this.#statementsDoneMs = timing.now();
+        return result;
+      }),
       createToken: write(createToken),
       revokeToken: write(revokeToken),
     };
@@ -230,12 +245,16 @@ export class TicketStore {
     return this.#run(() => listTokens(this.#ctx, limit));
   }
 
-  /** The group commit: decides the outcomes in order in one transaction; taps already decided are answered. */
-  commitOutcomes(outcomes: readonly Outcome[], nowMs: number): CommitResult {
+  /**
+   * The group commit: decides the outcomes in order in one transaction; taps already decided are answered. With
+   * `timing`, the time of the COMMIT statement is left in `timing.syncMs`.
+   */
+  commitOutcomes(outcomes: readonly Outcome[], nowMs: number, timing?: CommitTiming): CommitResult {
     this.#checkBatch(outcomes.length);
     this.prepareTapWindow();
     const seen: SeenTap[] = [];
-    const result = this.#run(() => this.#tx.commitOutcomes(outcomes, nowMs, seen));
+    const result = this.#run(() => this.#tx.commitOutcomes(outcomes, nowMs, seen, timing));
+    if (timing !== undefined) timing.syncMs = timing.now() - this.#statementsDoneMs;
     // Only once the transaction committed: a rolled-back batch decided nothing.
     for (const { tapId, eventId, tappedAtMs } of seen) this.#ctx.taps.remember(tapId, eventId, tappedAtMs);
     return result;

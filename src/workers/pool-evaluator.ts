@@ -66,6 +66,11 @@ export class PoolEvaluator implements Evaluator {
     return this.#pool.queueSize;
   }
 
+  /** For metrics: batches queued, the share of the pool's capacity in use (0 to 1), and live worker threads. */
+  stats(): { queueSize: number; utilization: number; threads: number } {
+    return { queueSize: this.#pool.queueSize, utilization: this.#pool.utilization, threads: this.#pool.threads.length };
+  }
+
   async close(): Promise<void> {
     await this.#pool.close();
   }

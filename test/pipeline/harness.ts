@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { demoPark } from '../../src/domain/demo-park.ts';
 import type { Tap } from '../../src/domain/types.ts';
+import type { Metrics } from '../../src/metrics/metrics.ts';
 import { Engine } from '../../src/pipeline/engine.ts';
 import type { PipelineOptions } from '../../src/pipeline/pipeline-options.ts';
 import { silentLogger } from '../../src/platform/logger.ts';
@@ -34,6 +35,7 @@ export interface HarnessOptions {
   pipeline?: Partial<PipelineOptions>;
   evaluator?: (options: EvaluatorOptions) => Evaluator;
   dir?: string;
+  metrics?: Metrics;
 }
 
 export async function startEngine(options: HarnessOptions = {}): Promise<EngineHarness> {
@@ -48,6 +50,7 @@ export async function startEngine(options: HarnessOptions = {}): Promise<EngineH
     runtime: kit.system.runtime,
     log: silentLogger,
     system: kit.system,
+    ...(options.metrics !== undefined && { metrics: options.metrics }),
     ...(options.pipeline !== undefined && { pipeline: options.pipeline }),
   });
   const notifications: Notification[] = [];
