@@ -3,6 +3,7 @@
  * keeps one stuck promise from holding a connection (and its memory) forever.
  */
 import type { Clock } from '../platform/clock.ts';
+import { TimeoutError, withTimeout } from '../platform/with-timeout.ts';
 import { HttpError } from './http-error.ts';
 
 /**
@@ -13,29 +14,13 @@ import { HttpError } from './http-error.ts';
  * @example
  * const results = await boundedWait(engine.submitTaps(taps), clock, 30_000);
  */
-export function boundedWait<T>(promise: Promise<T>, clock: Clock, timeoutMs: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    const timer = clock.setTimer(() => {
-      if (settled) return;
-      // The engine may still settle later: the handlers below then do nothing (and a late rejection is handled).
-      settled = true;
-      const message = `the engine did not answer within ${timeoutMs} ms; retrying is safe`;
-      reject(new HttpError(503, 'engine_timeout', message, { 'Retry-After': '1' }));
-    }, timeoutMs);
-    promise.then(
-      (value) => {
-        if (settled) return;
-        settled = true;
-        clock.clearTimer(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        if (settled) return;
-        settled = true;
-        clock.clearTimer(timer);
-        reject(error);
-      },
-    );
-  });
+export async function boundedWait<T>(promise: Promise<T>, clock: Clock, timeoutMs: number): Promise<T> {
+  try {
+    return await withTimeout(promise, { timeoutMs, what: 'the engine', clock });
+  } catch (error) {
+    if (!(error instanceof TimeoutError)) throw error;
+    // The engine may still settle later; withTimeout then ignores it (a late rejection included).
+    const message = `the engine did not answer within ${timeoutMs} ms; retrying is safe`;
+    throw new HttpError(503, 'engine_timeout', message, { 'Retry-After': '1' });
+  }
 }

@@ -3,9 +3,9 @@ import { ActorSystem } from '../actors/actor-system.ts';
 import { oneForOne } from '../actors/supervisor.ts';
 import type { Catalog, Customer, Machine, Ride, Tap, TapState } from '../domain/types.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import type { TimerHandle } from '../platform/clock.ts';
 import type { RuntimeContext } from '../platform/context.ts';
 import type { Logger } from '../platform/logger.ts';
+import { TimeoutError, withTimeout } from '../platform/with-timeout.ts';
 import { StoreError } from '../store/store-error.ts';
 import type {
   CustomerInput,
@@ -285,10 +285,12 @@ export class Engine implements EngineApi {
    */
   async stop(drainTimeoutMs = 8_000): Promise<number> {
     this.#state = { ready: false, reason: 'stopping' };
-    let timer: TimerHandle | undefined;
-    const deadline = new Promise<void>((resolve) => (timer = this.#runtime.clock.setTimer(resolve, drainTimeoutMs)));
-    await Promise.race([this.flow.whenIdle(), deadline]);
-    this.#runtime.clock.clearTimer(timer!);
+    try {
+      await withTimeout(this.flow.whenIdle(), { timeoutMs: drainTimeoutMs, what: 'the drain', clock: this.#runtime.clock });
+    } catch (error) {
+      // Past the deadline the stop goes on: the taps still in flight are counted and logged below.
+      if (!(error instanceof TimeoutError)) throw error;
+    }
     const leftInFlight = this.flow.inFlight;
     if (leftInFlight > 0) this.#log.warn('stopping with taps in flight; they were not committed and will be resent', { taps: leftInFlight });
     await this.system.stop();
