@@ -78,10 +78,11 @@ function familyOf(name: string, types: Map<string, string>): string | undefined 
   return undefined;
 }
 
+/** As Prometheus reads values (Go's ParseFloat): `NaN` and `Inf` in any case; prom-client writes `Nan`. */
 function parseValue(text: string): number | undefined {
-  if (text === '+Inf') return Infinity;
-  if (text === '-Inf') return -Infinity;
-  if (text === 'NaN') return NaN;
+  if (/^\+?inf$/i.test(text)) return Infinity;
+  if (/^-inf$/i.test(text)) return -Infinity;
+  if (/^nan$/i.test(text)) return NaN;
   return /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(text) ? Number(text) : undefined;
 }
 
