@@ -107,12 +107,20 @@ class BenchEngine implements EngineApi {
     return [];
   }
 
-  putRide(): Ride {
+  putRide(): never {
     return unused('putRide');
+  }
+
+  listMachines(): never {
+    return unused('listMachines');
   }
 
   putMachine(): never {
     return unused('putMachine');
+  }
+
+  patchCustomer(): Promise<never> {
+    return Promise.reject(new BenchEngineError('the SSE bench engine has no patchCustomer'));
   }
 
   listDeadLetters(): DeadLetterPage {

@@ -22,7 +22,11 @@ export interface Authenticator {
 
 /** Where tokens live: the TicketStore in ticketd, an in-memory list in tests. */
 export interface TokenRegistry {
-  createToken(scope: TokenScope, nowMs: number): CreatedToken;
+  /**
+   * With `scopeMustExist`, refuses (StoreError `ERR_UNKNOWN_CUSTOMER` / `ERR_UNKNOWN_MACHINE`) a token for a
+   * customer or machine the registry does not know.
+   */
+  createToken(scope: TokenScope, nowMs: number, options?: { scopeMustExist?: boolean }): CreatedToken;
   findToken(secret: string): Principal | undefined;
   revokeToken(id: string, nowMs: number): RevokeResult;
   listTokens(limit?: number): TokenInfo[];
@@ -30,6 +34,7 @@ export interface TokenRegistry {
 
 /** The admin side of tokens, as the `/v1/tokens` routes use it. */
 export interface TokenAdmin {
+  /** Only for a customer or machine that exists (else StoreError `ERR_UNKNOWN_CUSTOMER` / `ERR_UNKNOWN_MACHINE`). */
   create(scope: TokenScope): CreatedToken;
   revoke(id: string): RevokeResult;
   list(): TokenInfo[];
@@ -111,7 +116,7 @@ export class TokenAuthenticator implements Authenticator, TokenAdmin {
   }
 
   create(scope: TokenScope): CreatedToken {
-    return this.#registry.createToken(scope, this.#clock.now());
+    return this.#registry.createToken(scope, this.#clock.now(), { scopeMustExist: true });
   }
 
   revoke(id: string): RevokeResult {

@@ -109,7 +109,9 @@ function create(
     const flag = { role: '--role', customerId: '--customer', machineId: '--machine' }[parsed.error.path] ?? '--role';
     throw new UsageError(`${flag}: ${parsed.error.message.replace(/^[^:]*: /, '')}`);
   }
-  const created = withStore(dataDir, deps, true, (store) => store.createToken(parsed.value, deps.clock.now()));
+  const created = withStore(dataDir, deps, true, (store) => {
+    return store.createToken(parsed.value, deps.clock.now(), { scopeMustExist: true });
+  });
   if (created === undefined) return noDatabase(io, dataDir);
   io.stdout(`${created.token}\n`);
   io.stderr(`ticketd token: created ${created.id} (${scopeText(created)}); the secret above is shown only this once\n`);

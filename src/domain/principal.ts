@@ -2,8 +2,9 @@
  * Who is calling: the roles of ticketd's API tokens and what each is scoped to. An `admin` may do everything; a
  * `machine` may only send its own taps; a `customer` may only read its own data and event stream.
  */
-import { idProblem, shapeFailure } from './field-checks.ts';
-import { fail, type InputResult } from './input-error.ts';
+import { z } from 'zod';
+import { parseWith, type InputResult } from './input-error.ts';
+import { Id, expected } from './request-bodies.ts';
 
 export const ROLES = ['admin', 'machine', 'customer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -43,33 +44,41 @@ export interface CreatedToken {
 export type RevokeResult = 'revoked' | 'already_revoked' | 'unknown';
 
 /**
- * Checks a scope's shape: `admin` names nothing, `machine` a machine id, `customer` a customer id (ids as in
- * paths). Used by `POST /v1/tokens`, the `ticketd token create` command and the store.
+ * The body of `POST /v1/tokens` (and the flags of `ticketd token create`): `admin` names nothing, `machine` a
+ * machine id, `customer` a customer id (ids as in paths). The id that does not go with the role is refused by
+ * name rather than ignored.
+ */
+export const TokenScopeBody = z.strictObject({
+  role: z.enum(ROLES, expected(`one of ${ROLES.join(', ')}`)),
+  customerId: Id.optional(),
+  machineId: Id.optional(),
+}, { error: (issue) => (issue.code === 'invalid_type' ? 'must be a JSON object' : undefined) })
+  .superRefine((scope, ctx) => {
+    const needs = scope.role === 'machine' ? 'machineId' : scope.role === 'customer' ? 'customerId' : undefined;
+    for (const field of ['customerId', 'machineId'] as const) {
+      if (scope[field] === undefined && field === needs) {
+        ctx.addIssue({ code: 'custom', path: [field], message: `is required for role ${scope.role}` });
+      } else if (scope[field] !== undefined && field !== needs) {
+        ctx.addIssue({ code: 'custom', path: [field], message: `is not allowed for role ${scope.role}` });
+      }
+    }
+  })
+  .transform((scope): TokenScope => {
+    if (scope.role === 'machine') return { role: 'machine', machineId: scope.machineId as string };
+    if (scope.role === 'customer') return { role: 'customer', customerId: scope.customerId as string };
+    return { role: 'admin' };
+  })
+  .meta({ id: 'TokenScope', example: { role: 'machine', machineId: 'gate-1' } });
+
+/**
+ * Checks a scope's shape with `TokenScopeBody`. Used by `ticketd token create`.
  *
  * @example
  * parseTokenScope({ role: 'machine', machineId: 'gate-1' });
  * // { ok: true, value: { role: 'machine', machineId: 'gate-1' } }
  */
 export function parseTokenScope(body: unknown): InputResult<TokenScope> {
-  const shape = shapeFailure(body, '', ['role', 'customerId', 'machineId']);
-  if (shape !== null) return shape;
-  const { role, customerId, machineId } = body as Record<string, unknown>;
-  if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
-    return fail('invalid_field', 'role', `must be one of ${ROLES.join(', ')}`);
-  }
-  const needs = role === 'machine' ? 'machineId' : role === 'customer' ? 'customerId' : undefined;
-  for (const [field, value] of [['customerId', customerId], ['machineId', machineId]] as const) {
-    if (value === undefined) {
-      if (field === needs) return fail('invalid_field', field, `is required for role ${role}`);
-      continue;
-    }
-    if (field !== needs) return fail('invalid_field', field, `is not allowed for role ${role}`);
-    const problem = idProblem(value);
-    if (problem !== null) return fail('invalid_field', field, problem);
-  }
-  if (role === 'machine') return { ok: true, value: { role, machineId: machineId as string } };
-  if (role === 'customer') return { ok: true, value: { role, customerId: customerId as string } };
-  return { ok: true, value: { role: 'admin' } };
+  return parseWith(TokenScopeBody, body);
 }
 
 /**

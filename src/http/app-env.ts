@@ -3,7 +3,7 @@
  * @hono/node-server and absent under `app.request()`, and the caller once authenticated) and the dependencies the
  * routes call.
  */
-import type { Hono } from 'hono';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { HttpBindings } from '@hono/node-server';
 import type { TokenAdmin } from '../auth/token-authenticator.ts';
 import type { Principal } from '../domain/principal.ts';
@@ -13,12 +13,13 @@ import type { SseHub } from './sse-hub.ts';
 
 /**
  * Under `app.request()` there is no Node response, so the bindings are optional. `principal` is set by the auth
- * middleware on every route but the public ones (see auth-middleware.ts).
+ * middleware on every route but the public ones (see auth-middleware.ts); `jsonBody` by the body reader of the
+ * routes that take one (see request-input.ts).
  */
-export type AppEnv = { Bindings: Partial<HttpBindings>; Variables: { principal: Principal } };
+export type AppEnv = { Bindings: Partial<HttpBindings>; Variables: { principal: Principal; jsonBody: unknown } };
 
-/** The hono app `createApp` builds. */
-export type TicketdApp = Hono<AppEnv>;
+/** The hono app `createApp` builds: its routes are declared with @hono/zod-openapi (see route-table.ts). */
+export type TicketdApp = OpenAPIHono<AppEnv>;
 
 export interface RouteDeps {
   engine: EngineApi;

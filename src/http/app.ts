@@ -1,11 +1,14 @@
 /**
  * The HTTP API of ticketd as a hono app: JSON in and out, every error `{ "error": { "code", "message" } }`, and
- * the customers' live notifications over SSE (the hub, returned alongside so shutdown can end the streams).
+ * the customers' live notifications over SSE (the hub, returned alongside so shutdown can end the streams). Every
+ * route is declared once (src/http/api/): the declarations validate the requests and make `GET /openapi.json`.
  */
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import type { Clock } from '../platform/clock.ts';
 import type { EngineApi } from '../pipeline/engine-api.ts';
+import { validationHook } from './api/inputs.ts';
+import { addApiDocs } from './api-docs.ts';
 import type { AppEnv, RouteDeps, TicketdApp } from './app-env.ts';
 import { authMiddleware, type AppAuth } from './auth-middleware.ts';
 import { corsMiddleware } from './cors-policy.ts';
@@ -84,7 +87,8 @@ export function createApp(options: CreateAppOptions): CreatedApp {
     engine: options.engine, clock: options.clock, waitTimeoutMs, hub, tokens: options.auth.authenticator, corsOrigins,
   };
 
-  const app = new Hono<AppEnv>();
+  // Not strict: `/v1/rides/` is `/v1/rides`. A request that fails its route's schema is a 400 (api/inputs.ts).
+  const app: TicketdApp = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: validationHook });
   // Metrics before all else, so that refused requests are counted too; /metrics checks its own token.
   if (options.metrics !== undefined) addMetrics(app, options.metrics, { hub, auth: options.auth });
   // CORS first, so a browser's preflight (which carries no token) is answered and errors carry the headers too;
@@ -105,6 +109,7 @@ export function createApp(options: CreateAppOptions): CreatedApp {
   addCatalogRoutes(app, deps);
   addDeadLetterRoutes(app, deps);
   addTokenRoutes(app, deps);
+  addApiDocs(app);
 
   app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
   app.onError((error, c) => {

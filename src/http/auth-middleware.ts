@@ -1,7 +1,8 @@
 /**
  * Authentication and the rate limits, in front of everything else but CORS: who is calling is known before the body
- * is read, so a 401 or 429 never depends on the body (nor costs reading it). `/health` and `/ready` are public;
- * every other path, unknown ones included, needs a valid bearer token.
+ * is read, so a 401 or 429 never depends on the body (nor costs reading it). `/health`, `/ready` and the API's
+ * description (`/openapi.json`, `/docs`) are public; every other path, unknown ones included, needs a valid bearer
+ * token.
  */
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
@@ -11,8 +12,8 @@ import type { Principal } from '../domain/principal.ts';
 import type { AppEnv } from './app-env.ts';
 import { HttpError } from './http-error.ts';
 
-/** Paths anyone may call: a load balancer's health checks carry no token. */
-export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/ready']);
+/** Paths anyone may call: a load balancer's health checks carry no token, nor does a reader of the API's description. */
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/openapi.json', '/docs']);
 
 /** The client address of a request served without a socket (`app.request()` with no bindings). */
 const UNKNOWN_ADDRESS = 'unknown';
@@ -55,7 +56,7 @@ export function authMiddleware(auth: AppAuth): MiddlewareHandler<AppEnv> {
   }
 
   return async (c, next) => {
-    if (PUBLIC_PATHS.has(c.req.path)) return next();
+    if (PUBLIC_PATHS.has(withoutTrailingSlash(c.req.path))) return next();
     const principal = caller(c);
     const decision = roleLimiters[principal.role]?.take(principal.tokenId);
     if (decision !== undefined && !decision.ok) rateLimited(decision, 'this token is over its rate limit');
@@ -72,6 +73,11 @@ function clientAddress(c: Context<AppEnv>): string {
   // `app.request()` without bindings leaves `c.env` undefined, whatever AppEnv says.
   if (c.env?.incoming === undefined) return UNKNOWN_ADDRESS;
   return getConnInfo(c).remote.address ?? UNKNOWN_ADDRESS;
+}
+
+/** `/health/` is routed as `/health` (the app is not strict about a trailing slash), so it is as public. */
+function withoutTrailingSlash(path: string): string {
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
 }
 
 function unauthorized(): never {

@@ -1,46 +1,35 @@
 /**
- * The catalog the taps are validated against: rides (list and upsert) and machines (upsert, with an optional
- * Ed25519 public key). Admins only.
+ * The catalog the taps are validated against: rides and machines, listed and created (201) or replaced (200);
+ * a machine may carry an Ed25519 public key. Admins only. Declared and validated in api/catalog-api.ts.
  */
-import { parseMachineBody, parseRideBody } from '../domain/tap-input.ts';
 import { adminOnly } from './access.ts';
+import { listMachinesRoute, listRidesRoute, putMachineRoute, putRideRoute } from './api/catalog-api.ts';
 import type { RouteDeps, TicketdApp } from './app-env.ts';
-import { pathId, readJsonBody } from './request-input.ts';
-import { route } from './route-table.ts';
+import { operation, route } from './route-table.ts';
 
 /**
  * @example
  * addCatalogRoutes(app, deps);
- * // PUT /v1/rides/carousel { name: 'Carousel', price: 500, open: true } → 200 ride
+ * // PUT /v1/rides/carousel { name: 'Carousel', price: 500, open: true } → 201 ride (200 when it existed)
  */
 export function addCatalogRoutes(app: TicketdApp, deps: RouteDeps): void {
   const { engine } = deps;
 
-  route(app, '/v1/rides', {
-    GET: { allow: adminOnly, handle: (c) => c.json({ rides: engine.listRides() }, 200) },
-  });
+  route(app, [operation(listRidesRoute, adminOnly, (c) => c.json({ rides: engine.listRides() }, 200))]);
 
-  route(app, '/v1/rides/:id', {
-    PUT: {
-      allow: adminOnly,
-      handle: async (c) => {
-        const id = pathId(c.req.param('id'), 'id');
-        const parsed = parseRideBody(await readJsonBody(c));
-        if (!parsed.ok) throw parsed.error;
-        return c.json(engine.putRide(id, parsed.value), 200);
-      },
-    },
-  });
+  route(app, [
+    operation(putRideRoute, adminOnly, (c) => {
+      const { ride, created } = engine.putRide(c.req.valid('param').id, c.req.valid('json'));
+      return created ? c.json(ride, 201) : c.json(ride, 200);
+    }),
+  ]);
 
-  route(app, '/v1/machines/:id', {
-    PUT: {
-      allow: adminOnly,
-      handle: async (c) => {
-        const id = pathId(c.req.param('id'), 'id');
-        const parsed = parseMachineBody(await readJsonBody(c));
-        if (!parsed.ok) throw parsed.error;
-        return c.json(engine.putMachine(id, parsed.value), 200);
-      },
-    },
-  });
+  route(app, [operation(listMachinesRoute, adminOnly, (c) => c.json({ machines: engine.listMachines() }, 200))]);
+
+  route(app, [
+    operation(putMachineRoute, adminOnly, (c) => {
+      const { machine, created } = engine.putMachine(c.req.valid('param').id, c.req.valid('json'));
+      return created ? c.json(machine, 201) : c.json(machine, 200);
+    }),
+  ]);
 }

@@ -8,11 +8,11 @@ import type { MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import type { AppEnv } from './app-env.ts';
 
-const ALLOW_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'];
+const ALLOW_METHODS = ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'];
 const ALLOW_HEADERS = ['Authorization', 'Content-Type', 'Last-Event-ID'];
 const EXPOSE_HEADERS = ['Retry-After', 'WWW-Authenticate'];
 /** `/v1/customers/:id/events`, the one route answered past hono's response. */
-const EVENTS_PATH = /^\/v1\/customers\/[^/]+\/events$/;
+const EVENTS_PATH = /^\/v1\/customers\/[^/]+\/events\/?$/;
 
 /**
  * @example

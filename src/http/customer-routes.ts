@@ -1,66 +1,57 @@
 /**
- * Customers: read and upsert, wallet top-ups, and the customer's tickets, newest first, page by page. A customer
- * token reads its own customer and tickets; changing customers and wallets takes an admin.
+ * Customers: read, create or replace (PUT), change (PATCH), wallet top-ups, and the customer's tickets, newest
+ * first, page by page. A customer token reads its own customer and tickets; changing customers and wallets takes
+ * an admin. The requests are declared and validated in api/customer-api.ts.
  */
-import { parseCustomerBody, parseTopUpBody } from '../domain/tap-input.ts';
 import type { Customer } from '../domain/types.ts';
 import type { EngineApi } from '../pipeline/engine-api.ts';
 import { adminOnly, ownCustomer } from './access.ts';
+import {
+  getCustomerRoute, patchCustomerRoute, putCustomerRoute, ticketsRoute, topUpRoute,
+} from './api/customer-api.ts';
 import type { RouteDeps, TicketdApp } from './app-env.ts';
 import { boundedWait } from './bounded-wait.ts';
 import { HttpError } from './http-error.ts';
-import { pageCursor, pageLimit, pathId, readJsonBody } from './request-input.ts';
-import { route } from './route-table.ts';
+import { operation, route } from './route-table.ts';
 
 /**
  * @example
  * addCustomerRoutes(app, deps);
- * // PUT /v1/customers/c-1 { name, tier, balance } → 201 customer (200 when it existed)
+ * // PUT /v1/customers/c-1 { name, tier, balance } → 201 customer (200 when it existed, without balance)
  */
 export function addCustomerRoutes(app: TicketdApp, deps: RouteDeps): void {
   const { engine, clock, waitTimeoutMs } = deps;
 
-  route(app, '/v1/customers/:id', {
-    GET: { allow: ownCustomer('id'), handle: (c) => c.json(knownCustomer(engine, pathId(c.req.param('id'), 'id')), 200) },
-    PUT: {
-      allow: adminOnly,
-      handle: async (c) => {
-        const id = pathId(c.req.param('id'), 'id');
-        const parsed = parseCustomerBody(await readJsonBody(c));
-        if (!parsed.ok) throw parsed.error;
-        const { customer, created } = await boundedWait(engine.putCustomer(id, parsed.value), clock, waitTimeoutMs);
-        return c.json(customer, created ? 201 : 200);
-      },
-    },
-  });
+  route(app, [
+    operation(getCustomerRoute, ownCustomer('id'), (c) => c.json(knownCustomer(engine, c.req.valid('param').id), 200)),
+    operation(putCustomerRoute, adminOnly, async (c) => {
+      const put = engine.putCustomer(c.req.valid('param').id, c.req.valid('json'));
+      const { customer, created } = await boundedWait(put, clock, waitTimeoutMs);
+      return created ? c.json(customer, 201) : c.json(customer, 200);
+    }),
+    operation(patchCustomerRoute, adminOnly, async (c) => {
+      const patch = engine.patchCustomer(c.req.valid('param').id, c.req.valid('json'));
+      return c.json(await boundedWait(patch, clock, waitTimeoutMs), 200);
+    }),
+  ]);
 
-  route(app, '/v1/customers/:id/top-ups', {
-    POST: {
-      allow: adminOnly,
-      handle: async (c) => {
-        const id = pathId(c.req.param('id'), 'id');
-        const parsed = parseTopUpBody(await readJsonBody(c));
-        if (!parsed.ok) throw parsed.error;
-        const { topUpId, amount } = parsed.value;
-        const result = await boundedWait(engine.topUp(id, topUpId, amount), clock, waitTimeoutMs);
-        return c.json({ status: result.status, customer: result.customer }, 200);
-      },
-    },
-  });
+  route(app, [
+    operation(topUpRoute, adminOnly, async (c) => {
+      const { topUpId, amount } = c.req.valid('json');
+      const result = await boundedWait(engine.topUp(c.req.valid('param').id, topUpId, amount), clock, waitTimeoutMs);
+      return c.json({ status: result.status, customer: result.customer }, 200);
+    }),
+  ]);
 
-  route(app, '/v1/customers/:id/tickets', {
-    GET: {
-      allow: ownCustomer('id'),
-      handle: (c) => {
-        const id = pathId(c.req.param('id'), 'id');
-        const limit = pageLimit(c.req.query('limit'));
-        const cursor = pageCursor(c.req.query('cursor'));
-        knownCustomer(engine, id);
-        const page = engine.listTickets(id, limit, cursor);
-        return c.json({ tickets: page.tickets, nextCursor: page.nextCursor ?? null }, 200);
-      },
-    },
-  });
+  route(app, [
+    operation(ticketsRoute, ownCustomer('id'), (c) => {
+      const { id } = c.req.valid('param');
+      const { limit, cursor } = c.req.valid('query');
+      knownCustomer(engine, id);
+      const page = engine.listTickets(id, limit, cursor);
+      return c.json({ tickets: page.tickets, nextCursor: page.nextCursor ?? null }, 200);
+    }),
+  ]);
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { HTTPException } from 'hono/http-exception';
 import { EngineError, type EngineErrorCode } from '../pipeline/engine-api.ts';
-import { InputError } from '../domain/tap-input.ts';
+import { InputError } from '../domain/input-error.ts';
 import { StoreError } from '../store/store-error.ts';
 import { HttpError } from './http-error.ts';
 
@@ -25,6 +25,8 @@ const ENGINE_ERRORS: Record<EngineErrorCode, { status: ContentfulStatusCode; cod
   ERR_UNKNOWN_DEAD_LETTER: { status: 404, code: 'unknown_dead_letter' },
   ERR_ALREADY_REPLAYED: { status: 409, code: 'already_replayed' },
   ERR_TOPUP_CONFLICT: { status: 409, code: 'topup_conflict' },
+  ERR_BALANCE_NOT_SETTABLE: { status: 409, code: 'balance_not_settable' },
+  ERR_BALANCE_LIMIT: { status: 409, code: 'balance_limit_exceeded' },
   ERR_STORAGE: { status: 503, code: 'storage_unavailable' },
 };
 
@@ -44,6 +46,11 @@ export function errorAnswer(error: unknown): ErrorAnswer {
   if (error instanceof StoreError && error.code === 'ERR_INVALID_CURSOR') {
     // The engine hands page cursors through to the store, which is the one that can tell a forged one.
     return answer(400, 'invalid_cursor', 'cursor is not one this server handed out');
+  }
+  if (error instanceof StoreError && error.code === 'ERR_UNKNOWN_CUSTOMER') return answer(404, 'unknown_customer', error.message);
+  if (error instanceof StoreError && error.code === 'ERR_UNKNOWN_MACHINE') return answer(404, 'unknown_machine', error.message);
+  if (error instanceof HTTPException && error.status === 415) {
+    return answer(415, 'unsupported_media_type', 'the body must be JSON, sent with Content-Type: application/json');
   }
   if (error instanceof HTTPException && error.status < 500) {
     return answer(error.status, 'bad_request', 'the request could not be read');

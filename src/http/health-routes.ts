@@ -1,9 +1,10 @@
 /**
  * `GET /health` (the process answers) and `GET /ready` (the engine takes taps: 200, else 503 with the reason).
- * Both are public: health checks carry no token.
+ * Both are public: health checks carry no token. Declared in api/admin-api.ts.
  */
+import { healthRoute, readyRoute } from './api/admin-api.ts';
 import type { RouteDeps, TicketdApp } from './app-env.ts';
-import { route } from './route-table.ts';
+import { operation, route } from './route-table.ts';
 
 /**
  * @example
@@ -12,15 +13,12 @@ import { route } from './route-table.ts';
  */
 export function addHealthRoutes(app: TicketdApp, deps: RouteDeps): void {
   const { engine } = deps;
-  route(app, '/health', { GET: { allow: 'public', handle: (c) => c.json({ status: 'ok' }, 200) } });
-  route(app, '/ready', {
-    GET: {
-      allow: 'public',
-      handle: (c) => {
-        const state = engine.readiness();
-        if (state.ready) return c.json({ ready: true }, 200);
-        return c.json({ ready: false, reason: state.reason ?? 'unknown' }, 503);
-      },
-    },
-  });
+  route(app, [operation(healthRoute, 'public', (c) => c.json({ status: 'ok' as const }, 200))]);
+  route(app, [
+    operation(readyRoute, 'public', (c) => {
+      const state = engine.readiness();
+      if (state.ready) return c.json({ ready: true as const }, 200);
+      return c.json({ ready: false as const, reason: state.reason ?? 'unknown' }, 503);
+    }),
+  ]);
 }

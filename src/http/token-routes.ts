@@ -1,13 +1,13 @@
 /**
- * API tokens, for admins: `POST /v1/tokens` creates one and is the only answer that ever holds its secret,
- * `GET /v1/tokens` lists them without secrets, `DELETE /v1/tokens/:id` revokes one (its next request gets 401).
+ * API tokens, for admins: `POST /v1/tokens` creates one (only for a customer or machine that exists) and is the
+ * only answer that ever holds its secret, `GET /v1/tokens` lists them without secrets, `DELETE /v1/tokens/:id`
+ * revokes one (its next request gets 401). Declared and validated in api/admin-api.ts.
  */
-import { parseTokenScope } from '../domain/principal.ts';
 import { adminOnly } from './access.ts';
+import { createTokenRoute, listTokensRoute, revokeTokenRoute } from './api/admin-api.ts';
 import type { RouteDeps, TicketdApp } from './app-env.ts';
 import { HttpError } from './http-error.ts';
-import { pathId, readJsonBody } from './request-input.ts';
-import { route } from './route-table.ts';
+import { operation, route } from './route-table.ts';
 
 /**
  * @example
@@ -17,28 +17,22 @@ import { route } from './route-table.ts';
 export function addTokenRoutes(app: TicketdApp, deps: RouteDeps): void {
   const { tokens } = deps;
 
-  route(app, '/v1/tokens', {
-    POST: {
-      allow: adminOnly,
-      handle: async (c) => {
-        const parsed = parseTokenScope(await readJsonBody(c));
-        if (!parsed.ok) throw parsed.error;
-        // The secret is in this body and nowhere else: no cache may keep it.
-        c.header('Cache-Control', 'no-store');
-        return c.json(tokens.create(parsed.value), 201);
-      },
-    },
-    GET: { allow: adminOnly, handle: (c) => c.json({ tokens: tokens.list() }, 200) },
-  });
+  route(app, [
+    operation(createTokenRoute, adminOnly, (c) => {
+      const created = tokens.create(c.req.valid('json'));
+      // The secret is in this body and nowhere else: no cache may keep it.
+      c.header('Cache-Control', 'no-store');
+      return c.json(created, 201);
+    }),
+    operation(listTokensRoute, adminOnly, (c) => c.json({ tokens: tokens.list() }, 200)),
+  ]);
 
-  route(app, '/v1/tokens/:id', {
-    DELETE: {
-      allow: adminOnly,
-      handle: (c) => {
-        const id = pathId(c.req.param('id'), 'id');
-        if (tokens.revoke(id) === 'unknown') throw new HttpError(404, 'unknown_token', `no token '${id}'`);
-        return c.body(null, 204);
-      },
-    },
-  });
+  route(app, [
+    operation(revokeTokenRoute, adminOnly, (c) => {
+      const { id } = c.req.valid('param');
+      if (tokens.revoke(id) === 'unknown') throw new HttpError(404, 'unknown_token', `no token '${id}'`);
+      // A 204 has no body: hono types `c.body(null)` as a null body, which the declaration's types do not admit.
+      return c.body(null, 204) as never;
+    }),
+  ]);
 }

@@ -5,6 +5,7 @@
 import type { Customer, Machine, Ride, Tap, TapState } from '../domain/types.ts';
 import type {
   CustomerInput,
+  CustomerPatch,
   DeadLetter,
   DeadLetterPage,
   DeadLetterQuery,
@@ -36,14 +37,18 @@ export interface EngineApi {
   tapCustomer(tapId: string): string | undefined;
 
   getCustomer(id: string): Customer | undefined;
+  /** Creates or replaces a customer; rejects with `ERR_BALANCE_NOT_SETTABLE` when `balance` is given for one that exists. */
   putCustomer(id: string, input: CustomerInput): Promise<{ customer: Customer; created: boolean }>;
-  /** Rejects with `ERR_UNKNOWN_CUSTOMER` or `ERR_TOPUP_CONFLICT`. */
+  /** Changes the given fields of a customer; rejects with `ERR_UNKNOWN_CUSTOMER`. */
+  patchCustomer(id: string, patch: CustomerPatch): Promise<Customer>;
+  /** Rejects with `ERR_UNKNOWN_CUSTOMER`, `ERR_TOPUP_CONFLICT` or `ERR_BALANCE_LIMIT` (the balance would pass AMOUNT_MAX). */
   topUp(customerId: string, topUpId: string, amount: number): Promise<TopUpResult>;
   listTickets(customerId: string, limit: number, cursor?: string): TicketPage;
 
   listRides(): Ride[];
-  putRide(id: string, input: RideInput): Ride;
-  putMachine(id: string, input: { publicKey?: string }): Machine;
+  putRide(id: string, input: RideInput): { ride: Ride; created: boolean };
+  listMachines(): Machine[];
+  putMachine(id: string, input: { publicKey?: string }): { machine: Machine; created: boolean };
 
   listDeadLetters(query: DeadLetterQuery): DeadLetterPage;
   getDeadLetter(id: number): DeadLetter | undefined;
@@ -63,6 +68,8 @@ export type EngineErrorCode =
   | 'ERR_UNKNOWN_DEAD_LETTER'
   | 'ERR_ALREADY_REPLAYED'
   | 'ERR_TOPUP_CONFLICT'
+  | 'ERR_BALANCE_NOT_SETTABLE'
+  | 'ERR_BALANCE_LIMIT'
   | 'ERR_STORAGE';
 
 export class EngineError extends Error {

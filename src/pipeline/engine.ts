@@ -9,6 +9,7 @@ import { TimeoutError, withTimeout } from '../platform/with-timeout.ts';
 import { StoreError } from '../store/store-error.ts';
 import type {
   CustomerInput,
+  CustomerPatch,
   DeadLetter,
   DeadLetterPage,
   DeadLetterQuery,
@@ -214,14 +215,24 @@ export class Engine implements EngineApi {
 
   async putCustomer(id: string, input: CustomerInput): Promise<{ customer: Customer; created: boolean }> {
     const reply = await this.#ledger.ask({ kind: 'put-customer', id, input }, { timeoutMs: ASK_TIMEOUT_MS });
+    if (reply.kind === 'refused') throw new EngineError(reply.code as 'ERR_BALANCE_NOT_SETTABLE', reply.message);
     if (reply.kind !== 'customer') throw new Error(`ledger answered ${reply.kind} to put-customer`);
     return { customer: reply.customer, created: reply.created };
+  }
+
+  async patchCustomer(id: string, patch: CustomerPatch): Promise<Customer> {
+    const reply = await this.#ledger.ask({ kind: 'patch-customer', id, patch }, { timeoutMs: ASK_TIMEOUT_MS });
+    if (reply.kind === 'refused') throw new EngineError(reply.code as 'ERR_UNKNOWN_CUSTOMER', reply.message);
+    if (reply.kind !== 'customer') throw new Error(`ledger answered ${reply.kind} to patch-customer`);
+    return reply.customer;
   }
 
   async topUp(customerId: string, topUpId: string, amount: number): Promise<TopUpResult> {
     const reply = await this.#ledger.ask({ kind: 'top-up', customerId, topUpId, amount }, { timeoutMs: ASK_TIMEOUT_MS });
     if (reply.kind === 'top-up') return reply.result;
-    if (reply.kind === 'refused') throw new EngineError(reply.code as 'ERR_UNKNOWN_CUSTOMER' | 'ERR_TOPUP_CONFLICT', reply.message);
+    if (reply.kind === 'refused') {
+      throw new EngineError(reply.code as 'ERR_UNKNOWN_CUSTOMER' | 'ERR_TOPUP_CONFLICT' | 'ERR_BALANCE_LIMIT', reply.message);
+    }
     throw new Error(`ledger answered ${reply.kind} to top-up`);
   }
 
@@ -233,16 +244,20 @@ export class Engine implements EngineApi {
     return this.#store.listRides();
   }
 
-  putRide(id: string, input: RideInput): Ride {
-    const ride = this.#store.upsertRide(id, input);
+  putRide(id: string, input: RideInput): { ride: Ride; created: boolean } {
+    const put = this.#store.upsertRide(id, input);
     this.#refreshCatalog();
-    return ride;
+    return put;
   }
 
-  putMachine(id: string, input: { publicKey?: string }): Machine {
-    const machine = this.#store.upsertMachine(id, input);
+  listMachines(): Machine[] {
+    return this.#store.listMachines();
+  }
+
+  putMachine(id: string, input: { publicKey?: string }): { machine: Machine; created: boolean } {
+    const put = this.#store.upsertMachine(id, input);
     this.#refreshCatalog();
-    return machine;
+    return put;
   }
 
   listDeadLetters(query: DeadLetterQuery): DeadLetterPage {

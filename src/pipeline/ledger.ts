@@ -3,7 +3,7 @@ import type { Props } from '../actors/types.ts';
 import type { Customer } from '../domain/types.ts';
 import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import type { Logger } from '../platform/logger.ts';
-import { StoreError } from '../store/store-error.ts';
+import { StoreError, type StoreErrorCode } from '../store/store-error.ts';
 import type { TicketStore } from '../store/ticket-store.ts';
 import type { TopUpResult } from '../store/store-types.ts';
 import type { Evaluated, LedgerMessage, NotifierMessage } from './messages.ts';
@@ -15,7 +15,7 @@ export type LedgerReply =
   | { kind: 'refused'; code: string; message: string };
 
 export interface LedgerDeps {
-  store: Pick<TicketStore, 'commitOutcomes' | 'upsertCustomer' | 'topUp'>;
+  store: Pick<TicketStore, 'commitOutcomes' | 'upsertCustomer' | 'patchCustomer' | 'topUp'>;
   notifier: ActorRef<NotifierMessage>;
   now: () => number;
   commitBatchMax: number;
@@ -83,11 +83,18 @@ export function ledgerProps(deps: LedgerDeps): Props<LedgerMessage, LedgerReply>
               retrying = !commitOrRetry(message as Flush, deps, (delayMs, retry) => ctx.scheduleOnce(delayMs, retry), ctx.runtime.random.next());
               queueFlush();
               return { kind: 'none' };
-            case 'put-customer': {
-              const { customer, created } = deps.store.upsertCustomer(message.id, message.input, deps.now());
-              deps.onCustomerChanged();
-              return { kind: 'customer', customer, created };
-            }
+            case 'put-customer':
+              return refusing(['ERR_BALANCE_NOT_SETTABLE'], () => {
+                const { customer, created } = deps.store.upsertCustomer(message.id, message.input, deps.now());
+                deps.onCustomerChanged();
+                return { kind: 'customer', customer, created };
+              });
+            case 'patch-customer':
+              return refusing(['ERR_UNKNOWN_CUSTOMER'], () => {
+                const customer = deps.store.patchCustomer(message.id, message.patch);
+                deps.onCustomerChanged();
+                return { kind: 'customer', customer, created: false };
+              });
             case 'top-up':
               return topUp(message, deps);
           }
@@ -134,12 +141,19 @@ function commitOrRetry(flush: Flush, deps: LedgerDeps, schedule: (delayMs: numbe
 }
 
 function topUp(message: Extract<LedgerMessage, { kind: 'top-up' }>, deps: LedgerDeps): LedgerReply {
-  try {
+  return refusing(['ERR_UNKNOWN_CUSTOMER', 'ERR_TOPUP_CONFLICT', 'ERR_BALANCE_LIMIT'], () => {
     const result = deps.store.topUp(message.customerId, message.topUpId, message.amount, deps.now());
     if (result.status === 'applied') deps.notifier.tell({ kind: 'notify', notifications: [result.notification] });
     return { kind: 'top-up', result };
+  });
+}
+
+/** Runs `write`; a StoreError with one of `codes` is an answer about the data (a refusal), not a failure. */
+function refusing(codes: readonly StoreErrorCode[], write: () => LedgerReply): LedgerReply {
+  try {
+    return write();
   } catch (error) {
-    if (error instanceof StoreError && (error.code === 'ERR_UNKNOWN_CUSTOMER' || error.code === 'ERR_TOPUP_CONFLICT')) {
+    if (error instanceof StoreError && codes.includes(error.code)) {
       return { kind: 'refused', code: error.code, message: error.message };
     }
     throw error;

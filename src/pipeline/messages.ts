@@ -1,5 +1,5 @@
 import type { Tap } from '../domain/types.ts';
-import type { CustomerInput, Notification, Outcome } from '../store/store-types.ts';
+import type { CustomerInput, CustomerPatch, Notification, Outcome } from '../store/store-types.ts';
 import type { Submission } from './submission.ts';
 
 /** A tap on its way through the pipeline, with the request it came in and its place there. */
@@ -24,6 +24,7 @@ export type LedgerMessage =
   | ({ kind: 'outcomes' } & Evaluated)
   | { kind: 'flush'; batch?: Evaluated; attempts?: number }
   | { kind: 'put-customer'; id: string; input: CustomerInput }
+  | { kind: 'patch-customer'; id: string; patch: CustomerPatch }
   | { kind: 'top-up'; customerId: string; topUpId: string; amount: number };
 
 export type NotifierMessage = { kind: 'notify'; notifications: Notification[] };

@@ -8,7 +8,8 @@ import { appendEvent } from './commit-batch.ts';
 import { checkCents, checkId, checkTier, checkTimeMs } from './check-input.ts';
 import { customerFromRow, machineFromRow, rideFromRow } from './rows.ts';
 import type { StoreContext } from './statements.ts';
-import type { CustomerInput, ParkSeed, RideInput } from './store-types.ts';
+import { StoreError } from './store-error.ts';
+import type { CustomerInput, CustomerPatch, ParkSeed, RideInput } from './store-types.ts';
 
 /** The pricing of a store that was never given one: no peak windows, no discounts. */
 export const NEUTRAL_PRICING: PricingTable = { timeZone: 'UTC', peakWindows: [], tierDiscountsBp: {} };
@@ -25,11 +26,15 @@ export function upsertCustomer(
   const { st } = ctx;
   const existing = st.getCustomer.get(id);
   if (existing === undefined) {
-    const balance = checkCents(input.balance, 'balance', 0);
+    const balance = checkCents(input.balance ?? 0, 'balance', 0);
     st.insertCustomer.run(id, input.name, input.tier, balance);
     appendEvent(ctx, { customer_id: id, type: 'customer.opened', amount: balance, balance_after: balance }, nowMs);
     st.bumpCatalogVersion.run();
     return { customer: { id, name: input.name, tier: input.tier, balance, currency: 'EUR' }, created: true };
+  }
+  // The opening balance is only an opening balance: ignoring it here would acknowledge a change never made.
+  if (input.balance !== undefined) {
+    throw new StoreError('ERR_BALANCE_NOT_SETTABLE', `customer ${id} exists: its balance changes with top-ups, not with a PUT`);
   }
   if (st.updateCustomerProfile.run({ id, name: input.name, tier: input.tier }).changes > 0) {
     st.bumpCatalogVersion.run();
@@ -37,21 +42,36 @@ export function upsertCustomer(
   return { customer: { ...customerFromRow(existing), name: input.name, tier: input.tier }, created: false };
 }
 
-export function upsertRide({ st }: StoreContext, id: string, input: RideInput): Ride {
+/** Changes only the fields given; `ERR_UNKNOWN_CUSTOMER` when there is no such customer. */
+export function patchCustomer(ctx: StoreContext, id: string, patch: CustomerPatch): Customer {
+  checkId(id, 'id');
+  const existing = ctx.st.getCustomer.get(id);
+  if (existing === undefined) throw new StoreError('ERR_UNKNOWN_CUSTOMER', `no customer ${id}`);
+  const name = patch.name ?? existing.name;
+  const tier = checkTier(patch.tier ?? existing.tier);
+  if (ctx.st.updateCustomerProfile.run({ id, name, tier }).changes > 0) ctx.st.bumpCatalogVersion.run();
+  return { ...customerFromRow(existing), name, tier };
+}
+
+/** Creates or replaces a ride; `created` tells which. */
+export function upsertRide({ st }: StoreContext, id: string, input: RideInput): { ride: Ride; created: boolean } {
   checkId(id, 'id');
   checkCents(input.price, 'price', 0);
   const open = input.open ? 1 : 0;
+  const created = st.rideExists.get(id) === 0;
   if (st.upsertRide.run({ id, name: input.name, price: input.price, open }).changes > 0) {
     st.bumpCatalogVersion.run();
   }
-  return { id, name: input.name, price: input.price, open: input.open };
+  return { ride: { id, name: input.name, price: input.price, open: input.open }, created };
 }
 
-export function upsertMachine({ st }: StoreContext, id: string, input: { publicKey?: string }): Machine {
+/** Creates or replaces a machine; `created` tells which. */
+export function upsertMachine({ st }: StoreContext, id: string, input: { publicKey?: string }): { machine: Machine; created: boolean } {
   checkId(id, 'id');
+  const created = st.machineExists.get(id) === 0;
   // A machine upserted without a key stops signing: the key is set to exactly what is given.
   if (st.upsertMachine.run(id, input.publicKey ?? null).changes > 0) st.bumpCatalogVersion.run();
-  return input.publicKey === undefined ? { id } : { id, publicKey: input.publicKey };
+  return { machine: input.publicKey === undefined ? { id } : { id, publicKey: input.publicKey }, created };
 }
 
 export function setPricing({ st }: StoreContext, table: PricingTable): void {

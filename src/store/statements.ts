@@ -47,6 +47,8 @@ function catalogStatements(db: Database.Database) {
        WHERE name <> excluded.name OR price <> excluded.price OR open <> excluded.open`,
     ),
     listRides: db.prepare<[], RideRow>('SELECT id, name, price, open FROM rides ORDER BY id'),
+    rideExists: db.prepare<[string], number>('SELECT EXISTS (SELECT 1 FROM rides WHERE id = ?)').pluck(),
+    machineExists: db.prepare<[string], number>('SELECT EXISTS (SELECT 1 FROM machines WHERE id = ?)').pluck(),
     upsertMachine: db.prepare<[string, string | null], unknown>(
       `INSERT INTO machines (id, public_key) VALUES (?, ?)
        ON CONFLICT (id) DO UPDATE SET public_key = excluded.public_key WHERE public_key IS NOT excluded.public_key`,

@@ -105,8 +105,14 @@ export interface DeadLetter {
 export interface CustomerInput {
   name: string;
   tier: Tier;
-  /** Opening balance in cents; used only when the customer is created. */
-  balance: number;
+  /** Opening balance in cents (default 0); only for a new customer: given for an existing one it is refused. */
+  balance?: number;
+}
+
+/** The fields of a customer to change; absent ones stay as they are. */
+export interface CustomerPatch {
+  name?: string;
+  tier?: Tier;
 }
 
 export interface RideInput {
@@ -117,7 +123,7 @@ export interface RideInput {
 
 /** The demo park (or any starting catalog) that `seedIfEmpty` writes into an empty store. */
 export interface ParkSeed {
-  customers: Array<{ id: string } & CustomerInput>;
+  customers: Array<{ id: string; name: string; tier: Tier; balance: number }>;
   rides: Ride[];
   machines: Machine[];
   pricing: PricingTable;

@@ -16,13 +16,14 @@ import { TapWindow, type TapWindowOptions } from './tap-window.ts';
 import { listTickets, streamAfter, tapOutcome } from './customer-reads.ts';
 import { getDeadLetter, listDeadLetters, tapToReplay } from './dead-letters.ts';
 import { openDatabase } from './open-database.ts';
-import { customerFromRow, rideFromRow, tapFromLegacyRow } from './rows.ts';
+import { customerFromRow, machineFromRow, rideFromRow, tapFromLegacyRow } from './rows.ts';
 import { prepareStatements, type StoreContext } from './statements.ts';
 import { StoreError, toStoreError } from './store-error.ts';
 import type {
   BalanceAudit,
   CommitResult,
   CustomerInput,
+  CustomerPatch,
   DeadLetter,
   DeadLetterPage,
   DeadLetterQuery,
@@ -35,7 +36,9 @@ import type {
   TopUpResult,
 } from './store-types.ts';
 import { topUp } from './top-up.ts';
-import { createToken, findToken, listTokens, revokeToken, TOKEN_LIST_MAX, type RevokeResult } from './tokens.ts';
+import {
+  createToken, findToken, listTokens, revokeToken, TOKEN_LIST_MAX, type CreateTokenOptions, type RevokeResult,
+} from './tokens.ts';
 
 export interface TicketStoreOptions {
   /** Directory of `ticketd.db`; created 0700 when missing. */
@@ -101,6 +104,7 @@ export class TicketStore {
       db.transaction((...args: A) => fn(ctx, ...args)).deferred;
     this.#tx = {
       upsertCustomer: write(catalog.upsertCustomer),
+      patchCustomer: write(catalog.patchCustomer),
       upsertRide: write(catalog.upsertRide),
       upsertMachine: write(catalog.upsertMachine),
       setPricing: write(catalog.setPricing),
@@ -163,7 +167,12 @@ export class TicketStore {
     });
   }
 
-  upsertRide(id: string, input: RideInput): Ride {
+  /** Changes only the given name and tier; `ERR_UNKNOWN_CUSTOMER` when there is no such customer. */
+  patchCustomer(id: string, patch: CustomerPatch): Customer {
+    return this.#run(() => this.#tx.patchCustomer(id, patch));
+  }
+
+  upsertRide(id: string, input: RideInput): { ride: Ride; created: boolean } {
     return this.#run(() => this.#tx.upsertRide(id, input));
   }
 
@@ -172,8 +181,12 @@ export class TicketStore {
   }
 
   /** Sets the machine's key to exactly `publicKey` (absent: the machine does not sign). */
-  upsertMachine(id: string, input: { publicKey?: string }): Machine {
+  upsertMachine(id: string, input: { publicKey?: string }): { machine: Machine; created: boolean } {
     return this.#run(() => this.#tx.upsertMachine(id, input));
+  }
+
+  listMachines(): Machine[] {
+    return this.#run(() => this.#ctx.st.listMachines.all().map(machineFromRow));
   }
 
   setPricing(table: PricingTable): void {
@@ -224,10 +237,12 @@ export class TicketStore {
 
   /**
    * Creates an API token; the answer holds its secret, which is stored only as a SHA-256 hash and cannot be read
-   * back later. @example store.createToken({ role: 'machine', machineId: 'gate-1' }, nowMs).token // 'tkd_…'
+   * back later. With `scopeMustExist` (the API and `ticketd token create`), a token for a customer or machine the
+   * store does not hold is refused with `ERR_UNKNOWN_CUSTOMER` / `ERR_UNKNOWN_MACHINE`, in the same transaction.
+   * @example store.createToken({ role: 'machine', machineId: 'gate-1' }, nowMs, { scopeMustExist: true }).token // 'tkd_…'
    */
-  createToken(scope: TokenScope, nowMs: number): CreatedToken {
-    return this.#run(() => this.#tx.createToken(this.#secrets, scope, nowMs));
+  createToken(scope: TokenScope, nowMs: number, options: CreateTokenOptions = {}): CreatedToken {
+    return this.#run(() => this.#tx.createToken(this.#secrets, scope, nowMs, options));
   }
 
   /** The principal of `secret` when it is a known token that is not revoked; else `undefined`. */

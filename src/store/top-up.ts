@@ -2,6 +2,7 @@
  * Wallet top-ups, idempotent on the caller's `topUpId`: the same id again is answered, not applied again.
  * Runs inside a transaction opened by TicketStore.
  */
+import { AMOUNT_MAX } from '../domain/types.ts';
 import { appendEvent } from './commit-batch.ts';
 import { checkCents, checkId, checkTimeMs } from './check-input.ts';
 import { customerFromRow, iso } from './rows.ts';
@@ -30,6 +31,9 @@ export function topUp(
   if (previous !== undefined) return { status: 'duplicate', customer: customerFromRow(row) };
 
   const balance = row.balance + amount;
+  if (balance > AMOUNT_MAX) {
+    throw new StoreError('ERR_BALANCE_LIMIT', `a top-up of ${amount} would take the balance of ${customerId} over ${AMOUNT_MAX}`);
+  }
   st.setBalance.run(balance, customerId);
   st.insertTopUp.run(topUpId, customerId, amount, nowMs);
   const id = appendEvent(ctx, { customer_id: customerId, type: 'balance.changed', amount, balance_after: balance, ref: topUpId }, nowMs);

@@ -1,10 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
+import { z } from 'zod';
 import {
-  parseCustomerBody, parseMachineBody, parseRideBody, parseTopUpBody,
+  CustomerPatchBody, Id, amount, parseCustomerBody, parseMachineBody, parseRideBody, parseTopUpBody,
 } from '../../src/domain/request-bodies.ts';
-import { validateAmount, validateId } from '../../src/domain/field-checks.ts';
-import type { InputResult } from '../../src/domain/input-error.ts';
+import { parseWith, type InputResult } from '../../src/domain/input-error.ts';
 import { AMOUNT_MAX } from '../../src/domain/types.ts';
 
 function failure<T>(r: InputResult<T>): { code: string; message: string } {
@@ -14,22 +14,27 @@ function failure<T>(r: InputResult<T>): { code: string; message: string } {
 
 const edPem = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
-describe('validateId and validateAmount', () => {
+describe('the Id and amount schemas', () => {
+  const field = <T>(schema: Parameters<typeof parseWith>[0], name: string, value: T) =>
+    parseWith(z.object({ [name]: schema }), { [name]: value });
+
   it('accepts good values and names the field on bad ones', () => {
-    expect(validateId('customer-1', 'id')).toEqual({ ok: true, value: 'customer-1' });
-    expect(failure(validateId('a/b', 'id'))).toEqual({
+    expect(field(Id, 'id', 'customer-1')).toEqual({ ok: true, value: { id: 'customer-1' } });
+    expect(failure(field(Id, 'id', 'a/b'))).toEqual({
       code: 'invalid_field', message: 'id: may only contain A-Z, a-z, 0-9, _ and -',
     });
-    expect(validateAmount(0, 'balance')).toEqual({ ok: true, value: 0 });
-    expect(validateAmount(AMOUNT_MAX, 'balance').ok).toBe(true);
+    expect(failure(field(Id, 'id', 'x'.repeat(65))).message).toBe('id: must be 1-64 characters');
+    expect(failure(field(Id, 'id', undefined)).message).toBe('id: required');
+    expect(field(amount(0), 'balance', 0).ok).toBe(true);
+    expect(field(amount(0), 'balance', AMOUNT_MAX).ok).toBe(true);
   });
 
   it.each([[-1], [AMOUNT_MAX + 1], [1.5], [NaN], [Infinity], ['100'], [null]])('rejects amount %s', (v) => {
-    expect(failure(validateAmount(v, 'balance')).code).toBe('invalid_field');
+    expect(failure(field(amount(0), 'balance', v)).code).toBe('invalid_field');
   });
 
   it('applies the minimum', () => {
-    expect(failure(validateAmount(0, 'amount', 1)).message).toBe('amount: must be an integer number of cents in 1..100000000');
+    expect(failure(field(amount(1), 'amount', 0)).message).toBe('amount: must be an integer number of cents in 1..100000000');
   });
 });
 
@@ -50,13 +55,36 @@ describe('parseCustomerBody', () => {
     ['invalid_field', { name: 'Ada', tier: 'gold', balance: 0 }],
     ['invalid_field', { name: 'Ada', balance: 0 }],
     ['invalid_field', { name: 'Ada', tier: 'standard', balance: -5 }],
-    ['invalid_field', { name: 'Ada', tier: 'standard' }],
+    ['invalid_field', { name: 'Ada', tier: 'standard', balance: null }],
   ])('answers %s for %j', (code, body) => {
     expect(failure(parseCustomerBody(body)).code).toBe(code);
   });
 
-  it('accepts a 100-char name', () => {
-    expect(parseCustomerBody({ name: 'x'.repeat(100), tier: 'standard', balance: 0 }).ok).toBe(true);
+  it('takes the opening balance as optional, and says which tiers there are', () => {
+    expect(parseCustomerBody({ name: 'Ada', tier: 'standard' })).toEqual({ ok: true, value: { name: 'Ada', tier: 'standard' } });
+    expect(failure(parseCustomerBody({ name: 'Ada', tier: 'gold' })).message).toBe('tier: must be one of standard, season-pass');
+  });
+
+  it('counts a name in characters, not UTF-16 units: 100 emoji fit, 101 do not', () => {
+    expect(parseCustomerBody({ name: 'x'.repeat(100), tier: 'standard' }).ok).toBe(true);
+    expect(parseCustomerBody({ name: '\u{1f3a2}'.repeat(100), tier: 'standard' }).ok).toBe(true);
+    expect(failure(parseCustomerBody({ name: '\u{1f3a2}'.repeat(101), tier: 'standard' })).message).toBe('name: must be 1-100 characters');
+  });
+
+  it.each(['Ada\u0000', 'Ada\n', 'A\u0007da', 'Ada\u007f', 'Ada\u0085', 'Ada\u202e', '\u2066Ada\u2069', 'Ada\ud800'])(
+    'refuses a name with control, bidirectional override or lone surrogate characters: %j',
+    (name) => {
+      expect(failure(parseCustomerBody({ name, tier: 'standard' })).code).toBe('invalid_field');
+    },
+  );
+});
+
+describe('parsing a customer PATCH', () => {
+  it('takes any of name and tier, and nothing else', () => {
+    expect(parseWith(CustomerPatchBody, {})).toEqual({ ok: true, value: {} });
+    expect(parseWith(CustomerPatchBody, { tier: 'season-pass' })).toEqual({ ok: true, value: { tier: 'season-pass' } });
+    expect(failure(parseWith(CustomerPatchBody, { balance: 5 })).code).toBe('unknown_field');
+    expect(failure(parseWith(CustomerPatchBody, { name: '' })).message).toBe('name: must be 1-100 characters');
   });
 });
 

@@ -28,12 +28,15 @@ describe('health and readiness', () => {
 });
 
 describe('rides and machines', () => {
-  it('PUT a ride, then list it', async () => {
+  it('PUT creates a ride (201), replaces it (200), and the list has it', async () => {
     const h = harness();
     const put = await h.call('PUT', '/v1/rides/carousel', { name: 'Carousel', price: 500, open: true });
-    expect(put).toMatchObject({ status: 200, body: { id: 'carousel', name: 'Carousel', price: 500, open: true } });
+    expect(put).toMatchObject({ status: 201, body: { id: 'carousel', name: 'Carousel', price: 500, open: true } });
+    const replaced = await h.call('PUT', '/v1/rides/carousel', { name: 'Carousel', price: 600, open: true });
+    expect(replaced).toMatchObject({ status: 200, body: { id: 'carousel', price: 600 } });
     const list = await h.call('GET', '/v1/rides');
-    expect(list).toMatchObject({ status: 200, body: { rides: [put.body] } });
+    expect(list).toMatchObject({ status: 200, body: { rides: [replaced.body] } });
+    expect(await h.call('GET', '/v1/rides/')).toMatchObject({ status: 200, body: { rides: [replaced.body] } });
   });
 
   it.each([
@@ -49,10 +52,14 @@ describe('rides and machines', () => {
 
   it('PUT a machine with and without an Ed25519 key; refuses other keys', async () => {
     const h = harness();
+    expect(await h.call('PUT', '/v1/machines/gate-1', {})).toMatchObject({ status: 201, body: { id: 'gate-1' } });
     expect(await h.call('PUT', '/v1/machines/gate-1', {})).toMatchObject({ status: 200, body: { id: 'gate-1' } });
     const pem = generateKeyPairSync('ed25519').publicKey.export({ format: 'pem', type: 'spki' }).toString();
     const keyed = await h.call('PUT', '/v1/machines/gate-2', { publicKey: pem });
-    expect(keyed).toMatchObject({ status: 200, body: { id: 'gate-2', publicKey: pem } });
+    expect(keyed).toMatchObject({ status: 201, body: { id: 'gate-2', publicKey: pem } });
+    expect(await h.call('GET', '/v1/machines')).toMatchObject({
+      status: 200, body: { machines: [{ id: 'gate-1' }, { id: 'gate-2', publicKey: pem }] },
+    });
     expectError(await h.call('PUT', '/v1/machines/gate-3', { publicKey: 'not a key' }), 400, 'invalid_field');
     expectError(await h.call('PUT', '/v1/machines/gate 3', {}), 400, 'invalid_field');
   });
@@ -61,7 +68,7 @@ describe('rides and machines', () => {
 describe('dead letters', () => {
   it('lists (filtered, paged) and reads one', async () => {
     const h = harness();
-    h.engine.deadLetters.set(1, deadLetter(1, 'worker_crashed'));
+    h.engine.deadLetters.set(1, deadLetter(1, 'worker_failed'));
     h.engine.deadLetters.set(2, deadLetter(2, 'ride_closed'));
     const all = await h.call('GET', '/v1/dead-letters');
     expect(all.status).toBe(200);
@@ -101,5 +108,9 @@ describe('dead letters', () => {
     }
     expectError(await h.call('GET', '/v1/dead-letters?limit=1001'), 400, 'invalid_query');
     expectError(await h.call('GET', '/v1/dead-letters?reason='), 400, 'invalid_query');
+    // A reason no dead letter can have is a mistake, not an empty list.
+    const bogus = await h.call('GET', '/v1/dead-letters?reason=bogus');
+    expectError(bogus, 400, 'invalid_query');
+    expect((bogus.body as { error: { message: string } }).error.message).toMatch(/^reason: must be one of unknown_machine, /);
   });
 });

@@ -21,6 +21,7 @@ function withRoles(options: Parameters<typeof harness>[0] = {}) {
   const h = harness(options);
   seedCustomer(h.engine, 'c-1');
   seedCustomer(h.engine, 'c-2');
+  h.engine.machines.set('gate-1', { id: 'gate-1' });
   const make = h.tokens.authenticator;
   const gate1 = bearer(make.create({ role: 'machine', machineId: 'gate-1' }).token);
   const c1 = bearer(make.create({ role: 'customer', customerId: 'c-1' }).token);
@@ -87,7 +88,7 @@ describe('roles', () => {
     }
   });
 
-  it("a customer reads its own customer, tickets and taps, and gets 403 for another's", async () => {
+  it("a customer reads its own customer, tickets and taps; another's is 403, another's tap unknown (404)", async () => {
     const { h, c1, gate1 } = withRoles();
     await h.call('POST', '/v1/taps', [tap(1, { customerId: 'c-1' }), tap(2, { customerId: 'c-2' })], gate1);
     expect(await h.call('GET', '/v1/customers/c-1', undefined, c1)).toMatchObject({ status: 200, body: { id: 'c-1' } });
@@ -97,8 +98,13 @@ describe('roles', () => {
     expectError(await h.call('GET', '/v1/customers/c-9', undefined, c1), 403, 'forbidden');
     expectError(await h.call('GET', '/v1/customers/c-2/tickets', undefined, c1), 403, 'forbidden');
     expectError(await h.call('GET', '/v1/customers/c-2/events', undefined, c1), 403, 'forbidden');
-    expectError(await h.call('GET', '/v1/taps/tap-2', undefined, c1), 403, 'forbidden');
-    expectError(await h.call('GET', '/v1/taps/tap-9', undefined, c1), 404, 'unknown_tap');
+    // Another customer's tap is answered as a tap that does not exist: the same status, code and message shape.
+    const others = await h.call('GET', '/v1/taps/tap-2', undefined, c1);
+    const none = await h.call('GET', '/v1/taps/tap-9', undefined, c1);
+    expectError(others, 404, 'unknown_tap');
+    expectError(none, 404, 'unknown_tap');
+    expect((others.body as { error: { message: string } }).error.message).toBe("no tap 'tap-2'");
+    expect((none.body as { error: { message: string } }).error.message).toBe("no tap 'tap-9'");
   });
 
   it('a customer changes nothing: no taps, no profile, no top-ups, no catalog', async () => {
@@ -129,6 +135,7 @@ describe('roles', () => {
 describe('/v1/tokens', () => {
   it('an admin creates a token (its secret in that answer only), lists them without secrets, and revokes one', async () => {
     const h = harness();
+    h.engine.machines.set('gate-7', { id: 'gate-7' });
     const created = await h.call('POST', '/v1/tokens', { role: 'machine', machineId: 'gate-7' });
     expect(created.status).toBe(201);
     expect(created.headers.get('cache-control')).toBe('no-store');
@@ -156,6 +163,15 @@ describe('/v1/tokens', () => {
     expectError(await h.call('POST', '/v1/tokens', { role: 'admin', customerId: 'c-1' }), 400, 'invalid_field');
     expectError(await h.call('POST', '/v1/tokens', '{'), 400, 'invalid_json');
     expect(h.tokens.tokens.listTokens()).toHaveLength(1);
+  });
+
+  it('mints no token for a customer or machine that does not exist: 404 unknown_customer / unknown_machine', async () => {
+    const h = harness();
+    expectError(await h.call('POST', '/v1/tokens', { role: 'customer', customerId: 'c-404' }), 404, 'unknown_customer');
+    expectError(await h.call('POST', '/v1/tokens', { role: 'machine', machineId: 'gate-404' }), 404, 'unknown_machine');
+    expect(h.tokens.tokens.listTokens()).toHaveLength(1);
+    seedCustomer(h.engine, 'c-404');
+    expect((await h.call('POST', '/v1/tokens', { role: 'customer', customerId: 'c-404' })).status).toBe(201);
   });
 });
 
@@ -198,6 +214,7 @@ describe('the per-token rate limits, in virtual time', () => {
 
   it('keeps one bucket per token, not per role', async () => {
     const { h, gate1 } = withRoles({ rateLimits: { machine: { ratePerMinute: 60, burst: 1 } } });
+    h.engine.machines.set('gate-2', { id: 'gate-2' });
     const gate2 = bearer(h.tokens.authenticator.create({ role: 'machine', machineId: 'gate-2' }).token);
     expect((await h.call('POST', '/v1/taps', tap(1), gate1)).status).toBe(200);
     expectError(await h.call('POST', '/v1/taps', tap(2), gate1), 429, 'rate_limited');

@@ -1,19 +1,66 @@
 import { describe, expect, it } from 'vitest';
+import { AMOUNT_MAX } from '../../src/domain/types.ts';
 import { EngineError } from '../../src/pipeline/engine-api.ts';
 import { expectError, harness, seedCustomer } from './helpers.ts';
 
 describe('customers', () => {
-  it('PUT creates (201) then updates (200) and GET reads the customer back', async () => {
+  it('PUT creates (201) then replaces name and tier (200) and GET reads the customer back', async () => {
     const h = harness();
     const created = await h.call('PUT', '/v1/customers/c-9', { name: 'Ada', tier: 'standard', balance: 500 });
     expect(created.status).toBe(201);
     expect(created.body).toEqual({ id: 'c-9', name: 'Ada', tier: 'standard', balance: 500, currency: 'EUR' });
-    const updated = await h.call('PUT', '/v1/customers/c-9', { name: 'Ada L.', tier: 'season-pass', balance: 0 });
+    const updated = await h.call('PUT', '/v1/customers/c-9', { name: 'Ada L.', tier: 'season-pass' });
     expect(updated.status).toBe(200);
     expect(updated.body).toEqual({ id: 'c-9', name: 'Ada L.', tier: 'season-pass', balance: 500, currency: 'EUR' });
     const read = await h.call('GET', '/v1/customers/c-9');
     expect(read.status).toBe(200);
     expect(read.body).toEqual(updated.body);
+  });
+
+  it('PUT opens a new customer at 0 without a balance, and refuses a balance for one that exists (409)', async () => {
+    const h = harness();
+    const created = await h.call('PUT', '/v1/customers/c-9', { name: 'Ada', tier: 'standard' });
+    expect(created).toMatchObject({ status: 201, body: { balance: 0 } });
+    expectError(await h.call('PUT', '/v1/customers/c-9', { name: 'Ada', tier: 'standard', balance: 7 }), 409, 'balance_not_settable');
+    expect(h.engine.customers.get('c-9')?.balance).toBe(0);
+  });
+
+  it('PATCH changes only the fields sent, and is 404 for an unknown customer', async () => {
+    const h = harness();
+    seedCustomer(h.engine);
+    const patched = await h.call('PATCH', '/v1/customers/c-1', { tier: 'season-pass' });
+    expect(patched).toMatchObject({ status: 200, body: { id: 'c-1', name: 'Ada', tier: 'season-pass', balance: 1_000 } });
+    expectError(await h.call('PATCH', '/v1/customers/c-1', { balance: 5 }), 400, 'unknown_field');
+    expectError(await h.call('PATCH', '/v1/customers/c-404', { name: 'Bo' }), 404, 'unknown_customer');
+  });
+
+  it('takes a JSON body only with Content-Type: application/json (charset allowed), else 415', async () => {
+    const h = harness();
+    const body = { name: 'Ada', tier: 'standard' };
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/jsonx']) {
+      expectError(await h.call('PUT', '/v1/customers/c-9', body, { 'content-type': type }), 415, 'unsupported_media_type');
+    }
+    const raw = await h.app.request('/v1/customers/c-9', {
+      method: 'PUT', body: JSON.stringify(body), headers: { authorization: `Bearer ${h.tokens.admin}` },
+    });
+    expect(raw.status).toBe(415);
+    expect(h.engine.customers.size).toBe(0);
+    const charset = await h.call('PUT', '/v1/customers/c-9', body, { 'content-type': 'application/json; charset=utf-8' });
+    expect(charset.status).toBe(201);
+  });
+
+  it('names the field and the allowed values in a validation failure', async () => {
+    const h = harness();
+    const answer = await h.call('PUT', '/v1/customers/c-9', { name: 'Ada', tier: 'gold' });
+    expectError(answer, 400, 'invalid_field');
+    expect((answer.body as { error: { message: string } }).error.message).toBe('tier: must be one of standard, season-pass');
+  });
+
+  it('answers a trailing slash as the same route', async () => {
+    const h = harness();
+    seedCustomer(h.engine);
+    expect(await h.call('GET', '/v1/customers/c-1/')).toMatchObject({ status: 200, body: { id: 'c-1' } });
+    expect((await h.call('GET', '/health/', undefined, { authorization: '' })).status).toBe(200);
   });
 
   it('GET answers 404 unknown_customer and 400 for a malformed id', async () => {
@@ -26,7 +73,8 @@ describe('customers', () => {
     [{ name: 'Ada', tier: 'gold', balance: 0 }, 'invalid_field'],
     [{ name: 'Ada', tier: 'standard', balance: -1 }, 'invalid_field'],
     [{ name: 'Ada', tier: 'standard', balance: '5' }, 'invalid_field'],
-    [{ name: 'Ada', tier: 'standard' }, 'invalid_field'],
+    [{ name: 'Ada\u202eevil', tier: 'standard' }, 'invalid_field'],
+    [{ name: 'Ada\u0007', tier: 'standard' }, 'invalid_field'],
     [{ name: 'Ada', tier: 'standard', balance: 0, admin: true }, 'unknown_field'],
     [[{ name: 'Ada' }], 'invalid_body'],
   ])('PUT rejects %j with 400 %s', async (body, code) => {
@@ -59,6 +107,15 @@ describe('customers', () => {
     expectError(await topUp({ topUpId: 'tu-1', amount: 0 }), 400, 'invalid_field');
     expectError(await topUp({ topUpId: 'tu 1', amount: 1 }), 400, 'invalid_field');
     expectError(await topUp('{"topUpId":"tu-1",'), 400, 'invalid_json');
+  });
+
+  it('refuses a top-up that would take the balance over the ceiling of every amount: 409 balance_limit_exceeded', async () => {
+    const h = harness();
+    seedCustomer(h.engine);
+    const topUp = (topUpId: string, amount: number) => h.call('POST', '/v1/customers/c-1/top-ups', { topUpId, amount });
+    expect((await topUp('tu-1', AMOUNT_MAX - 1_000)).status).toBe(200);
+    expectError(await topUp('tu-2', 1), 409, 'balance_limit_exceeded');
+    expect(h.engine.customers.get('c-1')?.balance).toBe(AMOUNT_MAX);
   });
 
   it('lists tickets with a default limit of 50 and passes limit and cursor through', async () => {

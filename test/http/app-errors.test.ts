@@ -16,7 +16,9 @@ describe('errors common to every route', () => {
 
   it.each([
     ['GET', '/v1/taps', 'POST'],
-    ['DELETE', '/v1/customers/c-1', 'GET, PUT, HEAD'],
+    ['DELETE', '/v1/customers/c-1', 'GET, PUT, PATCH, HEAD'],
+    ['DELETE', '/v1/customers/c-1/', 'GET, PUT, PATCH, HEAD'],
+    ['POST', '/openapi.json', 'GET, HEAD'],
     ['POST', '/v1/rides', 'GET, HEAD'],
     ['GET', '/v1/machines/gate-1', 'PUT'],
     ['GET', '/v1/dead-letters/1/replay', 'POST'],
@@ -47,7 +49,7 @@ describe('errors common to every route', () => {
         controller.close();
       },
     });
-    const init = { method: 'POST', body: chunked, duplex: 'half', headers: bearer(h.tokens.admin) };
+    const init = { method: 'POST', body: chunked, duplex: 'half', headers: { ...bearer(h.tokens.admin), 'content-type': 'application/json' } };
     const res = await h.app.request('/v1/taps', init as RequestInit);
     expect(res.status).toBe(413);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('body_too_large');
@@ -79,6 +81,8 @@ describe('errors common to every route', () => {
       ERR_UNKNOWN_DEAD_LETTER: [404, 'unknown_dead_letter'],
       ERR_ALREADY_REPLAYED: [409, 'already_replayed'],
       ERR_TOPUP_CONFLICT: [409, 'topup_conflict'],
+      ERR_BALANCE_NOT_SETTABLE: [409, 'balance_not_settable'],
+      ERR_BALANCE_LIMIT: [409, 'balance_limit_exceeded'],
       ERR_STORAGE: [503, 'storage_unavailable'],
     };
     for (const [engineCode, [status, code]] of Object.entries(table)) {

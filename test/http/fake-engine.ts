@@ -9,9 +9,11 @@
  * is a `duplicate` with the first outcome when machine, customer, ride and tappedAt match, else a `conflict`.
  */
 import type { Customer, Machine, Ride, Tap, TapState, Ticket } from '../../src/domain/types.ts';
-import type { EngineApi, NotificationListener, ReadyState } from '../../src/pipeline/engine-api.ts';
+import { EngineError, type EngineApi, type NotificationListener, type ReadyState } from '../../src/pipeline/engine-api.ts';
+import { AMOUNT_MAX } from '../../src/domain/types.ts';
 import type {
   CustomerInput,
+  CustomerPatch,
   DeadLetter,
   DeadLetterPage,
   DeadLetterQuery,
@@ -23,7 +25,7 @@ import type {
   TopUpResult,
 } from '../../src/store/store-types.ts';
 
-type Failable = 'submitTaps' | 'putCustomer' | 'topUp' | 'replayDeadLetter' | 'notificationsAfter' | 'listTickets';
+type Failable = 'submitTaps' | 'putCustomer' | 'patchCustomer' | 'topUp' | 'replayDeadLetter' | 'notificationsAfter' | 'listTickets';
 
 export class FakeEngine implements EngineApi {
   ready: ReadyState = { ready: true };
@@ -161,10 +163,22 @@ export class FakeEngine implements EngineApi {
   async putCustomer(id: string, input: CustomerInput): Promise<{ customer: Customer; created: boolean }> {
     this.#maybeFail('putCustomer');
     const old = this.customers.get(id);
-    const balance = old?.balance ?? input.balance;
+    if (old !== undefined && input.balance !== undefined) {
+      throw new EngineError('ERR_BALANCE_NOT_SETTABLE', `customer ${id} exists: its balance changes with top-ups`);
+    }
+    const balance = old?.balance ?? input.balance ?? 0;
     const customer: Customer = { id, name: input.name, tier: input.tier, balance, currency: 'EUR' };
     this.customers.set(id, customer);
     return { customer, created: old === undefined };
+  }
+
+  async patchCustomer(id: string, patch: CustomerPatch): Promise<Customer> {
+    this.#maybeFail('patchCustomer');
+    const old = this.customers.get(id);
+    if (old === undefined) throw new EngineError('ERR_UNKNOWN_CUSTOMER', `no customer ${id}`);
+    const customer: Customer = { ...old, ...patch };
+    this.customers.set(id, customer);
+    return customer;
   }
 
   async topUp(customerId: string, topUpId: string, amount: number): Promise<TopUpResult> {
@@ -172,6 +186,7 @@ export class FakeEngine implements EngineApi {
     const customer = this.customers.get(customerId);
     if (customer === undefined) throw new Error('fake: unknown customer; tests use failNext for engine errors');
     if (this.topUps.has(topUpId)) return { status: 'duplicate', customer };
+    if (customer.balance + amount > AMOUNT_MAX) throw new EngineError('ERR_BALANCE_LIMIT', 'over the ceiling');
     this.topUps.set(topUpId, amount);
     customer.balance += amount;
     return { status: 'applied', customer, notification: this.commit(customerId) };
@@ -186,16 +201,22 @@ export class FakeEngine implements EngineApi {
     return [...this.rides.values()];
   }
 
-  putRide(id: string, input: RideInput): Ride {
+  putRide(id: string, input: RideInput): { ride: Ride; created: boolean } {
     const ride: Ride = { id, ...input };
+    const created = !this.rides.has(id);
     this.rides.set(id, ride);
-    return ride;
+    return { ride, created };
   }
 
-  putMachine(id: string, input: { publicKey?: string }): Machine {
+  listMachines(): Machine[] {
+    return [...this.machines.values()];
+  }
+
+  putMachine(id: string, input: { publicKey?: string }): { machine: Machine; created: boolean } {
     const machine: Machine = { id, ...input };
+    const created = !this.machines.has(id);
     this.machines.set(id, machine);
-    return machine;
+    return { machine, created };
   }
 
   listDeadLetters(query: DeadLetterQuery): DeadLetterPage {

@@ -1,5 +1,7 @@
 /**
- * In-process requests against the app (`app.request`) and the error-shape assertion every error test uses.
+ * In-process requests against the app (`app.request`) and the error-shape assertion every error test uses. Every
+ * answer `call` receives is checked against the route's declared answers (contract.ts): a test fails on an
+ * undeclared status or a body that does not match its schema.
  */
 import type { IncomingMessage } from 'node:http';
 import { expect } from 'vitest';
@@ -7,6 +9,7 @@ import { createApp, type CreatedApp } from '../../src/http/app.ts';
 import { VirtualClock } from '../../src/platform/virtual-clock.ts';
 import type { Tap } from '../../src/domain/types.ts';
 import { rateLimiters, type RateLimitConfig } from '../../src/auth/rate-limiter.ts';
+import { checkContract } from './contract.ts';
 import { FakeEngine } from './fake-engine.ts';
 import { testAuth, type TestAuth } from './memory-tokens.ts';
 
@@ -41,7 +44,10 @@ export function harness(options: HarnessOptions = {}): Harness {
   const clock = new VirtualClock(1_000);
   const off = { ratePerMinute: 0, burst: 1 };
   const limits = { customer: off, machine: off, admin: off, unauthenticated: off, ...options.rateLimits };
-  const tokens = testAuth(clock, rateLimiters(clock, limits));
+  const tokens = testAuth(clock, rateLimiters(clock, limits), (scope) => {
+    if (scope.role === 'customer') return engine.customers.has(scope.customerId);
+    return scope.role === 'admin' || engine.machines.has(scope.machineId);
+  });
   const created = createApp({
     engine,
     clock,
@@ -66,6 +72,7 @@ export function harness(options: HarnessOptions = {}): Harness {
     let parsed: unknown = text;
     const json = (res.headers.get('content-type') ?? '').includes('application/json');
     if (text !== '' && json) parsed = JSON.parse(text) as unknown;
+    checkContract(created.app, method, path, res.status, res.headers.get('content-type') ?? '', parsed);
     return { status: res.status, headers: res.headers, body: parsed };
   }
   return { ...created, engine, clock, tokens, call };

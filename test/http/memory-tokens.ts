@@ -8,6 +8,7 @@ import {
   principalOf, type CreatedToken, type Principal, type RevokeResult, type TokenInfo, type TokenScope,
 } from '../../src/domain/principal.ts';
 import type { Clock } from '../../src/platform/clock.ts';
+import { StoreError } from '../../src/store/store-error.ts';
 import type { RateLimiters } from '../../src/auth/rate-limiter.ts';
 
 interface Entry {
@@ -21,7 +22,15 @@ export class MemoryTokens implements TokenRegistry {
   /** How many times the authenticator asked: to see the cache at work. */
   lookups = 0;
 
-  createToken(scope: TokenScope, nowMs: number): CreatedToken {
+  /** `knows` says whether a scope's customer or machine exists, as the store's tables would. */
+  constructor(private readonly knows: (scope: TokenScope) => boolean = () => true) {}
+
+  createToken(scope: TokenScope, nowMs: number, options: { scopeMustExist?: boolean } = {}): CreatedToken {
+    if (options.scopeMustExist === true && !this.knows(scope)) {
+      const [code, what] = scope.role === 'machine' ? ['ERR_UNKNOWN_MACHINE', scope.machineId] as const
+        : ['ERR_UNKNOWN_CUSTOMER', scope.role === 'customer' ? scope.customerId : ''] as const;
+      throw new StoreError(code, `no such ${scope.role} '${what}'`);
+    }
     const n = this.#entries.length + 1;
     const id = `tok-${n}`;
     const secret = `tkd_${String(n).padStart(43, '0')}`;
@@ -69,8 +78,10 @@ export interface TestAuth {
  * const { auth, admin } = testAuth(clock);
  * createApp({ engine, clock, auth, heartbeatMs, sseBufferBytes });
  */
-export function testAuth(clock: Clock, limiters: Partial<RateLimiters> = {}): TestAuth {
-  const tokens = new MemoryTokens();
+export function testAuth(
+  clock: Clock, limiters: Partial<RateLimiters> = {}, knows?: (scope: TokenScope) => boolean,
+): TestAuth {
+  const tokens = new MemoryTokens(knows);
   const authenticator = new TokenAuthenticator({ registry: tokens, clock });
   const admin = tokens.createToken({ role: 'admin' }, clock.now()).token;
   return { auth: { authenticator, ...limiters }, tokens, authenticator, admin };
