@@ -5,11 +5,10 @@
  * any other caller goes through that middleware as usual (its 401, its rate limits) and must be an admin.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Context } from 'hono';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { SseSource } from '../metrics/scrape-gauges.ts';
 import { adminOnly, authorize } from './access.ts';
-import type { AppEnv, TicketdApp } from './app-env.ts';
+import type { TicketdApp } from './app-env.ts';
 import { authMiddleware, type AppAuth } from './auth-middleware.ts';
 import { httpMetrics } from './http-metrics.ts';
 
@@ -58,7 +57,7 @@ export function addMetrics(app: TicketdApp, endpoint: MetricsEndpoint, deps: { h
   const authenticate = authMiddleware(deps.auth);
   metrics.watchSse(deps.hub);
   app.use(httpMetrics(metrics));
-  app.get(METRICS_PATH, async (c: Context<AppEnv>) => {
+  app.get(METRICS_PATH, async (c) => {
     if (!isMetricsToken(c.req.header('authorization'))) {
       await authenticate(c, async () => undefined);
       authorize(c, adminOnly);

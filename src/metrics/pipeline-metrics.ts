@@ -91,7 +91,7 @@ export class PipelineMetrics {
 
   #entry(outcome: string, reason: string): TallyEntry {
     let byReason = this.#tally.get(outcome);
-    if (byReason === undefined) this.#tally.set(outcome, (byReason = new Map()));
+    if (byReason === undefined) this.#tally.set(outcome, (byReason = new Map<string, TallyEntry>()));
     let entry = byReason.get(reason);
     if (entry === undefined) {
       // Outcomes and reasons are closed sets in the code (domain/types.ts RejectReason, the pipeline's failures).
