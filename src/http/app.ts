@@ -7,6 +7,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import type { Clock } from '../platform/clock.ts';
 import type { EngineApi } from '../pipeline/engine-api.ts';
+import { accessLog, requestIdOf, type AccessLogOptions } from './access-log.ts';
 import { validationHook } from './api/inputs.ts';
 import { addApiDocs } from './api-docs.ts';
 import type { AppEnv, RouteDeps, TicketdApp } from './app-env.ts';
@@ -50,7 +51,9 @@ export interface CreateAppOptions {
   /** Open SSE streams one customer may have; one more is refused with 429 `too_many_streams` (default 8). */
   sseStreamsPerCustomerMax?: number;
   /** Errors answered with 500 `internal` (and failed SSE replays), for the log; the client never sees them. */
-  onInternalError?: (error: unknown) => void;
+  onInternalError?: (error: unknown, requestId?: string) => void;
+  /** Request ids (`X-Request-Id`) and one access line per request (see access-log.ts); absent: neither. */
+  accessLog?: AccessLogOptions;
   /** Prometheus metrics: every request counted, and `GET /metrics` for an admin or the metrics token. */
   metrics?: MetricsEndpoint;
 }
@@ -89,6 +92,8 @@ export function createApp(options: CreateAppOptions): CreatedApp {
 
   // Not strict: `/v1/rides/` is `/v1/rides`. A request that fails its route's schema is a 400 (api/inputs.ts).
   const app: TicketdApp = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: validationHook });
+  // The request id and access line before all else, so every request, however it ends, has both.
+  if (options.accessLog !== undefined) app.use(accessLog(options.accessLog));
   // Metrics before all else, so that refused requests are counted too; /metrics checks its own token.
   if (options.metrics !== undefined) addMetrics(app, options.metrics, { hub, auth: options.auth });
   // CORS first, so a browser's preflight (which carries no token) is answered and errors carry the headers too;
@@ -114,7 +119,7 @@ export function createApp(options: CreateAppOptions): CreatedApp {
   app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
   app.onError((error, c) => {
     const answer = errorAnswer(error);
-    if (answer.internal) onInternalError(error);
+    if (answer.internal) onInternalError(error, requestIdOf(c));
     for (const [name, value] of Object.entries(answer.headers)) c.header(name, value);
     return c.json(errorBody(answer.code, answer.message), answer.status);
   });

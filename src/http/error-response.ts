@@ -7,6 +7,7 @@ import { HTTPException } from 'hono/http-exception';
 import { EngineError, type EngineErrorCode } from '../pipeline/engine-api.ts';
 import { InputError } from '../domain/input-error.ts';
 import { StoreError } from '../store/store-error.ts';
+import { isClientAbort } from './access-log.ts';
 import { HttpError } from './http-error.ts';
 
 export interface ErrorAnswer {
@@ -52,6 +53,8 @@ export function errorAnswer(error: unknown): ErrorAnswer {
   if (error instanceof HTTPException && error.status === 415) {
     return answer(415, 'unsupported_media_type', 'the body must be JSON, sent with Content-Type: application/json');
   }
+  // The client went away before its body arrived: nobody reads this answer, and nothing is wrong with the server.
+  if (isClientAbort(error)) return answer(400, 'client_aborted', 'the client closed the connection before the whole body arrived');
   if (error instanceof HTTPException && error.status < 500) {
     return answer(error.status, 'bad_request', 'the request could not be read');
   }

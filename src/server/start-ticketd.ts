@@ -5,7 +5,7 @@ import { TokenAuthenticator } from '../auth/token-authenticator.ts';
 import { demoPark } from '../domain/demo-park.ts';
 import { createApp } from '../http/app.ts';
 import { STREAMS_PER_CUSTOMER_MAX_DEFAULT } from '../http/sse-hub.ts';
-import { startHttpServer } from '../http/server.ts';
+import { SERVER_LIMITS_DEFAULT, startHttpServer, type ServerLimits } from '../http/server.ts';
 import { Metrics } from '../metrics/metrics.ts';
 import { Engine } from '../pipeline/engine.ts';
 import type { PipelineOptions } from '../pipeline/pipeline-options.ts';
@@ -15,6 +15,7 @@ import { TicketStore } from '../store/index.ts';
 import { InlineEvaluator } from '../workers/inline-evaluator.ts';
 import { PoolEvaluator } from '../workers/pool-evaluator.ts';
 import { SplitEvaluator } from '../workers/split-evaluator.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import { loadOrCreateDemoCredentials } from './demo-credentials.ts';
 
 export interface TicketdConfig {
@@ -35,6 +36,8 @@ export interface TicketdConfig {
   rateLimits: RateLimitConfig;
   /** Origins allowed to call from a browser; empty: no CORS headers. */
   corsOrigins: readonly string[];
+  /** Header, request and keep-alive timeouts, requests per connection and open connections (see server.ts). */
+  serverLimits: ServerLimits;
   pipeline?: Partial<PipelineOptions>;
   /** A bearer token that may read `GET /metrics` and nothing else (admin tokens may too); absent: admins only. */
   metricsToken?: string;
@@ -52,6 +55,7 @@ export const DEFAULT_CONFIG = {
   sseStreamsPerCustomerMax: STREAMS_PER_CUSTOMER_MAX_DEFAULT,
   rateLimits: RATE_LIMIT_DEFAULTS,
   corsOrigins: [],
+  serverLimits: SERVER_LIMITS_DEFAULT,
 } as const;
 
 const WRITE_WAIT_MS = 1_000;
@@ -68,20 +72,25 @@ export interface RunningTicketd {
 
 /**
  * Starts everything in one process: the SQLite store in `dataDir` (schema created or migrated), the engine with its
- * worker pool, and the HTTP API.
+ * worker pool, and the HTTP API. Throws DataDirInUseError when another server holds `dataDir`, and the listen
+ * error (`EADDRINUSE`, …) when the port cannot be had; whatever was started by then is stopped first.
  *
  * @example
- * const running = await startTicketd({ ...DEFAULT_CONFIG, demo: true, log: jsonLogger() });
+ * const running = await startTicketd({ ...DEFAULT_CONFIG, demo: true, log: createLogger({ level: 'info' }) });
  */
 export async function startTicketd(config: TicketdConfig): Promise<RunningTicketd> {
   const runtime = config.runtime ?? systemContext;
   const dataDir = path.resolve(config.dataDir);
-  // Another connection may write beside this one (`ticketd token` on the same data dir): a write waits up to a
-  // second for its transaction rather than failing at once.
-  const store = TicketStore.open({ dataDir, ids: runtime.ids, busyTimeoutMs: WRITE_WAIT_MS });
+  // Before the database is touched: a second server on this data dir stops here (see data-dir-lock.ts).
+  const lock = lockDataDir(dataDir);
+  let store: TicketStore | undefined;
+  let engine: Engine | undefined;
   let demoCredentialsFile: string | undefined;
   const metrics = new Metrics();
   try {
+    // Another connection may write beside this one (`ticketd token` on the same data dir): a write waits up to a
+    // second for its transaction rather than failing at once.
+    store = TicketStore.open({ dataDir, ids: runtime.ids, busyTimeoutMs: WRITE_WAIT_MS });
     if (config.demo) {
       const ids = demoPark('');
       const demo = loadOrCreateDemoCredentials({
@@ -93,7 +102,7 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
       if (demo.minted > 0) config.log.info('minted demo tokens', { file: demo.file, tokens: demo.minted });
       if (store.seedIfEmpty(demoPark(demo.publicKeyPem), runtime.clock.now())) config.log.info('seeded the demo park');
     }
-    const engine = await Engine.start({
+    engine = await Engine.start({
       store,
       runtime,
       log: config.log,
@@ -119,12 +128,15 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
       heartbeatMs: config.heartbeatMs,
       sseBufferBytes: config.sseBufferBytes,
       sseStreamsPerCustomerMax: config.sseStreamsPerCustomerMax,
+      accessLog: { log: config.log, newRequestId: () => runtime.ids.next('req'), nowMs: () => runtime.clock.now() },
+      // With the request's id when a request failed (the access line carries it too), and always the stack.
+      onInternalError: (error, requestId) => config.log.error('internal error', { requestId, err: error }),
       metrics: { metrics, token: config.metricsToken },
-      onInternalError: (error) => config.log.error('internal error', { error: String(error) }),
     });
-    const server = await startHttpServer({ app, host: config.host, port: config.port });
+    const server = await startHttpServer({ app, host: config.host, port: config.port, limits: config.serverLimits });
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`;
     let closing: Promise<void> | undefined;
+    const [running, opened] = [engine, store];
     return {
       url,
       port: server.port,
@@ -133,14 +145,17 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
       close: () =>
         (closing ??= (async () => {
           // Taps get 503 from here on; SSE clients are told to come back in 2 s and resume with Last-Event-ID.
-          const drained = engine.stop();
+          const drained = running.stop();
           hub.close(2_000);
           await Promise.all([server.close(), drained]);
-          store.close();
+          opened.close();
+          lock.release();
         })()),
     };
   } catch (error) {
-    store.close();
+    await engine?.stop();
+    store?.close();
+    lock.release();
     throw error;
   }
 }
