@@ -1,6 +1,7 @@
 /**
- * Flag parsing shared by the commands: node:util `parseArgs` with its errors turned into {@link UsageError}, and
- * range-checked numeric and URL flags that name the flag in their message.
+ * Flag parsing shared by the commands: node:util `parseArgs` with its errors turned into {@link UsageError}, flags
+ * that may also come from environment variables (`TICKETD_<FLAG_IN_UPPER_SNAKE>`), and range-checked numeric and
+ * URL flags that name the flag (or the variable it came from) in their message.
  */
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -34,6 +35,64 @@ export function parseFlags(argv: readonly string[], options: FlagSpec, positiona
   return { values: parsed.values as ParsedFlags['values'], positionals: parsed.positionals };
 }
 
+/** Of each parsed value set, the flags whose value came from the environment, so errors name the variable. */
+const fromEnvironment = new WeakMap<ParsedFlags['values'], ReadonlySet<string>>();
+
+/** The prefix of every environment variable the flags read. */
+export const ENV_PREFIX = 'TICKETD_';
+
+/**
+ * The environment variable of a flag: the prefix and the flag's name in upper snake case.
+ *
+ * @example
+ * envName('data-dir'); // 'TICKETD_DATA_DIR'
+ */
+export function envName(flag: string): string {
+  return ENV_PREFIX + flag.toUpperCase().replace(/-/g, '_');
+}
+
+/**
+ * Like parseFlags, then each flag of `options` absent from `argv` is taken from its environment variable (see
+ * envName; a flag on the command line wins). A boolean's variable is `1`/`true` or `0`/`false`; a repeatable flag's
+ * variable holds one value. Usage errors about a value from the environment name the variable.
+ *
+ * @example
+ * const { values } = parseFlagsWithEnv([], { port: { type: 'string' } }, 0, { TICKETD_PORT: '9000' });
+ * values.port; // '9000'
+ */
+export function parseFlagsWithEnv(
+  argv: readonly string[], options: FlagSpec, positionalsMax: number, env: Readonly<Record<string, string | undefined>>,
+): ParsedFlags {
+  const parsed = parseFlags(argv, options, positionalsMax);
+  const values: ParsedFlags['values'] = { ...parsed.values };
+  const taken = new Set<string>();
+  for (const [name, spec] of Object.entries(options)) {
+    const raw = env[envName(name)];
+    if (values[name] !== undefined || raw === undefined || name === 'help') continue;
+    taken.add(name);
+    if (spec.type === 'boolean') values[name] = envBoolean(name, raw);
+    else (values as Record<string, unknown>)[name] = spec.multiple === true ? [raw] : raw;
+  }
+  fromEnvironment.set(values, taken);
+  return { values, positionals: parsed.positionals };
+}
+
+/**
+ * How a usage error names the flag `name` of `values`: `--name`, or its variable when the value came from there.
+ *
+ * @example
+ * flagLabel(values, 'port'); // '--port', or 'TICKETD_PORT' when the port came from the environment
+ */
+export function flagLabel(values: ParsedFlags['values'], name: string): string {
+  return fromEnvironment.get(values)?.has(name) === true ? envName(name) : `--${name}`;
+}
+
+function envBoolean(name: string, raw: string): boolean {
+  if (raw === '1' || raw === 'true') return true;
+  if (raw === '0' || raw === 'false') return false;
+  throw new UsageError(`${envName(name)} must be 1, true, 0 or false, got '${raw}'`);
+}
+
 /**
  * The integer value of `--name`, or `fallback` when absent; outside `min..max` is a UsageError.
  *
@@ -47,7 +106,7 @@ export function intFlag(
   if (raw === undefined) return fallback;
   const n = typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UsageError(`--${name} must be an integer in ${min}..${max}, got '${String(raw)}'`);
+    throw new UsageError(`${flagLabel(values, name)} must be an integer in ${min}..${max}, got '${String(raw)}'`);
   }
   return n;
 }
@@ -64,7 +123,9 @@ export function positiveNumberFlag(
   const raw = values[name];
   if (raw === undefined) return fallback;
   const n = typeof raw === 'string' && /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
-  if (!(n > 0 && n <= max)) throw new UsageError(`--${name} must be a number in (0, ${max}], got '${String(raw)}'`);
+  if (!(n > 0 && n <= max)) {
+    throw new UsageError(`${flagLabel(values, name)} must be a number in (0, ${max}], got '${String(raw)}'`);
+  }
   return n;
 }
 

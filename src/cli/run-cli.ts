@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { bundledAssets } from '../platform/bundled-assets.ts';
 import type { CliIo } from './cli-io.ts';
+import { usageErrorText } from './usage-error.ts';
 
 export const USAGE = `Usage: ticketd <command> [flags]
 
@@ -32,7 +33,7 @@ const COMMANDS: Record<string, Command> = {
   serve: {
     // The serve command takes over the process's signals itself, so it gets no CliIo.
     run: async (argv) => (await import('./serve.ts')).runServe(argv),
-    usage: async () => (await import('./serve.ts')).SERVE_USAGE,
+    usage: async () => (await import('./serve.ts')).SERVE_HELP,
   },
   simulate: {
     run: async (argv, io) => (await import('./simulate.ts')).runSimulate(argv, io),
@@ -50,7 +51,7 @@ const COMMANDS: Record<string, Command> = {
 
 /**
  * Runs the command line `argv` (without `node` and the script); answers the exit status: 0 ok, 1 the command
- * failed, 2 a usage error (message and usage on stderr).
+ * failed, 2 a usage error (one line and a hint on stderr).
  *
  * @example
  * process.exitCode = await runCli(process.argv.slice(2), processIo());
@@ -83,7 +84,7 @@ async function help(io: CliIo, topic: string | undefined): Promise<number> {
 }
 
 function usageError(io: CliIo, message: string): number {
-  io.stderr(`ticketd: ${message}\n\n${USAGE}`);
+  io.stderr(usageErrorText(undefined, message));
   return 2;
 }
 

@@ -1,15 +1,19 @@
 /**
- * `ticketd serve`: the engine and its HTTP API in this process, until SIGTERM or SIGINT, then a graceful stop
- * bounded by `--shutdown-timeout-ms`.
+ * `ticketd serve`: its flags, each of which may also come from an environment variable (TICKETD_PORT for --port,
+ * …; a flag wins), read into the server's configuration; serve-lifecycle.ts runs the server.
  */
 import { LIMIT_MAX, type RateLimitConfig, type RateLimitSetting } from '../auth/rate-limiter.ts';
 import { checkMetricsToken } from '../http/metrics-route.ts';
-import { jsonLogger } from '../platform/logger.ts';
-import { DEFAULT_CONFIG, startTicketd, type TicketdConfig } from '../server/start-ticketd.ts';
-import { intFlag, parseFlags, type ParsedFlags } from './flags.ts';
-import { UsageError } from './usage-error.ts';
+import { createLogger, LOG_LEVELS, type LogLevel } from '../platform/logger.ts';
+import { SERVER_LIMITS_DEFAULT, SERVER_LIMITS_MAX, type ServerLimits } from '../http/server.ts';
+import { DEFAULT_CONFIG, type TicketdConfig } from '../server/start-ticketd.ts';
+import { envName, flagLabel, intFlag, parseFlagsWithEnv, type ParsedFlags } from './flags.ts';
+import { serveUntilSignalled } from './serve-lifecycle.ts';
+import { UsageError, usageErrorText } from './usage-error.ts';
 
 const LIMITS = DEFAULT_CONFIG.rateLimits;
+const SERVER = SERVER_LIMITS_DEFAULT;
+const SHUTDOWN_TIMEOUT_MS_DEFAULT = 10_000;
 
 export const SERVE_USAGE = `Usage: ticketd serve [flags]
 
@@ -45,7 +49,18 @@ Flags:
                            origins with commas; '*' allows any (default: no CORS headers)
   --metrics-token TOKEN    a bearer token that may read GET /metrics (Prometheus) and nothing else, 16-128
                            printable characters; admin tokens may always read it
-  --shutdown-timeout-ms N  longest a graceful stop may take before the process exits anyway (default 10000)
+  --shutdown-timeout-ms N  longest a graceful stop may take before the process exits anyway (default ${SHUTDOWN_TIMEOUT_MS_DEFAULT})
+  --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default info): JSON lines on stderr, one access line per
+                           request (info) with its X-Request-Id
+  --headers-timeout-ms N   longest a client may take to send a request's headers (default ${SERVER.headersTimeoutMs}); then 408
+  --request-timeout-ms N   longest a client may take to send a whole request (default ${SERVER.requestTimeoutMs}); then 408.
+                           Bounds the request only: an event stream may stay open for as long as it likes
+  --keep-alive-timeout-ms N
+                           idle time after which a kept-alive connection is closed (default ${SERVER.keepAliveTimeoutMs})
+  --max-requests-per-socket N
+                           requests one connection may carry before it is closed (default ${SERVER.requestsPerSocketMax})
+  --max-connections N      connections open at once, event streams included (default ${SERVER.connectionsMax}); more are
+                           closed as soon as they are accepted
 
 Every /v1 route needs 'Authorization: Bearer <token>'; /health and /ready need none; /metrics needs an admin
 token or the metrics token. Tokens are made with
@@ -74,72 +89,115 @@ const FLAGS = {
   'cors-origin': { type: 'string', multiple: true },
   'metrics-token': { type: 'string' },
   'shutdown-timeout-ms': { type: 'string' },
+  'log-level': { type: 'string' },
+  'headers-timeout-ms': { type: 'string' },
+  'request-timeout-ms': { type: 'string' },
+  'keep-alive-timeout-ms': { type: 'string' },
+  'max-requests-per-socket': { type: 'string' },
+  'max-connections': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export async function runServe(argv: string[]): Promise<number> {
-  let config: TicketdConfig;
-  let shutdownTimeoutMs: number;
-  const log = jsonLogger();
+/** The usage text: the flags above, then the environment variables derived from the flag table. */
+export const SERVE_HELP = `${SERVE_USAGE}
+Environment: every flag may come from a variable instead, TICKETD_ and the flag in upper snake case; a flag on the
+command line wins. --demo's variable takes 1/true or 0/false; --cors-origin's a comma-separated list.
+${Object.keys(FLAGS).filter((flag) => flag !== 'help').map((flag) => `  --${flag.padEnd(38)}${envName(flag)}`).join('\n')}
+`;
+
+/** What `ticketd serve` runs with, from its flags and environment. */
+export interface ServeArgs {
+  config: Omit<TicketdConfig, 'log'>;
+  logLevel: LogLevel;
+  shutdownTimeoutMs: number;
+}
+
+/**
+ * Runs `ticketd serve` with `argv` (the arguments after `serve`) and `env`; answers the exit status.
+ *
+ * @example
+ * process.exitCode = await runServe(['--port', '9000'], process.env);
+ */
+export async function runServe(argv: string[], env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
+  let args: ServeArgs | 'help';
   try {
-    const { values } = parseFlags(argv, FLAGS, 0);
-    if (values.help === true) {
-      process.stdout.write(SERVE_USAGE);
-      return 0;
-    }
-    config = {
-      ...DEFAULT_CONFIG,
-      host: typeof values.host === 'string' ? values.host : DEFAULT_CONFIG.host,
-      port: intFlag(values, 'port', DEFAULT_CONFIG.port, 0, 65_535),
-      dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : DEFAULT_CONFIG.dataDir,
-      workers: intFlag(values, 'workers', DEFAULT_CONFIG.workers, 0, 64),
-      demo: values.demo === true,
-      heartbeatMs: intFlag(values, 'heartbeat-ms', DEFAULT_CONFIG.heartbeatMs, 100, 3_600_000),
-      sseBufferBytes: intFlag(values, 'sse-buffer-bytes', DEFAULT_CONFIG.sseBufferBytes, 32_768, 1 << 30),
-      sseStreamsPerCustomerMax: intFlag(
-        values, 'sse-streams-per-customer', DEFAULT_CONFIG.sseStreamsPerCustomerMax, 1, 1_000,
-      ),
-      rateLimits: rateLimitFlags(values),
-      corsOrigins: corsOrigins(values['cors-origin']),
-      ...metricsTokenFlag(values['metrics-token']),
-      log,
-    };
-    shutdownTimeoutMs = intFlag(values, 'shutdown-timeout-ms', 10_000, 100, 600_000);
+    args = parseServeArgs(argv, env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`ticketd serve: ${error.message}\n\n${SERVE_USAGE}`);
+    process.stderr.write(usageErrorText('serve', error.message));
     return 2;
   }
-
-  const running = await startTicketd(config);
-  log.info('ticketd ready', { url: running.url, dataDir: config.dataDir, workers: config.workers, demo: config.demo });
-  process.stdout.write(`ticketd listening on ${running.url}\n`);
-  if (running.demoCredentialsFile !== undefined) {
-    process.stdout.write(
-      `demo credentials (admin, machine and customer tokens; gate-s1's signing key) in ${running.demoCredentialsFile}\n`,
-    );
+  if (args === 'help') {
+    process.stdout.write(SERVE_HELP);
+    return 0;
   }
+  const log = createLogger({ level: args.logLevel });
+  return serveUntilSignalled({ ...args.config, log }, args.shutdownTimeoutMs);
+}
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
-  log.info('stopping', { signal });
-  const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), shutdownTimeoutMs).unref());
-  const outcome = await Promise.race([running.close().then(() => 'closed' as const), deadline]);
-  if (outcome === 'timeout') {
-    log.error('graceful stop took too long; exiting anyway', { shutdownTimeoutMs });
-    return 1;
+/**
+ * The configuration of `argv` and `env` (flags win over variables), or 'help'; a bad value is a UsageError
+ * naming the flag or the variable it came from.
+ *
+ * @example
+ * parseServeArgs(['--port', '9000'], { TICKETD_PORT: '7000', TICKETD_DATA_DIR: '/srv/ticketd' }).config;
+ * // { …, port: 9000, dataDir: '/srv/ticketd' }
+ */
+export function parseServeArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ServeArgs | 'help' {
+  const { values } = parseFlagsWithEnv(argv, FLAGS, 0, env);
+  if (values.help === true) return 'help';
+  const config: ServeArgs['config'] = {
+    ...DEFAULT_CONFIG,
+    host: typeof values.host === 'string' ? values.host : DEFAULT_CONFIG.host,
+    port: intFlag(values, 'port', DEFAULT_CONFIG.port, 0, 65_535),
+    dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : DEFAULT_CONFIG.dataDir,
+    workers: intFlag(values, 'workers', DEFAULT_CONFIG.workers, 0, 64),
+    demo: values.demo === true,
+    heartbeatMs: intFlag(values, 'heartbeat-ms', DEFAULT_CONFIG.heartbeatMs, 100, 3_600_000),
+    sseBufferBytes: intFlag(values, 'sse-buffer-bytes', DEFAULT_CONFIG.sseBufferBytes, 32_768, 1 << 30),
+    sseStreamsPerCustomerMax: intFlag(
+      values, 'sse-streams-per-customer', DEFAULT_CONFIG.sseStreamsPerCustomerMax, 1, 1_000,
+    ),
+    rateLimits: rateLimitFlags(values),
+    corsOrigins: corsOrigins(values, values['cors-origin']),
+    ...metricsTokenFlag(values, values['metrics-token']),
+    serverLimits: serverLimitFlags(values),
+  };
+  const logLevel = values['log-level'] ?? 'info';
+  if (!(LOG_LEVELS as readonly unknown[]).includes(logLevel)) {
+    throw new UsageError(`${flagLabel(values, 'log-level')} must be one of ${LOG_LEVELS.join(', ')}, got '${String(logLevel)}'`);
   }
-  log.info('stopped');
-  return 0;
+  const shutdownTimeoutMs = intFlag(values, 'shutdown-timeout-ms', SHUTDOWN_TIMEOUT_MS_DEFAULT, 100, 600_000);
+  return { config, logLevel: logLevel as LogLevel, shutdownTimeoutMs };
+}
+
+/**
+ * The connection bounds of `--headers-timeout-ms` and its kin; the headers' timeout may not exceed the request's.
+ *
+ * @example
+ * serverLimitFlags({ 'keep-alive-timeout-ms': '1000' }); // { ...SERVER_LIMITS_DEFAULT, keepAliveTimeoutMs: 1000 }
+ */
+export function serverLimitFlags(values: ParsedFlags['values']): ServerLimits {
+  const flag = (name: string, key: keyof ServerLimits): number => intFlag(values, name, SERVER[key], 1, SERVER_LIMITS_MAX[key]);
+  const limits: ServerLimits = {
+    headersTimeoutMs: flag('headers-timeout-ms', 'headersTimeoutMs'),
+    requestTimeoutMs: flag('request-timeout-ms', 'requestTimeoutMs'),
+    keepAliveTimeoutMs: flag('keep-alive-timeout-ms', 'keepAliveTimeoutMs'),
+    requestsPerSocketMax: flag('max-requests-per-socket', 'requestsPerSocketMax'),
+    connectionsMax: flag('max-connections', 'connectionsMax'),
+  };
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new UsageError(`${flagLabel(values, 'headers-timeout-ms')} (${limits.headersTimeoutMs}) must not be above ` +
+      `${flagLabel(values, 'request-timeout-ms')} (${limits.requestTimeoutMs})`);
+  }
+  return limits;
 }
 
 /**
  * The origins of `--cors-origin`, each flag holding one or more separated by commas: `*` or an http(s) origin
  * (scheme, host and port, nothing after).
  */
-function corsOrigins(raw: unknown): string[] {
+function corsOrigins(values: ParsedFlags['values'], raw: unknown): string[] {
   const flags = Array.isArray(raw) ? raw.map(String) : [];
   const origins = flags.flatMap((flag) => flag.split(',')).map((origin) => origin.trim()).filter((o) => o !== '');
   for (const origin of origins) {
@@ -151,19 +209,19 @@ function corsOrigins(raw: unknown): string[] {
       parsed = undefined;
     }
     if (parsed === undefined || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
-      throw new UsageError(`--cors-origin must be '*' or an origin like https://app.example:8443, got '${origin}'`);
+      throw new UsageError(`${flagLabel(values, 'cors-origin')} must be '*' or an origin like https://app.example:8443, got '${origin}'`);
     }
   }
   return [...new Set(origins)];
 }
 
 /** `--metrics-token`, checked (see checkMetricsToken). */
-function metricsTokenFlag(raw: unknown): { metricsToken?: string } {
+function metricsTokenFlag(values: ParsedFlags['values'], raw: unknown): { metricsToken?: string } {
   if (typeof raw !== 'string') return {};
   try {
     return { metricsToken: checkMetricsToken(raw) };
   } catch (error) {
-    throw new UsageError(`--metrics-token: ${error instanceof Error ? error.message : String(error)}`);
+    throw new UsageError(`${flagLabel(values, 'metrics-token')}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

@@ -102,7 +102,7 @@ export async function runSimulate(
   try {
     parsed = parseSimulateArgs(argv);
   } catch (error) {
-    if (error instanceof UsageError) return reportUsageError(io, 'simulate', error, SIMULATE_USAGE);
+    if (error instanceof UsageError) return reportUsageError(io, 'simulate', error);
     throw error;
   }
   if (parsed === 'help') {

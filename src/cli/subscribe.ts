@@ -83,7 +83,7 @@ export async function runSubscribe(
   try {
     args = parseSubscribeArgs(argv);
   } catch (error) {
-    if (error instanceof UsageError) return reportUsageError(io, 'subscribe', error, SUBSCRIBE_USAGE);
+    if (error instanceof UsageError) return reportUsageError(io, 'subscribe', error);
     throw error;
   }
   if (args === 'help') {

@@ -69,7 +69,7 @@ export async function runToken(
   try {
     ({ values, positionals } = parseFlags(argv, FLAGS, 2));
   } catch (error) {
-    if (error instanceof UsageError) return reportUsageError(io, 'token', error, TOKEN_USAGE);
+    if (error instanceof UsageError) return reportUsageError(io, 'token', error);
     throw error;
   }
   if (values.help === true) {
@@ -90,7 +90,7 @@ export async function runToken(
         throw new UsageError(action === undefined ? 'create, revoke or list?' : `unknown action '${action}'`);
     }
   } catch (error) {
-    if (error instanceof UsageError) return reportUsageError(io, 'token', error, TOKEN_USAGE);
+    if (error instanceof UsageError) return reportUsageError(io, 'token', error);
     throw error;
   }
 }

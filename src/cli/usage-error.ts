@@ -1,6 +1,7 @@
 /**
- * The one error of the command line's own making: a bad command, flag or flag value. `runCli` prints its message
- * with the command's usage and exits 2; code and tests match on `code`.
+ * The one error of the command line's own making: a bad command, flag or flag value. It is reported in one line
+ * with a hint where the help is, not with the whole help (which scrolls the message out of sight); code and tests
+ * match on `code`.
  */
 
 import type { CliIo } from './cli-io.ts';
@@ -19,13 +20,24 @@ export class UsageError extends Error {
 }
 
 /**
- * Prints a usage error the way every command does: what was wrong, then the command's usage, on stderr. Answers
- * the exit status for it, 2.
+ * The text of a usage error: what was wrong on one line, then where to look.
  *
  * @example
- * if (error instanceof UsageError) return reportUsageError(io, 'simulate', error, SIMULATE_USAGE);
+ * usageErrorText('simulate', "--rate must be an integer in 1..1000000, got 'fast'");
+ * // "ticketd simulate: --rate must be an integer in 1..1000000, got 'fast'\nSee 'ticketd simulate --help'.\n"
  */
-export function reportUsageError(io: CliIo, command: string, error: UsageError, usage: string): number {
-  io.stderr(`ticketd ${command}: ${error.message}\n\n${usage}`);
+export function usageErrorText(command: string | undefined, message: string): string {
+  const name = command === undefined ? 'ticketd' : `ticketd ${command}`;
+  return `${name}: ${message.replace(/\s*\n\s*/g, ' ')}\nSee '${name} --help'.\n`;
+}
+
+/**
+ * Prints a usage error the way every command does (see usageErrorText) on stderr; answers its exit status, 2.
+ *
+ * @example
+ * if (error instanceof UsageError) return reportUsageError(io, 'simulate', error);
+ */
+export function reportUsageError(io: CliIo, command: string, error: UsageError): number {
+  io.stderr(usageErrorText(command, error.message));
   return 2;
 }

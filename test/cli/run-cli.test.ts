@@ -16,32 +16,36 @@ describe('runCli', () => {
     [['--frobnicate'], "unknown flag '--frobnicate'"],
     [['help', 'frobnicate'], "no help for 'frobnicate'"],
     [['constructor'], "unknown command 'constructor'"],
-  ])('exits 2 with the usage on stderr for %j', async (argv, message) => {
+  ])('exits 2 with one line and a hint on stderr for %j, not the whole usage', async (argv, message) => {
     const { io, out } = capture();
     expect(await runCli(argv, io)).toBe(2);
-    expect(out.stderr).toContain(message);
-    expect(out.stderr).toContain(USAGE);
+    const lines = out.stderr.split('\n');
+    expect(lines[0]).toMatch(/^ticketd: /);
+    expect(lines[0]).toContain(message);
+    expect(lines.slice(1)).toEqual(["See 'ticketd --help'.", '']);
     expect(out.stdout).toBe('');
   });
 
   it.each([
-    [['simulate', '--rate', 'fast'], "--rate must be an integer in 1..1000000, got 'fast'", 'Usage: ticketd simulate'],
-    [['simulate', '--bogus'], "'--bogus'", 'Usage: ticketd simulate'],
-    [['simulate', 'extra'], "unexpected argument 'extra'", 'Usage: ticketd simulate'],
-    [['simulate', '--duration', '0'], '--duration must be a number in (0, 86400]', 'Usage: ticketd simulate'],
-    [['simulate', '--url', 'ftp://x'], '--url must be an http(s) URL', 'Usage: ticketd simulate'],
-    [['simulate', '--machines', '1'], '--machines must be an integer in 2..10000', 'Usage: ticketd simulate'],
-    [['simulate', '--batch', '1001'], '--batch must be an integer in 1..1000', 'Usage: ticketd simulate'],
-    [['simulate', '--token', ''], '--token must not be empty', 'Usage: ticketd simulate'],
-    [['subscribe', 'c1', '--token', ''], '--token must not be empty', 'Usage: ticketd subscribe'],
-    [['token', 'create', '--role', 'machine'], '--machine: is required for role machine', 'Usage: ticketd token'],
-    [['subscribe'], 'which customer?', 'Usage: ticketd subscribe'],
-    [['subscribe', 'c1', '--rate', '5'], "'--rate'", 'Usage: ticketd subscribe'],
-  ])('exits 2 for a bad flag of a command: %j', async (argv, message, usage) => {
+    [['simulate', '--rate', 'fast'], "--rate must be an integer in 1..1000000, got 'fast'", 'simulate'],
+    [['simulate', '--bogus'], "'--bogus'", 'simulate'],
+    [['simulate', 'extra'], "unexpected argument 'extra'", 'simulate'],
+    [['simulate', '--duration', '0'], '--duration must be a number in (0, 86400]', 'simulate'],
+    [['simulate', '--url', 'ftp://x'], '--url must be an http(s) URL', 'simulate'],
+    [['simulate', '--machines', '1'], '--machines must be an integer in 2..10000', 'simulate'],
+    [['simulate', '--batch', '1001'], '--batch must be an integer in 1..1000', 'simulate'],
+    [['simulate', '--token', ''], '--token must not be empty', 'simulate'],
+    [['subscribe', 'c1', '--token', ''], '--token must not be empty', 'subscribe'],
+    [['token', 'create', '--role', 'machine'], '--machine: is required for role machine', 'token'],
+    [['subscribe'], 'which customer?', 'subscribe'],
+    [['subscribe', 'c1', '--rate', '5'], "'--rate'", 'subscribe'],
+  ])('exits 2 for a bad flag of a command, in one line and a hint: %j', async (argv, message, command) => {
     const { io, out } = capture();
     expect(await runCli(argv, io)).toBe(2);
-    expect(out.stderr).toContain(message);
-    expect(out.stderr).toContain(usage);
+    const lines = out.stderr.split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^ticketd ${command}: `));
+    expect(lines[0]).toContain(message);
+    expect(lines.slice(1)).toEqual([`See 'ticketd ${command} --help'.`, '']);
   });
 
   it('prints the help and each command help', async () => {
@@ -77,11 +81,10 @@ describe('main.ts as a process', () => {
     });
   }
 
-  it('exits 2 with the usage for an unknown command', () => {
+  it('exits 2 with one line and a hint for an unknown command', () => {
     const result = run('frobnicate');
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain("ticketd: unknown command 'frobnicate'");
-    expect(result.stderr).toContain('Usage: ticketd <command>');
+    expect(result.stderr).toBe("ticketd: unknown command 'frobnicate'\nSee 'ticketd --help'.\n");
   });
 
   it('exits 2 for a bad flag and 0 for --version', () => {

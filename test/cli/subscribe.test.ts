@@ -148,7 +148,7 @@ describe('ticketd subscribe against a real SSE server', () => {
       const out = captureIo(1);
       expect(await runSubscribe(argv, out.io), argv.join(' ')).toBe(2);
       out.done();
-      expect(out.stderr.join('')).toContain('Usage: ticketd subscribe');
+      expect(out.stderr.join('')).toMatch(/^ticketd subscribe: [^\n]+\nSee 'ticketd subscribe --help'\.\n$/);
     }
   });
 });
