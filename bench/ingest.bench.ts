@@ -1,10 +1,13 @@
 /**
  * Reading a `POST /v1/taps` body of 1,000 taps on the main thread: `JSON.parse` alone (the baseline: what any JSON
- * API pays) against `JSON.parse` + `parseTapsBody`. `node --import tsx bench/ingest.bench.ts [filter]`.
+ * API pays) against `JSON.parse` + `parseTapsBody` (the hand-written parser the route uses) and `JSON.parse` +
+ * `TapsBody.safeParse` (the zod schema the OpenAPI document shows), all in the same run: the A/B that decides
+ * whether the route keeps its hand-written parser. `node --import tsx bench/ingest.bench.ts [filter]`.
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { signTap } from '../src/domain/signing.ts';
 import { parseTapsBody, TAPS_PER_REQUEST_MAX } from '../src/domain/tap-input.ts';
+import { TapsBody } from '../src/domain/tap-schema.ts';
 import type { Tap } from '../src/domain/types.ts';
 import {
   isMainModule, printTable, runSubjectCases, settingsFromEnv, type SubjectCase, type SubjectResults,
@@ -61,6 +64,17 @@ function cases(kind: 'unsigned' | 'signed', text: string): SubjectCase[] {
       },
       extra,
     },
+    {
+      name: `ingest.parse-zod-${kind}`,
+      baseline,
+      messagesPerTask: TAPS,
+      fn() {
+        const result = TapsBody.safeParse(JSON.parse(text));
+        if (!result.success) throw new Error(`bench body must be valid: ${result.error.message}`);
+        sink = (sink + (Array.isArray(result.data) ? result.data.length : 1)) | 0;
+      },
+      extra,
+    },
   ];
 }
 
@@ -68,7 +82,8 @@ function cases(kind: 'unsigned' | 'signed', text: string): SubjectCase[] {
  * `ingest.json-parse-*`: `JSON.parse` of a 1,000-tap body (the baselines). `ingest.parse-validate-*`: `JSON.parse`
  * then `parseTapsBody` (field checks, RFC 3339 parse of every `tappedAt`, base64 check of signatures; a repeated tap
  * id is the ledger's to answer, not checked here). `unsigned` taps have five fields; `signed` ones add an
- * 88-character signature. One op is one tap.
+ * 88-character signature. `ingest.parse-zod-*`: `JSON.parse` then the zod schema `TapsBody` (the same checks, and a
+ * copy of every tap). One op is one tap; the hand parser against zod is the ratio of their two ratios.
  *
  * @example
  * const results = await runIngestBenches({ timeMs: 1_500, warmupMs: 300, filter: undefined });
@@ -84,4 +99,11 @@ export async function runIngestBenches(settings: BenchSettings): Promise<Subject
 if (isMainModule(import.meta.url)) {
   const results = await runIngestBenches(settingsFromEnv({ timeMs: 1_500, warmupMs: 300 }));
   printTable('POST /v1/taps body of 1,000 taps: parse and validate', 'taps/s', results);
+  for (const kind of ['unsigned', 'signed']) {
+    const hand = results[`ingest.parse-validate-${kind}`]?.ratioToBaseline;
+    const zod = results[`ingest.parse-zod-${kind}`]?.ratioToBaseline;
+    if (hand !== undefined && zod !== undefined) {
+      console.log(`${kind}: hand-written parser / zod schema = ${(hand / zod).toFixed(2)} x (same run)`);
+    }
+  }
 }

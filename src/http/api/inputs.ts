@@ -91,4 +91,4 @@ const eventId = (name: string, where: 'query' | 'header') => z.string()
   .meta({ param: { name, in: where }, description: 'resume after this event id', example: '41' });
 
 export const EventsQuery = z.object({ lastEventId: eventId('lastEventId', 'query') });
-export const EventsHeaders = z.object({ 'last-event-id': eventId('Last-Event-ID', 'header') });
+export const EventsHeaders = z.object({ 'last-event-id': eventId('last-event-id', 'header') });
