@@ -77,10 +77,15 @@ export class PipelineMetrics {
     this.#commitSeconds.observe((this.nowMs() - startedMs) / 1_000);
     this.#syncSeconds.observe(this.commitTiming.syncMs / 1_000);
     this.#batchTaps.observe(results.length);
+    // Neighbouring taps mostly share their outcome: the tally is looked up only when it changes.
+    let entry: TallyEntry | undefined;
     for (let i = 0; i < results.length; i++) {
       const result = results[i] as TapResult;
       const reason = result.status === 'rejected' || result.status === 'failed' ? result.reason : NO_REASON;
-      this.#entry(result.status, reason).count++;
+      if (entry === undefined || entry.labels.outcome !== result.status || entry.labels.reason !== reason) {
+        entry = this.#entry(result.status, reason);
+      }
+      entry.count++;
     }
     for (const entry of this.#entries) {
       if (entry.count === 0) continue;
