@@ -6,11 +6,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseTokenScope, type TokenInfo } from '../domain/principal.ts';
+import { parseTokenScope, type CreatedToken, type TokenInfo } from '../domain/principal.ts';
 import { systemClock, type Clock } from '../platform/clock.ts';
 import { randomIds, type IdSource } from '../platform/ids.ts';
 import type { SecretSource } from '../platform/secrets.ts';
-import { DB_FILE_NAME, TicketStore } from '../store/index.ts';
+import { DB_FILE_NAME, StoreError, TicketStore } from '../store/index.ts';
 import { processIo, type CliIo } from './cli-io.ts';
 import { parseFlags, type FlagSpec } from './flags.ts';
 import { reportUsageError, UsageError } from './usage-error.ts';
@@ -109,9 +109,17 @@ function create(
     const flag = { role: '--role', customerId: '--customer', machineId: '--machine' }[parsed.error.path] ?? '--role';
     throw new UsageError(`${flag}: ${parsed.error.message.replace(/^[^:]*: /, '')}`);
   }
-  const created = withStore(dataDir, deps, true, (store) => {
-    return store.createToken(parsed.value, deps.clock.now(), { scopeMustExist: true });
-  });
+  let created: CreatedToken | undefined;
+  try {
+    created = withStore(dataDir, deps, true, (store) => store.createToken(parsed.value, deps.clock.now(), { scopeMustExist: true }));
+  } catch (error) {
+    // A token only for a customer or machine that exists: create it first (PUT /v1/customers/… or /v1/machines/…).
+    if (error instanceof StoreError && (error.code === 'ERR_UNKNOWN_CUSTOMER' || error.code === 'ERR_UNKNOWN_MACHINE')) {
+      io.stderr(`ticketd token: ${error.message} in ${dataDir}; create it first\n`);
+      return 1;
+    }
+    throw error;
+  }
   if (created === undefined) return noDatabase(io, dataDir);
   io.stdout(`${created.token}\n`);
   io.stderr(`ticketd token: created ${created.id} (${scopeText(created)}); the secret above is shown only this once\n`);

@@ -21,6 +21,19 @@ function freshDir(): string {
 
 const deps: TokenCommandDeps = { clock: new VirtualClock(T0), ids: sequentialIds() };
 
+/** A data directory whose store holds machine gate-1 and customer-1: tokens are only made for what exists. */
+function seededDir(): string {
+  const dataDir = freshDir();
+  const store = TicketStore.open({ dataDir, ids: sequentialIds() });
+  try {
+    store.upsertMachine('gate-1', {});
+    store.upsertCustomer('customer-1', { name: 'Ada', tier: 'standard' }, T0);
+  } finally {
+    store.close();
+  }
+  return dataDir;
+}
+
 async function token(argv: string[]) {
   const { io, out } = capture();
   const code = await runToken(argv, io, deps);
@@ -29,7 +42,7 @@ async function token(argv: string[]) {
 
 describe('ticketd token', () => {
   it('create prints the secret alone on stdout, once; the database knows only its hash', async () => {
-    const dataDir = freshDir();
+    const dataDir = seededDir();
     const created = await token(['create', '--role', 'machine', '--machine', 'gate-1', '--data-dir', dataDir]);
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/^tkd_[A-Za-z0-9_-]{43}\n$/);
@@ -46,8 +59,18 @@ describe('ticketd token', () => {
     }
   });
 
-  it('list shows ids, roles and times but no secrets; revoke revokes once', async () => {
+  it('create refuses a token for a machine or customer the database does not hold (exit 1)', async () => {
     const dataDir = freshDir();
+    const machine = await token(['create', '--role', 'machine', '--machine', 'gate-9', '--data-dir', dataDir]);
+    expect(machine).toMatchObject({ code: 1, stdout: '' });
+    expect(machine.stderr).toContain("no machine 'gate-9'");
+    const customer = await token(['create', '--role', 'customer', '--customer', 'customer-9', '--data-dir', dataDir]);
+    expect(customer).toMatchObject({ code: 1, stdout: '' });
+    expect((await token(['list', '--data-dir', dataDir])).stdout).toBe('');
+  });
+
+  it('list shows ids, roles and times but no secrets; revoke revokes once', async () => {
+    const dataDir = seededDir();
     const admin = await token(['create', '--role', 'admin', '--data-dir', dataDir]);
     await token(['create', '--role', 'customer', '--customer', 'customer-1', '--data-dir', dataDir]);
     const listed = await token(['list', '--data-dir', dataDir]);

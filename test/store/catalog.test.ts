@@ -33,7 +33,11 @@ describe('catalog', () => {
       created: true,
       customer: { id: 'c1', name: 'Ada', tier: 'standard', balance: 1_500, currency: 'EUR' },
     });
-    const second = h.store.upsertCustomer('c1', { name: 'Ada L.', tier: 'season-pass', balance: 99 }, T0 + 1);
+    // The opening balance is for a new customer only: given again, it is refused rather than ignored.
+    expect(codeOf(() => h.store.upsertCustomer('c1', { name: 'Ada L.', tier: 'season-pass', balance: 99 }, T0 + 1))).toBe(
+      'ERR_BALANCE_NOT_SETTABLE',
+    );
+    const second = h.store.upsertCustomer('c1', { name: 'Ada L.', tier: 'season-pass' }, T0 + 1);
     expect(second).toEqual({
       created: false,
       customer: { id: 'c1', name: 'Ada L.', tier: 'season-pass', balance: 1_500, currency: 'EUR' },
@@ -48,7 +52,7 @@ describe('catalog', () => {
     h.store.upsertCustomer('c1', { name: 'Ada', tier: 'standard', balance: 0 }, T0);
     const v1 = h.store.loadCatalog().version;
     expect(v1).toBe(v0 + 1);
-    h.store.upsertCustomer('c1', { name: 'Ada', tier: 'standard', balance: 0 }, T0);
+    h.store.upsertCustomer('c1', { name: 'Ada', tier: 'standard' }, T0);
     h.store.upsertRide('r1', { name: 'Wheel', price: 300, open: true });
     h.store.upsertRide('r1', { name: 'Wheel', price: 300, open: true });
     h.store.upsertMachine('m1', {});
@@ -58,8 +62,29 @@ describe('catalog', () => {
     expect(h.store.loadCatalog().version).toBe(v1 + 3);
     h.store.upsertRide('r1', { name: 'Wheel', price: 300, open: false });
     h.store.upsertMachine('m1', { publicKey: 'PEM' });
-    h.store.upsertCustomer('c1', { name: 'Ada', tier: 'season-pass', balance: 0 }, T0);
+    h.store.upsertCustomer('c1', { name: 'Ada', tier: 'season-pass' }, T0);
     expect(h.store.loadCatalog().version).toBe(v1 + 6);
+    h.store.patchCustomer('c1', { tier: 'season-pass' });
+    expect(h.store.loadCatalog().version).toBe(v1 + 6);
+    h.store.patchCustomer('c1', { name: 'Ada L.' });
+    expect(h.store.loadCatalog().version).toBe(v1 + 7);
+  });
+
+  it('patches only the given fields of a customer, and refuses an unknown one', () => {
+    h.store.upsertCustomer('c1', { name: 'Ada', tier: 'standard' }, T0);
+    expect(h.store.patchCustomer('c1', { tier: 'season-pass' })).toEqual({
+      id: 'c1', name: 'Ada', tier: 'season-pass', balance: 0, currency: 'EUR',
+    });
+    expect(h.store.getCustomer('c1')?.tier).toBe('season-pass');
+    expect(codeOf(() => h.store.patchCustomer('c9', { name: 'Bo' }))).toBe('ERR_UNKNOWN_CUSTOMER');
+  });
+
+  it('tells a created ride or machine from a replaced one, and lists machines', () => {
+    expect(h.store.upsertRide('r1', { name: 'Wheel', price: 300, open: true }).created).toBe(true);
+    expect(h.store.upsertRide('r1', { name: 'Wheel', price: 300, open: true }).created).toBe(false);
+    expect(h.store.upsertMachine('m1', {})).toEqual({ machine: { id: 'm1' }, created: true });
+    expect(h.store.upsertMachine('m1', { publicKey: 'PEM' })).toEqual({ machine: { id: 'm1', publicKey: 'PEM' }, created: false });
+    expect(h.store.listMachines()).toEqual([{ id: 'm1', publicKey: 'PEM' }]);
   });
 
   it('loads the catalog the workers need, with neutral pricing before any is set', () => {

@@ -37,6 +37,19 @@ describe('API tokens in the store', () => {
     }
   });
 
+  it('with scopeMustExist, mints no token for a customer or machine the store does not hold', () => {
+    h = makeHarness();
+    const must = { scopeMustExist: true };
+    expect(codeOf(() => h!.store.createToken({ role: 'customer', customerId: 'c1' }, T0, must))).toBe('ERR_UNKNOWN_CUSTOMER');
+    expect(codeOf(() => h!.store.createToken({ role: 'machine', machineId: 'm1' }, T0, must))).toBe('ERR_UNKNOWN_MACHINE');
+    expect(h.store.listTokens(10)).toEqual([]);
+    h.store.upsertCustomer('c1', { name: 'Ada', tier: 'standard' }, T0);
+    h.store.upsertMachine('m1', {});
+    expect(h.store.createToken({ role: 'customer', customerId: 'c1' }, T0, must).role).toBe('customer');
+    expect(h.store.createToken({ role: 'machine', machineId: 'm1' }, T0, must).role).toBe('machine');
+    expect(h.store.createToken({ role: 'admin' }, T0, must).role).toBe('admin');
+  });
+
   it('takes its secrets from the injected source', () => {
     h = makeHarness();
     const store = TicketStore.open({ dataDir: h.dir, ids: counterIds(), secrets: countingSecrets() });

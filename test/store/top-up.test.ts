@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AMOUNT_MAX } from '../../src/domain/types.ts';
 import { codeOf, makeHarness, T0, type Harness } from './helpers.ts';
 
 describe('topUp', () => {
@@ -9,6 +10,13 @@ describe('topUp', () => {
     h.store.upsertCustomer('c2', { name: 'Bo', tier: 'standard', balance: 0 }, T0);
   });
   afterEach(() => h.cleanup());
+
+  it('refuses a top-up that would take a balance over AMOUNT_MAX, and changes nothing', () => {
+    expect(h.store.topUp('c1', 'tu-max', AMOUNT_MAX - 100, T0).status).toBe('applied');
+    expect(codeOf(() => h.store.topUp('c1', 'tu-over', 1, T0))).toBe('ERR_BALANCE_LIMIT');
+    expect(h.store.getCustomer('c1')?.balance).toBe(AMOUNT_MAX);
+    expect(h.store.auditBalances().find((a) => a.customerId === 'c1')).toEqual({ customerId: 'c1', balance: AMOUNT_MAX, ledgerSum: AMOUNT_MAX });
+  });
 
   it('credits once, writes the ledger and a balance.changed notification', () => {
     const applied = h.store.topUp('c1', 'tu1', 2_000, T0 + 5);
