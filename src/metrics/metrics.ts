@@ -17,8 +17,6 @@ export interface MetricsOptions {
    * clock metrics read: durations of real work on a real disk are what they report.
    */
   nowMs?: () => number;
-  /** prom-client's default metrics: process CPU, memory, file descriptors, event loop lag, GC (default true). */
-  processMetrics?: boolean;
 }
 
 const HTTP_SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -58,7 +56,8 @@ export class Metrics {
         + 'stream\'s opening, not its end.',
       labelNames, buckets: HTTP_SECONDS_BUCKETS, registers,
     });
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    // Process CPU, memory, file descriptors, event loop lag, GC: read from the process at each scrape.
+    collectDefaultMetrics({ register: this.registry });
   }
 
   /** Reads in-flight taps, mailboxes and dead letters from `engine` at every scrape. */

@@ -13,7 +13,7 @@ afterEach(async () => {
 /** Metrics whose clock moves 2 ms per reading, so that every duration is a known non-zero figure. */
 function steppedMetrics(): Metrics {
   let ms = 0;
-  return new Metrics({ nowMs: () => (ms += 2), processMetrics: false });
+  return new Metrics({ nowMs: () => (ms += 2) });
 }
 
 async function scrape(metrics: Metrics): Promise<Sample[]> {

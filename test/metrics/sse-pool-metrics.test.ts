@@ -28,7 +28,7 @@ describe('SSE metrics', () => {
     seedCustomer(engine, 'c-1');
     const clock = new VirtualClock(1_000);
     const tokens = testAuth(clock);
-    const metrics = new Metrics({ processMetrics: false });
+    const metrics = new Metrics();
     const { app, hub } = createApp({ engine, clock, auth: tokens.auth, heartbeatMs: 15_000, sseBufferBytes: 1 << 20, metrics: { metrics } });
     const server = await startHttpServer({ app, host: '127.0.0.1', port: 0 });
     try {
@@ -63,7 +63,7 @@ describe('worker pool metrics', () => {
     const pem = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const catalog = buildCatalog(1, demoPark(pem));
     const pool = new PoolEvaluator({ threads: 1, maxQueue: 8, catalog: () => catalog, bounds: DEFAULT_STALENESS });
-    const metrics = new Metrics({ processMetrics: false });
+    const metrics = new Metrics();
     try {
       expect(value(await scrape(metrics), 'ticketd_pool_threads')).toBe(0); // not watched yet
       metrics.watchPool(pool);
