@@ -28,8 +28,8 @@ export interface BatchSenderOptions {
   signal?: AbortSignal;
   /** Every answered request's round trip, body included. */
   onRoundTrip(latencyMs: number): void;
-  /** Every 429 that is about to be retried. */
-  onThrottled(): void;
+  /** Every 429 that is about to be retried, with the wait before the retry. */
+  onThrottled(waitMs: number): void;
 }
 
 /** The taps of one answered request, by what the server decided. */
@@ -70,9 +70,9 @@ export async function sendBatch(taps: readonly Tap[], options: BatchSenderOption
     if (attempt >= options.retryAttemptsMax || options.signal?.aborted === true) {
       return { kind: 'http-error', status: 429, code: result.code, message: result.message };
     }
-    options.onThrottled();
-    const delayMs = result.retryAfterMs ?? RETRY_FALLBACK_MS * 2 ** attempt;
-    await sleep(options.clock, Math.min(delayMs, options.retryAfterMaxMs), options.signal);
+    const waitMs = Math.min(result.retryAfterMs ?? RETRY_FALLBACK_MS * 2 ** attempt, options.retryAfterMaxMs);
+    options.onThrottled(waitMs);
+    await sleep(options.clock, waitMs, options.signal);
   }
 }
 

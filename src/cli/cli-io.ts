@@ -15,15 +15,25 @@ export interface CliIo {
 }
 
 /**
- * The real process: stdout, stderr and its signals.
+ * The real process: stdout, stderr and its signals. A reader that stops reading stdout (`ticketd token list | head`)
+ * is no failure of the command: what is left to print is dropped, and a command that runs until interrupted stops.
  *
  * @example
  * const code = await runSubscribe(['customer-1'], processIo());
  */
 export function processIo(): CliIo {
   let controller: AbortController | undefined;
+  let readerGone = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    readerGone = true;
+    // A command that runs until interrupted (subscribe) has no one left to tell: end it as Ctrl-C would.
+    controller?.abort();
+  });
   return {
-    stdout: (text) => void process.stdout.write(text),
+    stdout: (text) => {
+      if (!readerGone) process.stdout.write(text);
+    },
     stderr: (text) => void process.stderr.write(text),
     stderrIsTty: process.stderr.isTTY === true,
     interruptSignal() {

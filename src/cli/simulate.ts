@@ -56,7 +56,8 @@ The server answers 200 once every tap of a request is decided and committed, wit
 (a ticket), rejected with a reason (the invalid ones, and insufficient_funds once the demo balances run out),
 failed, duplicate (sent before: its first outcome again) or conflict (the id is another tap's). The customer's
 stream tells the same: ticketd subscribe customer-1.
-A 429 is retried after its Retry-After (at most ${D.retryAfterMaxMs / 1_000} s, ${D.retryAttemptsMax} times).
+A 429 is retried after its Retry-After (at most ${D.retryAfterMaxMs / 1_000} s, ${D.retryAttemptsMax} times);
+the summary's 'held back' line says when 429s set the pace rather than --rate.
 
 Prints a progress line on stderr about once a second, then a summary on stdout: taps sent, issued, rejected
 (by reason), failed, duplicates, conflicts, refused by HTTP (4xx/5xx), network errors, the latency from each

@@ -46,6 +46,7 @@ export function formatSummary(s: SimulationSummary): string {
     row('refused by HTTP', `${s.refusedByHttp} taps (4xx/5xx: not decided)`),
     row('network errors', `${s.networkErrors} taps${firstError === undefined ? '' : ` (first: ${firstError})`}`),
     row('429 retries', String(s.throttled)),
+    ...heldBack(s),
     row('latency ms', latencyText(s)),
     row('achieved rate', `${Math.round(s.achievedRatePerS)} taps/s answered with an outcome`),
     row('mix', Object.entries(s.mix).map(([kind, n]) => `${kind} ${n}`).join(', ')),
@@ -55,6 +56,18 @@ export function formatSummary(s: SimulationSummary): string {
     lines.push(row('HTTP error', `${e.status} ${e.code} × ${e.requests} requests: ${e.message}`));
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The line that says the server's rate limit, not the target, set the pace: when any 429 was retried or ran out of
+ * retries. The waits overlap in time; their sum says how much sending they held back.
+ */
+function heldBack(s: SimulationSummary): string[] {
+  const refused = s.httpErrors.filter((e) => e.status === 429).reduce((sum, e) => sum + e.requests, 0);
+  if (s.throttled === 0 && refused === 0) return [];
+  const waited = `${(s.throttledWaitMs / 1_000).toFixed(1)} s of retry waits in all`;
+  const gaveUp = refused > 0 ? `, ${refused} requests refused after their last retry` : '';
+  return [row('held back', `by 429 (rate limited): ${waited}${gaveUp}; the server's limit, not --rate, set the pace`)];
 }
 
 function row(label: string, value: string): string {

@@ -42,6 +42,8 @@ export class SimulationStats {
   answeredRequests = 0;
   /** 429 answers that were retried. */
   throttled = 0;
+  /** Milliseconds that batches waited before those retries, all added up. */
+  throttledWaitMs = 0;
   firstNetworkError: string | undefined;
   readonly mix = Object.fromEntries(TAP_MIX.map(([kind]) => [kind, 0])) as Record<TapKind, number>;
   readonly #rejected = new Map<string, number>();

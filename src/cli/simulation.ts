@@ -5,6 +5,7 @@
  */
 
 import type { KeyObject } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Clock } from '../platform/clock.ts';
 import type { Random } from '../platform/random.ts';
 import { sendBatch, type FetchLike } from './batch-sender.ts';
@@ -117,6 +118,8 @@ export interface SimulationSummary {
   networkErrors: number;
   /** 429 answers that were retried. */
   throttled: number;
+  /** Milliseconds that batches waited before those retries, all added up (they overlap in time). */
+  throttledWaitMs: number;
   /** POST to its answer (every tap decided and committed), per answered request, milliseconds; `null` if none. */
   latencyMs: LatencyPercentiles | null;
   /** Taps sent of each kind. */
@@ -151,6 +154,13 @@ export async function runSimulation(options: SimulationOptions, deps: Simulation
   const latencies = new LatencyRecorder(options.latencySamplesMax, deps.random);
   const startMs = clock.now();
   const stopProgress = startProgress(options, clock, stats, startMs);
+  // Every part of a batch waiting out a 429 listens for the interrupt: at most concurrency x machines at once, more
+  // than EventTarget's default of 10 before it warns of a leak. Those listeners go on a signal of this run's own.
+  const interrupt = new AbortController();
+  setMaxListeners(options.concurrency * options.machineCount + 2, interrupt.signal);
+  const forward = (): void => interrupt.abort();
+  if (options.signal?.aborted === true) interrupt.abort();
+  options.signal?.addEventListener('abort', forward, { once: true });
   const send = async (batch: GeneratedTap[]): Promise<void> => {
     const parts = splitByToken(batch, options.machineTokens, options.token);
     await Promise.all(parts.map(async ({ token, taps }) => {
@@ -158,17 +168,21 @@ export async function runSimulation(options: SimulationOptions, deps: Simulation
         url: `${options.url}/v1/taps`, fetch: deps.fetch, clock, ...(token === undefined ? {} : { token }),
         requestTimeoutMs: options.requestTimeoutMs, retryAttemptsMax: options.retryAttemptsMax,
         retryAfterMaxMs: options.retryAfterMaxMs,
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        signal: interrupt.signal,
         onRoundTrip: (ms) => latencies.record(ms),
-        onThrottled: () => stats.throttled++,
+        onThrottled: (waitMs) => {
+          stats.throttled++;
+          stats.throttledWaitMs += waitMs;
+        },
       });
       stats.recordOutcome(outcome, taps.length);
     }));
   };
   try {
-    await pace(options, clock, generator, stats, send);
+    await pace({ ...options, signal: interrupt.signal }, clock, generator, stats, send);
   } finally {
     stopProgress();
+    options.signal?.removeEventListener('abort', forward);
   }
   const elapsedMs = clock.now() - startMs;
   return {
@@ -177,7 +191,7 @@ export async function runSimulation(options: SimulationOptions, deps: Simulation
     sent: stats.sent, requests: stats.requests, issued: stats.issued, rejected: stats.rejected,
     rejectedByReason: stats.rejectedByReason, failed: stats.failed, duplicates: stats.duplicates,
     conflicts: stats.conflicts, refusedByHttp: stats.refusedByHttp, networkErrors: stats.networkErrors,
-    throttled: stats.throttled,
+    throttled: stats.throttled, throttledWaitMs: stats.throttledWaitMs,
     latencyMs: latencies.percentiles(), mix: { ...stats.mix }, httpErrors: stats.httpErrors,
     signedTaps: generator.signs, unreachable: isUnreachable(stats),
     ...(stats.firstNetworkError === undefined ? {} : { firstNetworkError: stats.firstNetworkError }),
