@@ -15,6 +15,7 @@ import http from 'node:http';
 import { demoPark } from '../../src/domain/demo-park.ts';
 import { signTap } from '../../src/domain/signing.ts';
 import type { Tap } from '../../src/domain/types.ts';
+import { withTimeout } from '../../src/platform/with-timeout.ts';
 import type { AnswerCounts, LoadConfig, LoadSecond, LoadTotals, WorkerMessage } from './e2e-protocol.ts';
 import { LatencyHistogram } from './latency-histogram.ts';
 
@@ -59,13 +60,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 async function receiveConfig(): Promise<LoadConfig> {
   if (process.argv[2] !== undefined) return JSON.parse(process.argv[2]) as LoadConfig;
-  return new Promise<LoadConfig>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no config from the orchestrator')), CONFIG_TIMEOUT_MS);
-    process.once('message', (message) => {
-      clearTimeout(timer);
-      resolve(message as LoadConfig);
-    });
-  });
+  const message = new Promise<LoadConfig>((resolve) => process.once('message', (m) => resolve(m as LoadConfig)));
+  return withTimeout(message, { timeoutMs: CONFIG_TIMEOUT_MS, what: 'the config from the orchestrator' });
 }
 
 class Load {
@@ -143,15 +139,7 @@ class Load {
       const group = this.streams.slice(i, i + CONNECTS_AT_ONCE);
       const left = deadline - performance.now();
       if (left <= 0) throw new Error(`SSE streams not connected within ${this.cfg.connectTimeoutS} s (${i} of ${this.streams.length})`);
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`SSE streams not connected within ${this.cfg.connectTimeoutS} s`)), left);
-      });
-      try {
-        await Promise.race([Promise.all(group.map((stream) => stream.open())), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      await withTimeout(Promise.all(group.map((stream) => stream.open())), { timeoutMs: left, what: `the SSE streams connecting (${this.cfg.connectTimeoutS} s for all of them)` });
     }
     return performance.now() - started;
   }

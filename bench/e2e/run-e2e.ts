@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { withTimeout } from '../../src/platform/with-timeout.ts';
 import type { LoadConfig, LoadSecond, LoadTotals, WorkerMessage } from './e2e-protocol.ts';
 import type { LatencySummary } from './latency-histogram.ts';
 import { coresBetween, machineCoresBetween, readMachine, readProc, type MachineReading, type ProcReading } from './proc-sampler.ts';
@@ -156,14 +157,6 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 function median(xs: number[]): number | null {
   if (xs.length === 0) return null;
   const sorted = [...xs].sort((a, b) => a - b);
@@ -179,7 +172,7 @@ function maxOf(xs: number[]): number | null {
   return xs.length === 0 ? null : Math.max(...xs);
 }
 
-function tail(): { push(chunk: Buffer): void; text(): string } {
+function tail(): { push(chunk: Buffer): void; text: () => string } {
   let text = '';
   return {
     push(chunk) {
@@ -256,11 +249,11 @@ async function startServer(dataDir: string, serverArgs: string[]) {
   children.add(server);
   const out = tail();
   const err = tail();
-  server.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
+  server.stderr.on('data', (chunk: Buffer) => err.push(chunk));
   const url = await withTimeout(
     new Promise<string>((resolve, reject) => {
       let seen = '';
-      server.stdout!.on('data', (chunk: Buffer) => {
+      server.stdout.on('data', (chunk: Buffer) => {
         out.push(chunk);
         if (seen.length < 4_096) seen += chunk.toString();
         const match = /listening on (http:\/\/\S+)/.exec(seen);
@@ -268,8 +261,7 @@ async function startServer(dataDir: string, serverArgs: string[]) {
       });
       server.once('exit', (code) => reject(new Error(`ticketd exited with ${code} before it listened: ${err.text()}`)));
     }),
-    LISTEN_TIMEOUT_MS,
-    'ticketd start',
+    { timeoutMs: LISTEN_TIMEOUT_MS, what: 'ticketd start' },
   );
   const listeningMs = performance.now() - spawnedAt;
   const readyDeadline = performance.now() + READY_TIMEOUT_MS;
@@ -318,10 +310,10 @@ async function stopServer(server: ChildProcess): Promise<{ ms: number; exitCode:
   if (server.exitCode !== null || server.signalCode !== null) return { ms: 0, exitCode: server.exitCode, signal: server.signalCode };
   const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
   server.kill('SIGTERM');
-  const clean = await Promise.race([exited.then(() => true), sleep(STOP_TIMEOUT_MS).then(() => false)]);
+  const clean = await withTimeout(exited, { timeoutMs: STOP_TIMEOUT_MS, what: 'SIGTERM of ticketd' }).then(() => true, () => false);
   if (!clean) {
     server.kill('SIGKILL');
-    await withTimeout(exited, 5_000, 'SIGKILL of ticketd').catch(() => undefined);
+    await withTimeout(exited, { timeoutMs: 5_000, what: 'SIGKILL of ticketd' }).catch(() => undefined);
   }
   children.delete(server);
   return { ms: performance.now() - started, exitCode: server.exitCode, signal: server.signalCode };
@@ -343,7 +335,7 @@ async function runOnce(label: string, rate: number): Promise<RunResult> {
   let worker: ChildProcess | undefined;
   try {
     const setupStarted = performance.now();
-    await withTimeout(createCustomers(url, credentials.admin, settings.customers), SETUP_TIMEOUT_MS, 'creating the customers');
+    await withTimeout(createCustomers(url, credentials.admin, settings.customers), { timeoutMs: SETUP_TIMEOUT_MS, what: 'creating the customers' });
     const customersMs = performance.now() - setupStarted;
     log(`[${label}] ${settings.customers} customers created in ${customersMs.toFixed(0)} ms`);
 
@@ -423,13 +415,12 @@ async function runOnce(label: string, rate: number): Promise<RunResult> {
         });
         w.once('exit', (code, signal) => reject(new Error(`load process exited (${code ?? signal}) before reporting`)));
       }),
-      totalBudgetMs,
-      'the load',
+      { timeoutMs: totalBudgetMs, what: 'the load' },
     );
     sampling = false;
     await samplerDone;
     const atEnd = readProc(pid);
-    await withTimeout(new Promise<void>((resolve) => (w.exitCode !== null ? resolve() : w.once('exit', () => resolve()))), 10_000, 'load process exit').catch(() => w.kill('SIGKILL'));
+    await withTimeout(new Promise<void>((resolve) => (w.exitCode !== null ? resolve() : w.once('exit', () => resolve()))), { timeoutMs: 10_000, what: 'load process exit' }).catch(() => w.kill('SIGKILL'));
     children.delete(w);
     const shutdown = await stopServer(server);
     log(`[${label}] server stopped in ${shutdown.ms.toFixed(0)} ms (exit ${shutdown.exitCode ?? shutdown.signal})`);
@@ -531,7 +522,7 @@ function runTitle(run: RunResult, index: number): string {
   return `run ${index + 1}: ${run.label}`;
 }
 
-function markdown(runs: RunResult[], command: string, machine: Record<string, unknown>): string {
+function markdown(runs: RunResult[], command: string, machine: Machine): string {
   const cols = runs.map(runTitle);
   const row = (name: string, cell: (r: RunResult) => string) => `| ${name} | ${runs.map(cell).join(' | ')} |`;
   const lines: string[] = [];
@@ -635,7 +626,16 @@ function charts(runs: RunResult[]): RunChart[] {
 
 const argv = process.argv.slice(2);
 const command = `npm run bench:e2e${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
-const machine = {
+interface Machine {
+  cpus: number;
+  cpuModel: string;
+  memoryGb: number;
+  node: string;
+  platform: string;
+  commit: string | undefined;
+}
+
+const machine: Machine = {
   cpus: os.availableParallelism(),
   cpuModel: os.cpus()[0]?.model.trim() ?? '?',
   memoryGb: Math.round(os.totalmem() / 2 ** 30),

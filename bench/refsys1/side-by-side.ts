@@ -32,6 +32,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { withTimeout } from '../../src/platform/with-timeout.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -247,14 +248,6 @@ function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 // ---- reference system 1: is it there? ---------------------------------------------------------------------------
 
 interface Refsys1Setup {
@@ -356,11 +349,11 @@ async function runRefsys1(setup: Refsys1Setup, settings: Settings): Promise<Refs
   fs.writeFileSync(script, PYTHON_HELPER);
   try {
     const reset = helper(setup, script, ['reset']);
-    const rabbitmq = await withTimeout(reset.next((m) => (m.reset === true ? String(m.rabbitmq) : undefined)), HELPER_READY_TIMEOUT_MS, 'purging the ticket_event queue');
+    const rabbitmq = await withTimeout(reset.next((m) => (m.reset === true ? String(m.rabbitmq) : undefined)), { timeoutMs: HELPER_READY_TIMEOUT_MS, what: 'purging the ticket_event queue' });
     const customers = helper(setup, script, ['customers', String(settings.taps), ...REFSYS1_CUSTOMERS]);
-    await withTimeout(customers.next((m) => m.ready), HELPER_READY_TIMEOUT_MS, 'binding the customer queues');
+    await withTimeout(customers.next((m) => m.ready), { timeoutMs: HELPER_READY_TIMEOUT_MS, what: 'binding the customer queues' });
     const workers = Array.from({ length: settings.workers }, (_, i) => helper(setup, script, ['worker', setup.dir, String(i + 1)]));
-    await withTimeout(Promise.all(workers.map((w) => w.next((m) => m.ready))), HELPER_READY_TIMEOUT_MS, 'starting the ticket workers');
+    await withTimeout(Promise.all(workers.map((w) => w.next((m) => m.ready))), { timeoutMs: HELPER_READY_TIMEOUT_MS, what: 'starting the ticket workers' });
     log(`[refsys1] RabbitMQ ${rabbitmq}, pika ${setup.pikaVersion}, ${settings.workers} workers and the customer consumer ready; publishing ${settings.taps.toLocaleString('en-US')} taps`);
     let lastProgress = { received: 0, at: Date.now() / 1000 };
     customers.onMessage((m) => {
@@ -372,9 +365,9 @@ async function runRefsys1(setup: Refsys1Setup, settings: Settings): Promise<Refs
     const done = customers.next((m) => (m.done === true ? { received: Number(m.received), lastAt: Number(m.last_at) } : undefined));
     // Rejects when the consumer is killed after a failed publish; that error is the publisher's to report.
     done.catch(() => undefined);
-    const published = await withTimeout(publisher.next((m) => (typeof m.published === 'number' ? { firstAt: Number(m.first_at), publishedAt: Number(m.published_at) } : undefined)), settings.timeoutS * 1000, 'publishing the taps');
+    const published = await withTimeout(publisher.next((m) => (typeof m.published === 'number' ? { firstAt: Number(m.first_at), publishedAt: Number(m.published_at) } : undefined)), { timeoutMs: settings.timeoutS * 1000, what: 'publishing the taps' });
     const remainingMs = Math.max(1, published.firstAt * 1000 + settings.timeoutS * 1000 - Date.now());
-    const end = await withTimeout(done, remainingMs, 'the run').catch(() => ({ received: lastProgress.received, lastAt: lastProgress.at }));
+    const end = await withTimeout(done, { timeoutMs: remainingMs, what: 'the run' }).catch(() => ({ received: lastProgress.received, lastAt: lastProgress.at }));
     const completed = end.received >= settings.taps;
     if (!completed) log(`[refsys1] timed out after ${settings.timeoutS} s with ${end.received} of ${settings.taps} customer events`);
     const endToEndS = end.lastAt - published.firstAt;
@@ -410,8 +403,7 @@ async function runTicketd(settings: Settings): Promise<TicketdResult> {
   try {
     const exitCode = await withTimeout(
       new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))),
-      (settings.durationS + TICKETD_OVERHEAD_S) * 1000,
-      'npm run bench:e2e',
+      { timeoutMs: (settings.durationS + TICKETD_OVERHEAD_S) * 1000, what: 'npm run bench:e2e' },
     );
     if (exitCode !== 0) throw new Error(`npm run bench:e2e exited with ${exitCode}`);
     return readE2eReport(path.join(outDir, 'report.json'), `npm run bench:e2e -- --duration ${settings.durationS}`);

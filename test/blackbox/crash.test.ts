@@ -37,9 +37,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { withTimeout } from '../../src/platform/with-timeout.ts';
 import { openEventStream, startBinary, type EventStream, type RunningBinary, type SseEvent } from './binary.ts';
 import {
-  answersOf, appendLoadLines, cutUnfinishedLine, prng, readLoadLines, sameFields, subSeed, type AnsweredTap, type LoadConfig,
+  answersOf, appendLoadLines, cutUnfinishedLine, prng, readLoadLines, subSeed, type AnsweredTap, type LoadConfig,
   type LoadLine, type SentTap, type TapAnswer,
 } from './crash-common.ts';
 
@@ -117,7 +118,7 @@ async function call<T>(url: string, method = 'GET', body?: unknown): Promise<{ s
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
+  const results = new Array<R>(items.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -132,15 +133,6 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Resolves with `value`, or rejects after `ms` saying what was awaited. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms))),
-  ]);
 }
 
 /** JSON with every object's keys sorted: equal for equal values, whatever order their keys were written in. */
@@ -165,9 +157,9 @@ function startLoad(config: LoadConfig): { child: ChildProcess; started: Promise<
   children.add(child);
   let stdout = '';
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const started = new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       if (stdout.includes('crash-load started')) resolve();
     });
@@ -181,10 +173,10 @@ async function stopProcess(child: ChildProcess, ms: number): Promise<void> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
   try {
-    await within(exited, ms, 'the load stopping');
+    await withTimeout(exited, { timeoutMs: ms, what: 'the load stopping' });
   } catch {
     child.kill('SIGKILL');
-    await within(exited, ms, 'the load dying');
+    await withTimeout(exited, { timeoutMs: ms, what: 'the load dying' });
   }
 }
 
@@ -206,7 +198,7 @@ class Watcher {
     const stream = openEventStream(`${url}/v1/customers/${this.customerId}/events`, { lastEventId: afterId, headers: authHeaders });
     streams.add(stream);
     this.connections.push({ afterId, stream });
-    await within(stream.connected, EVENT_WAIT_MS, `SSE connect for ${this.customerId}`);
+    await withTimeout(stream.connected, { timeoutMs: EVENT_WAIT_MS, what: `SSE connect for ${this.customerId}` });
     return stream;
   }
 
@@ -519,12 +511,12 @@ async function checkStreams(
     const isSentinel = (e: SseEvent): boolean => (e.data.cause as { topUpId?: string } | undefined)?.topUpId === sentinel;
     const phones = watchers.filter((w) => w.customerId === c);
     for (const w of phones) {
-      await within(w.current().waitFor(isSentinel, EVENT_WAIT_MS), EVENT_WAIT_MS + 1_000, `sentinel ${sentinel} on the resumed stream`);
+      await withTimeout(w.current().waitFor(isSentinel, EVENT_WAIT_MS), { timeoutMs: EVENT_WAIT_MS + 1_000, what: `sentinel ${sentinel} on the resumed stream` });
       w.current().close();
     }
     const truthStream = openEventStream(`${url}/v1/customers/${c}/events`, { lastEventId: 0, headers: authHeaders });
     streams.add(truthStream);
-    await within(truthStream.waitFor(isSentinel, EVENT_WAIT_MS), EVENT_WAIT_MS + 1_000, `sentinel ${sentinel} in the replay from 0`);
+    await withTimeout(truthStream.waitFor(isSentinel, EVENT_WAIT_MS), { timeoutMs: EVENT_WAIT_MS + 1_000, what: `sentinel ${sentinel} in the replay from 0` });
     truthStream.close();
     const truth = truthStream.events;
     for (const w of phones) {
@@ -560,13 +552,13 @@ describe('ticketd survives SIGKILL under load', () => {
 
       // Load, then SIGKILL at the drawn moment.
       const load = startLoad({ url: binary.url, out: record, round, seed: SEED, customers, senders: SENDERS, headers: authHeaders });
-      await within(load.started, LOAD_START_MS, 'the load starting');
+      await withTimeout(load.started, { timeoutMs: LOAD_START_MS, what: 'the load starting' });
       await sleep(killAfterMs);
-      const killed = await within(binary.stop('SIGKILL'), STREAM_END_MS, 'the SIGKILL');
+      const killed = await withTimeout(binary.stop('SIGKILL'), { timeoutMs: STREAM_END_MS, what: 'the SIGKILL' });
       expect(killed, 'killed by a signal').toBeNull();
       await stopProcess(load.child, LOAD_EXIT_MS);
       cutUnfinishedLine(record);
-      for (const w of watchers) await within(w.current().ended, STREAM_END_MS, `the SSE stream of ${w.customerId} ending`);
+      for (const w of watchers) await withTimeout(w.current().ended, { timeoutMs: STREAM_END_MS, what: `the SSE stream of ${w.customerId} ending` });
       const unexpected = /"unexpected":\[(.+?)\]\}/.exec(load.output());
       if (unexpected !== null) violations.push(`the load saw unexpected answers: ${unexpected[1]!.slice(0, 500)}`);
 
@@ -578,11 +570,11 @@ describe('ticketd survives SIGKILL under load', () => {
         const retrying = retryUnanswered(binary.url, record, round, retried);
         await sleep(doubleCrash);
         await binary.stop('SIGKILL');
-        await within(retrying, REQUEST_TIMEOUT_MS * 2, 'the retries ending');
+        await withTimeout(retrying, { timeoutMs: REQUEST_TIMEOUT_MS * 2, what: 'the retries ending' });
       }
       binary = await start(dataDir);
       const url = binary.url;
-      await within(retryUnanswered(url, record, round, retried), REQUEST_TIMEOUT_MS * 2, 'the retries');
+      await withTimeout(retryUnanswered(url, record, round, retried), { timeoutMs: REQUEST_TIMEOUT_MS * 2, what: 'the retries' });
       for (const w of watchers) await w.connect(url);
 
       const { answered, topUps, counts } = readRecord(readLoadLines(record), round, violations);
@@ -606,6 +598,6 @@ describe('ticketd survives SIGKILL under load', () => {
 
       if (round < ROUNDS - 1) for (const w of watchers) await w.connect(url); // the next round's live streams
     }
-    expect(await within(binary.stop('SIGTERM'), EVENT_WAIT_MS, 'the last server stopping'), 'exit code after SIGTERM').toBe(0);
+    expect(await withTimeout(binary.stop('SIGTERM'), { timeoutMs: EVENT_WAIT_MS, what: 'the last server stopping' }), 'exit code after SIGTERM').toBe(0);
   }, 150_000);
 });

@@ -2,10 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.ts';
 import { startHttpServer, type HttpServerHandle } from '../../src/http/server.ts';
 import { VirtualClock } from '../../src/platform/virtual-clock.ts';
+import { withTimeout } from '../../src/platform/with-timeout.ts';
 import { FakeEngine } from './fake-engine.ts';
 import { bearer } from './helpers.ts';
 import { testAuth } from './memory-tokens.ts';
-import { within } from './sse-client.ts';
 
 const servers: HttpServerHandle[] = [];
 afterEach(async () => {
@@ -53,6 +53,6 @@ describe('startHttpServer', () => {
     await expect(start(server.port)).rejects.toMatchObject({ code: 'EADDRINUSE' });
     await fetch(`http://127.0.0.1:${server.port}/health`, { headers: { connection: 'keep-alive' } });
     servers.splice(servers.indexOf(server), 1);
-    await within(server.close(), 'close() to resolve');
+    await withTimeout(server.close(), { timeoutMs: 5_000, what: 'close() to resolve' });
   });
 });

@@ -1,7 +1,8 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { yieldToEventLoop } from '../../src/platform/clock.ts';
-import { until, within } from './sse-client.ts';
+import { withTimeout } from '../../src/platform/with-timeout.ts';
+import { until } from './sse-client.ts';
 import { HEARTBEAT_MS, liveServer, type LiveServer } from './sse-server.ts';
 
 let live: LiveServer | undefined;
@@ -32,7 +33,7 @@ function closedAfterResume(s: Socket): Promise<void> {
   s.removeAllListeners('error');
   s.on('error', () => undefined);
   s.resume();
-  return within(closed, 'the stalled socket to close');
+  return withTimeout(closed, { timeoutMs: 5_000, what: 'the stalled socket to close' });
 }
 
 describe('SSE backpressure', () => {
@@ -90,7 +91,7 @@ describe('SSE backpressure', () => {
     for (let i = 0; i < 512; i++) s.engine.publish('c-1', 32 * 1024);
     expect(s.hub.stats().connections).toBe(1);
     s.hub.close();
-    await within(s.server.close(), 'the server to close');
+    await withTimeout(s.server.close(), { timeoutMs: 5_000, what: 'the server to close' });
     live = undefined;
   });
 

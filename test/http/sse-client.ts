@@ -123,20 +123,3 @@ export async function until(predicate: () => boolean, what: string, timeoutMs = 
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
 }
-
-/** `promise`, or a rejection naming `what` if it does not settle within `timeoutMs`. */
-export function within<T>(promise: Promise<T>, what: string, timeoutMs = 5_000): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}
