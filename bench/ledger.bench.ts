@@ -73,7 +73,7 @@ class LedgerRig {
 
   /** Decides and commits `size` new taps, all issued: the ledger's one transaction. */
   issueBatch(size: number): void {
-    const outcomes: Outcome[] = new Array(size);
+    const outcomes = new Array<Outcome>(size);
     for (let i = 0; i < size; i++) {
       const n = this.#nextTap++;
       // Tap ids as machines make them: random to SQLite, so each lands on its own page of the tap index.

@@ -309,7 +309,7 @@ function printSummary(results: Map<Variant, VariantFigures>): void {
 function main(): void {
   const options = parseOptions();
   const dir = fs.mkdtempSync(path.join(options.dir, 'ticketd-ceiling-'));
-  console.log(`sqlite-ceiling: node ${process.version}, SQLite ${new Database(':memory:').prepare('SELECT sqlite_version() v').pluck().get()}, ` +
+  console.log(`sqlite-ceiling: node ${process.version}, SQLite ${String(new Database(':memory:').prepare('SELECT sqlite_version() v').pluck().get())}, ` +
     `${os.cpus().length} cpus, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; rows ${fmt(options.rows)}, ` +
     `batch ${options.batch}, customers ${options.customers}, slice ${fmt(options.slice)}, dir ${dir}`);
   const results = new Map<Variant, VariantFigures>();

@@ -233,7 +233,7 @@ class CommitSource {
   }
 
   commit(): Notification[] {
-    const batch: Notification[] = new Array(2 * this.#tapsPerCommit);
+    const batch = new Array<Notification>(2 * this.#tapsPerCommit);
     for (let t = 0; t < this.#tapsPerCommit; t++) {
       const customerId = this.#customerIds[this.#nextCustomer] as string;
       this.#nextCustomer = (this.#nextCustomer + 1) % this.#customerIds.length;
@@ -308,12 +308,14 @@ function clientCpuUs(reply: ClientReply): number {
  * sockets in another process. Both kinds of subject pay the same small wrapper.
  */
 function countResponseWrites(): () => number {
-  const write = http.ServerResponse.prototype.write;
+  const prototype = http.ServerResponse.prototype;
+  // Kept unbound on purpose: it is called below with each response as `this`.
+  const write = Reflect.get(prototype, 'write') as (this: http.ServerResponse, ...a: unknown[]) => boolean;
   let writes = 0;
-  http.ServerResponse.prototype.write = function countedWrite(this: http.ServerResponse, ...args: unknown[]) {
+  prototype.write = function countedWrite(this: http.ServerResponse, ...args: unknown[]) {
     writes++;
-    return (write as (...a: unknown[]) => boolean).apply(this, args);
-  } as typeof write;
+    return write.apply(this, args);
+  } as typeof prototype.write;
   return () => writes;
 }
 

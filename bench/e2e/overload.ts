@@ -24,7 +24,7 @@ const server = spawn(process.execPath, ['bin/ticketd.js', 'serve', '--demo', '--
 });
 const url = await new Promise<string>((resolve, reject) => {
   let out = '';
-  server.stdout!.on('data', (c: Buffer) => {
+  server.stdout.on('data', (c: Buffer) => {
     out += c.toString();
     const m = /listening on (\S+)/.exec(out);
     if (m) resolve(m[1]!);

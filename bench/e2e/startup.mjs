@@ -14,7 +14,7 @@ for (let run = 0; run < 5; run++) {
   const t0 = performance.now();
   const child = spawn(process.execPath, ['bin/ticketd.js', 'serve', '--demo', '--port', '0', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'ignore'] });
   const url = await new Promise((resolve) => { let out = ''; child.stdout.on('data', (c) => { out += c; const m = /listening on (\S+)/.exec(out); if (m) resolve(m[1]); }); });
-  for (;;) { try { if ((await fetch(url + '/ready')).status === 200) break; } catch {} await new Promise((r) => setTimeout(r, 5)); }
+  for (;;) { try { if ((await fetch(url + '/ready')).status === 200) break; } catch { /* not listening yet */ } await new Promise((r) => setTimeout(r, 5)); }
   const readyMs = performance.now() - t0;
   await new Promise((r) => setTimeout(r, 2000));
   const rss = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024;

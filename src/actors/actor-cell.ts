@@ -430,14 +430,14 @@ export class ActorCell<M, R> implements Schedulable {
 
   #makeContext(): ActorContext<M, R> {
     const self = this as unknown as AnyCell;
-    const cell = this;
+    const current = (): Envelope<M> | undefined => this.#current;
     return {
       self: this.ref,
       path: this.path,
       parent: this.parent?.ref,
       runtime: this.system.runtime,
       get sender() {
-        return cell.#current?.sender?.ref;
+        return current()?.sender?.ref;
       },
       spawn: (props) => this.system.spawnChild(self, props),
       children: () => [...this.children.values()].map((c) => c.ref),

@@ -34,7 +34,7 @@ export class ActorRef<M, R = void> {
    * `backpressure`, or the actor stopped); it has then become a dead letter.
    */
   tell(message: M, sender?: ActorRef<never, unknown>): boolean {
-    return this.cell.tell(message, sender?.cell as ActorCell<never, unknown> | undefined);
+    return this.cell.tell(message, sender?.cell);
   }
 
   /**

@@ -44,8 +44,9 @@ export function resolvePipelineOptions(overrides: Partial<PipelineOptions> = {})
   const options = { ...DEFAULT_PIPELINE_OPTIONS, ...overrides };
   for (const [name, value] of Object.entries(options)) {
     if (name === 'staleness') continue;
-    if (!Number.isInteger(value) || (value as number) < 1) {
-      throw new RangeError(`pipeline option ${name} must be a positive integer, got ${String(value)}`);
+    const count = value as number;
+    if (!Number.isInteger(count) || count < 1) {
+      throw new RangeError(`pipeline option ${name} must be a positive integer, got ${count}`);
     }
   }
   return options;

@@ -22,7 +22,7 @@ export class Submission {
 
   constructor(size: number, resolve: (results: TapResult[]) => void, reject: (error: Error) => void, replayOf: number | undefined) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`a submission holds at least one tap, got ${size}`);
-    this.results = new Array(size);
+    this.results = new Array<TapResult>(size);
     this.#remaining = size;
     this.#resolve = resolve;
     this.#reject = reject;

@@ -40,7 +40,7 @@ export function commitOutcomes(ctx: StoreContext, outcomes: readonly Outcome[], 
   batch.loadHeads(outcomes.map((o) => o.tap.customerId));
   const notifications: Notification[] = [];
   const decidedHere = new Map<string, DecidedTap>();
-  const results: TapResult[] = new Array(outcomes.length);
+  const results = new Array<TapResult>(outcomes.length);
   for (let i = 0; i < outcomes.length; i++) {
     const outcome = outcomes[i] as Outcome;
     const { tap } = outcome;

@@ -97,11 +97,15 @@ export class TicketStore {
     const ctx: StoreContext = { db, st: prepareStatements(db), ids, taps };
     this.#ctx = ctx;
     this.#batchSizeMax = batchSizeMax;
-    const write = <A extends unknown[], R>(fn: Fn<[StoreContext, ...A], R>): Fn<A, R> =>
-      db.transaction((...args: A) => fn(ctx, ...args)).immediate;
+    const write = <A extends unknown[], R>(fn: Fn<[StoreContext, ...A], R>): Fn<A, R> => {
+      const tx = db.transaction((...args: A) => fn(ctx, ...args));
+      return (...args: A) => tx.immediate(...args);
+    };
     // Reads of several statements share one snapshot.
-    const read = <A extends unknown[], R>(fn: Fn<[StoreContext, ...A], R>): Fn<A, R> =>
-      db.transaction((...args: A) => fn(ctx, ...args)).deferred;
+    const read = <A extends unknown[], R>(fn: Fn<[StoreContext, ...A], R>): Fn<A, R> => {
+      const tx = db.transaction((...args: A) => fn(ctx, ...args));
+      return (...args: A) => tx.deferred(...args);
+    };
     this.#tx = {
       upsertCustomer: write(catalog.upsertCustomer),
       patchCustomer: write(catalog.patchCustomer),

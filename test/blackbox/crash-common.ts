@@ -84,7 +84,7 @@ export function readLoadLines(file: string): LoadLine[] {
     try {
       lines.push(JSON.parse(line) as LoadLine);
     } catch (error) {
-      if (i < text.length - 1 && text.slice(i + 1).some((l) => l !== '')) throw new Error(`record line ${i + 1} is corrupt: ${String(error)}`);
+      if (i < text.length - 1 && text.slice(i + 1).some((l) => l !== '')) throw new Error(`record line ${i + 1} is corrupt: ${String(error)}`, { cause: error });
     }
   }
   return lines;

@@ -43,7 +43,7 @@ describe('multi-row statements', () => {
     db.exec("INSERT INTO t (a, b) VALUES ('x', 10), ('y', 20), ('z', 30)");
     const lookUp = prepareMultiRow(db, 'SELECT v.column1, t.b FROM (VALUES', '(?, ?)', ') AS v JOIN t ON t.a = v.column2');
     const keys = Array.from({ length: 70 }, (_, i) => ['x', 'y', 'z', 'missing'][i % 4] as string);
-    const found: (number | undefined)[] = new Array(keys.length);
+    const found = new Array<number | undefined>(keys.length);
     selectMultiRow(lookUp, keys.flatMap((key, i) => [i, key]), ([position, b]) => {
       found[position as number] = b as number;
     });
