@@ -329,7 +329,7 @@ describe('secrets and the log', () => {
     expect(await ticketd.stop('SIGTERM')).toBe(0);
     outputs.push(ticketd.stdout() + ticketd.stderr());
     const written = outputs.join('\n');
-    expect(written).toContain('"message":"stopped"');
+    expect(written).toContain('"msg":"stopped"');
     expect(secretsUsed.size).toBeGreaterThan(15);
     for (const secret of secretsUsed) {
       expect(written.includes(secret), `a token (${secret.slice(0, 8)}…) is in the output`).toBe(false);

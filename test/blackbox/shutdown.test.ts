@@ -108,7 +108,7 @@ describe('graceful shutdown of the real binary', () => {
     const { answers, refused, unanswered } = load.record;
     const answeredBeforeExit = answers.size;
     expect(await stream.text).toMatch(/retry: 2000\n\n$/);
-    expect(ticketd.stderr()).toContain('"message":"stopped"');
+    expect(ticketd.stderr()).toContain('"msg":"stopped"');
     expect(ticketd.stderr()).not.toContain('stopping with taps in flight'); // drained before exiting
     expect(answers.size).toBeGreaterThanOrEqual(ANSWERED_BEFORE_SIGTERM);
     for (const { code } of refused) expect(code).toBe('503 not_ready');
