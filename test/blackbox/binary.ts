@@ -9,6 +9,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TimeoutError, withTimeout } from '../../src/platform/with-timeout.ts';
 
 export const BIN = fileURLToPath(new URL('../../bin/ticketd.js', import.meta.url));
 const START_TIMEOUT_MS = 20_000;
@@ -45,20 +46,16 @@ export async function startBinary(options: { dataDir?: string; args?: string[] }
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`ticketd did not start within ${START_TIMEOUT_MS} ms: ${stderr}`)), START_TIMEOUT_MS);
+  const listening = new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       const match = /listening on (http:\/\/[^\s]+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
+      if (match) resolve(match[1]!);
     });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`ticketd exited with ${code} before it listened: ${stderr}`));
-    });
+    child.once('exit', (code) => reject(new Error(`ticketd exited with ${code} before it listened: ${stderr}`)));
+  });
+  const url = await withTimeout(listening, { timeoutMs: START_TIMEOUT_MS, what: 'ticketd listening' }).catch((error: unknown) => {
+    throw error instanceof TimeoutError ? new Error(`${error.message}: ${stderr}`, { cause: error }) : error;
   });
   dataDirs.set(new URL(url).origin, dataDir);
   return {
