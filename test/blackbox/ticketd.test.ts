@@ -156,7 +156,7 @@ describe('ticketd, the real binary over HTTP and SSE', () => {
     expect([failedAgain.status, failedAgain.body]).toEqual([200, { tapId: 'dl-1', status: 'rejected', reason: 'unknown_ride' }]);
     expect(await deadLettersOf('dl-1')).toEqual([expect.objectContaining({ id: letter!.id, attempts: 2, status: 'open' })]);
 
-    expect((await api(`${ticketd.url}/v1/rides/ride-f`, 'PUT', { name: 'Ferris Wheel', price: 800, open: true })).status).toBe(200);
+    expect((await api(`${ticketd.url}/v1/rides/ride-f`, 'PUT', { name: 'Ferris Wheel', price: 800, open: true })).status).toBe(201);
     const replayed = await api<TapState>(`${ticketd.url}/v1/dead-letters/${letter!.id}/replay`, 'POST');
     expect(replayed.status).toBe(200);
     expect(replayed.body).toMatchObject({ tapId: 'dl-1', status: 'issued', ticket: { price: 800, balanceAfter: 9_200 } });

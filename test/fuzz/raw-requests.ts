@@ -116,13 +116,16 @@ const ROUTES: ReadonlyArray<{ path: string; methods: readonly string[] }> = [
   { path: '/ready', methods: ['GET', 'HEAD'] },
   { path: '/v1/taps', methods: ['POST'] },
   { path: '/v1/taps/fz-1', methods: ['GET', 'HEAD'] },
-  { path: '/v1/customers/customer-1', methods: ['GET', 'HEAD', 'PUT'] },
+  { path: '/v1/customers/customer-1', methods: ['GET', 'HEAD', 'PUT', 'PATCH'] },
   { path: '/v1/customers/customer-1/top-ups', methods: ['POST'] },
   { path: '/v1/customers/customer-1/tickets', methods: ['GET', 'HEAD'] },
   { path: '/v1/customers/customer-1/events', methods: ['GET'] },
   { path: '/v1/rides', methods: ['GET', 'HEAD'] },
   { path: '/v1/rides/ride-a', methods: ['PUT'] },
+  { path: '/v1/machines', methods: ['GET', 'HEAD'] },
   { path: '/v1/machines/gate-1', methods: ['PUT'] },
+  { path: '/openapi.json', methods: ['GET', 'HEAD'] },
+  { path: '/docs', methods: ['GET', 'HEAD'] },
   { path: '/v1/dead-letters', methods: ['GET', 'HEAD'] },
   { path: '/v1/dead-letters/1', methods: ['GET', 'HEAD'] },
   { path: '/v1/dead-letters/1/replay', methods: ['POST'] },
@@ -130,9 +133,11 @@ const ROUTES: ReadonlyArray<{ path: string; methods: readonly string[] }> = [
   { path: '/v1/tokens/fz-tok-1', methods: ['DELETE'] },
 ];
 
+/** A trailing slash is the same route (`/v1/rides/` is `/v1/rides`). */
 const KNOWN_PATH = [
-  /^\/(health|ready)$/, /^\/v1\/(taps|rides|dead-letters|tokens)$/, /^\/v1\/(taps|customers|rides|machines|dead-letters|tokens)\/[^/]+$/,
-  /^\/v1\/customers\/[^/]+\/(top-ups|tickets|events)$/, /^\/v1\/dead-letters\/[^/]+\/replay$/,
+  /^\/(health|ready|openapi\.json|docs)\/?$/, /^\/v1\/(taps|rides|machines|dead-letters|tokens)\/?$/,
+  /^\/v1\/(taps|customers|rides|machines|dead-letters|tokens)\/[^/]+\/?$/,
+  /^\/v1\/customers\/[^/]+\/(top-ups|tickets|events)\/?$/, /^\/v1\/dead-letters\/[^/]+\/replay\/?$/,
 ];
 
 /** Whether `path` may reach a route once the URL is normalised (`..`) and percent-decoded. */

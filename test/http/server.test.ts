@@ -43,7 +43,9 @@ describe('startHttpServer', () => {
     });
     expect(big.status).toBe(413);
     expect(await big.json()).toMatchObject({ error: { code: 'body_too_large' } });
-    const bad = await fetch(`http://127.0.0.1:${server.port}/v1/taps`, { method: 'POST', body: '{', headers: bearer(admin) });
+    const bad = await fetch(`http://127.0.0.1:${server.port}/v1/taps`, {
+      method: 'POST', body: '{', headers: { 'content-type': 'application/json', ...bearer(admin) },
+    });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { code: 'invalid_json' } });
   });
