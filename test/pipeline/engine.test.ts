@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { signTap } from '../../src/domain/signing.ts';
-import type { Tap } from '../../src/domain/types.ts';
+import { AMOUNT_MAX, type Tap } from '../../src/domain/types.ts';
 import { EngineError } from '../../src/pipeline/engine-api.ts';
 import { InlineEvaluator } from '../../src/workers/inline-evaluator.ts';
 import { failingWhen } from './failing-evaluator.ts';
@@ -204,6 +204,20 @@ describe('the tap pipeline', () => {
     await h.run(h.engine.putCustomer('customer-new', { name: 'Zoë', tier: 'season-pass', balance: 1_000 }));
     const [result] = await h.run(h.engine.submitTaps([h.tap({ customerId: 'customer-new', rideId: 'ride-b' })]));
     expect(result).toMatchObject({ status: 'issued', price: 500, balanceAfter: 500 });
+  });
+
+  it('refuses, as answers and not failures: an opening balance for a customer that exists, a patch of an unknown one, a top-up over AMOUNT_MAX', async () => {
+    h = await startEngine();
+    await expect(h.run(h.engine.putCustomer('customer-1', { name: 'Ada', tier: 'standard', balance: 5 })))
+      .rejects.toMatchObject({ code: 'ERR_BALANCE_NOT_SETTABLE' });
+    await expect(h.run(h.engine.patchCustomer('nobody', { name: 'Bo' }))).rejects.toMatchObject({ code: 'ERR_UNKNOWN_CUSTOMER' });
+    await expect(h.run(h.engine.topUp('customer-1', 'top-max', AMOUNT_MAX))).rejects.toMatchObject({ code: 'ERR_BALANCE_LIMIT' });
+    const patched = await h.run(h.engine.patchCustomer('customer-1', { tier: 'season-pass' }));
+    expect(patched).toMatchObject({ id: 'customer-1', tier: 'season-pass', balance: 10_000 });
+    expect(h.engine.getCustomer('customer-1')).toEqual(patched);
+    // The ledger went on: it still decides taps.
+    const [result] = await h.run(h.engine.submitTaps([h.tap({ customerId: 'customer-1', rideId: 'ride-b' })]));
+    expect(result?.status).toBe('issued');
   });
 });
 
