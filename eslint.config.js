@@ -5,13 +5,14 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'data/', 'bench/profiles/'] },
+  // What .gitignore leaves out (build output and data), never linted.
+  { ignores: ['dist/', 'build/', 'data/', 'bench/profiles/'] },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
       parserOptions: {
-        // One TypeScript program for tsconfig.json (src, test, bench), shared by all its files; vitest.config.ts,
+        // One TypeScript program for tsconfig.json (src, test, bench, scripts), shared by its files; vitest.config.ts,
         // outside it, gets a default project.
         projectService: { allowDefaultProject: ['vitest.config.ts'] },
         tsconfigRootDir: import.meta.dirname,
