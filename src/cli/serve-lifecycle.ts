@@ -31,7 +31,7 @@ export async function serveUntilSignalled(config: TicketdConfig, shutdownTimeout
   } catch (error) {
     const problem = startProblem(error, config);
     if (problem === undefined) throw error;
-    log.error('could not start', { problem });
+    // One line for the operator, not a JSON log line beside it: nothing ran, so there is nothing else to log.
     process.stderr.write(`ticketd serve: ${problem}\n`);
     return 1;
   }
