@@ -23,6 +23,7 @@ Flags:
   --port N                 port to listen on (default ${DEFAULT_CONFIG.port}; 0 picks a free one)
   --host HOST              address to listen on (default ${DEFAULT_CONFIG.host})
   --data-dir DIR           where the database lives (default ${DEFAULT_CONFIG.dataDir})
+                           one server per data dir: a second one refuses to start (<data-dir>/ticketd.pid)
   --workers N              worker threads for validation and pricing (default ${DEFAULT_CONFIG.workers}; 0 = main thread)
   --demo                   seed the demo park into an empty database and write <data-dir>/demo-credentials.json
                            (tokens for the admin, every demo machine and customer, and gate-s1's signing key;
@@ -51,7 +52,7 @@ Flags:
                            printable characters; admin tokens may always read it
   --shutdown-timeout-ms N  longest a graceful stop may take before the process exits anyway (default ${SHUTDOWN_TIMEOUT_MS_DEFAULT})
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default info): JSON lines on stderr, one access line per
-                           request (info) with its X-Request-Id
+                           request (info) with its X-Request-Id; an event stream's when it opens
   --headers-timeout-ms N   longest a client may take to send a request's headers (default ${SERVER.headersTimeoutMs}); then 408
   --request-timeout-ms N   longest a client may take to send a whole request (default ${SERVER.requestTimeoutMs}); then 408.
                            Bounds the request only: an event stream may stay open for as long as it likes
