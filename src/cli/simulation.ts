@@ -269,7 +269,7 @@ function validateOptions(options: SimulationOptions): void {
   for (const [name, min, max] of LIMITS) {
     const value = options[name];
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-      throw new RangeError(`${name} must be an integer in ${min}..${max}, got ${String(value)}`);
+      throw new RangeError(`${name} must be an integer in ${min}..${max}, got ${typeof value === 'number' ? value : typeof value}`);
     }
   }
   if (!(options.durationS > 0 && options.durationS <= 86_400)) {
