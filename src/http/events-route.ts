@@ -42,7 +42,7 @@ export function addEventsRoute(app: TicketdApp, deps: RouteDeps): void {
       }
       hub.connect(id, afterId, outgoing);
       // The response is written straight to the Node socket; this marker tells @hono/node-server to leave it be.
-      return RESPONSE_ALREADY_SENT as never;
+      return RESPONSE_ALREADY_SENT;
     }),
   ], { head: false });
 }

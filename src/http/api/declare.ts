@@ -30,5 +30,5 @@ export function body<S extends z.ZodType>(schema: S) {
  * responses({ 200: ok(Customer, 'The customer') }, { 404: ['unknown_customer'] }, { auth: true, body: false })
  */
 export function responses<T extends object>(successes: T, errors: ErrorCodes, options: { auth: boolean; body: boolean }) {
-  return { ...successes, ...errorResponses(errors, options) } as T & ReturnType<typeof errorResponses>;
+  return { ...successes, ...errorResponses(errors, options) };
 }
