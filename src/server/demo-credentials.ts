@@ -99,7 +99,7 @@ function readCredentials(file: string): StoredCredentials | undefined {
   }
   try {
     const json: unknown = JSON.parse(text);
-    return typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as StoredCredentials) : undefined;
+    return typeof json === 'object' && json !== null && !Array.isArray(json) ? json : undefined;
   } catch {
     return undefined;
   }

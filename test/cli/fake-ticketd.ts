@@ -71,7 +71,7 @@ export function fakeServer(clock: VirtualClock, opts: FakeServerOptions = {}) {
     expect(url).toBe('http://ticketd.test/v1/taps');
     expect(init.method).toBe('POST');
     const index = requests.length;
-    const taps = JSON.parse(String(init.body)) as Tap[];
+    const taps = JSON.parse(init.body as string) as Tap[];
     const authorization = (init.headers as Record<string, string> | undefined)?.authorization;
     requests.push({ atMs: clock.now(), taps, ...(authorization !== undefined && { authorization }) });
     inFlight++;

@@ -110,7 +110,7 @@ describe('ticketd subscribe against a real SSE server', () => {
     out.done();
     expect(code).toBe(0);
     expect(server.lastEventIds).toEqual(['7']);
-    expect(out.stdout.map((l) => JSON.parse(l))).toEqual([
+    expect(out.stdout.map((l) => JSON.parse(l) as unknown)).toEqual([
       { id: '8', event: 'ticket.issued', data: ticket(8) },
       { id: '9', event: 'balance.changed', data: { balance: 10, change: -5 } },
     ]);
