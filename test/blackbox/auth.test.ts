@@ -111,8 +111,9 @@ describe('roles on the real binary', () => {
     expect(answer.body.taps[0]).toMatchObject({ tapId: 'cust-1', status: 'issued' });
     expect((await own.events).map((e) => [e.event, e.data.tapId])).toEqual([['ticket.issued', 'cust-1']]);
     expect(await api(`${ticketd.url}/v1/taps/cust-1`, 'GET', undefined, { token })).toMatchObject({ status: 200 });
+    // Another customer's tap is answered as a tap that does not exist.
     expect(await api(`${ticketd.url}/v1/taps/cust-1`, 'GET', undefined, { token: credentials.customers['customer-3']! }))
-      .toMatchObject({ status: 403 });
+      .toMatchObject({ status: 404, body: { error: { code: 'unknown_tap' } } });
   });
 
   it('a machine token sends its own taps; a batch naming another machine is refused whole', async () => {
