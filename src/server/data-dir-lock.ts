@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { DIR_MODE } from '../store/open-database.ts';
 
 export const PID_FILE_NAME = 'ticketd.pid';
 /** Takeovers of a stale file before giving up: another server starting at the same moment may race for it. */
@@ -48,8 +49,8 @@ const processAlive: PidAlive = (pid) => {
 };
 
 /**
- * Takes `<dataDir>/ticketd.pid` for `pid` (default this process), creating `dataDir` if needed; throws
- * DataDirInUseError when a live process holds it.
+ * Takes `<dataDir>/ticketd.pid` for `pid` (default this process), creating `dataDir` owner-only if needed, as the
+ * store would; throws DataDirInUseError when a live process holds it.
  *
  * @example
  * const lock = lockDataDir('./data');
@@ -57,7 +58,11 @@ const processAlive: PidAlive = (pid) => {
  * lock.release();
  */
 export function lockDataDir(dataDir: string, pid = process.pid, alive: PidAlive = processAlive): DataDirLock {
-  fs.mkdirSync(dataDir, { recursive: true });
+  if (!fs.existsSync(dataDir)) {
+    fs.mkdirSync(dataDir, { recursive: true, mode: DIR_MODE });
+    // The umask may have taken bits off the mode given to mkdir.
+    fs.chmodSync(dataDir, DIR_MODE);
+  }
   const file = path.join(dataDir, PID_FILE_NAME);
   for (let attempt = 1; attempt <= ATTEMPTS_MAX; attempt++) {
     try {

@@ -24,9 +24,10 @@ const pidFile = (dataDir: string): string => path.join(dataDir, PID_FILE_NAME);
 const alive = (pids: number[]) => (pid: number): boolean => pids.includes(pid);
 
 describe('lockDataDir', () => {
-  it('creates the data dir and writes the pid; release removes the file', () => {
+  it('creates the data dir owner-only and writes the pid; release removes the file', () => {
     const dataDir = freshDir();
     const lock = lockDataDir(dataDir, 101, alive([101]));
+    expect(fs.statSync(dataDir).mode & 0o777).toBe(0o700);
     expect(fs.readFileSync(pidFile(dataDir), 'utf8')).toBe('101\n');
     lock.release();
     expect(fs.existsSync(pidFile(dataDir))).toBe(false);
