@@ -136,6 +136,7 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
     const server = await startHttpServer({ app, host: config.host, port: config.port, limits: config.serverLimits });
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`;
     let closing: Promise<void> | undefined;
+    // Fixed from here on; the closure below would otherwise see the `let`s as possibly unset.
     const [running, opened] = [engine, store];
     return {
       url,
