@@ -16,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
+import { DOCS_ASSET_FILES } from '../src/http/docs-assets.ts';
 import { MANIFEST_ASSET, SQLITE_ADDON_ASSET, type SeaManifest } from '../src/single-executable/manifest.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -90,6 +91,9 @@ async function bundle(carried: string, work: string): Promise<void> {
 function addCarried(carried: string, version: string): string[] {
   const addon = path.join(path.dirname(requireHere.resolve('better-sqlite3/package.json')), 'build', 'Release', SQLITE_ADDON_ASSET);
   fs.copyFileSync(addon, path.join(carried, SQLITE_ADDON_ASSET));
+  // Swagger UI's page for GET /docs: served by ticketd, never from a CDN (see src/http/docs-assets.ts).
+  const swaggerUi = path.dirname(requireHere.resolve('swagger-ui-dist/package.json'));
+  for (const name of Object.keys(DOCS_ASSET_FILES)) fs.copyFileSync(path.join(swaggerUi, name), path.join(carried, name));
   // The cache directory may sit below a package.json saying "type": "module"; the .js files there are CommonJS.
   fs.writeFileSync(path.join(carried, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
   const files = fs.readdirSync(carried).sort();

@@ -1,11 +1,13 @@
 /**
  * The API's own description: `GET /openapi.json` (OpenAPI 3.1, generated from the route declarations of
- * src/http/api/, the same ones that validate the requests) and `GET /docs` (Swagger UI reading it; its page loads
- * the Swagger UI script and styles from a CDN). Both are public, like the health checks.
+ * src/http/api/, the same ones that validate the requests) and `GET /docs` (Swagger UI reading it, its script and
+ * styles served by ticketd under `/docs/assets/`: no CDN). All public, like the health checks.
  */
 import { swaggerUI } from '@hono/swagger-ui';
-import type { TicketdApp } from './app-env.ts';
-import { errorBody } from './http-error.ts';
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv, TicketdApp } from './app-env.ts';
+import { DOCS_ASSET_FILES, docsAssetsDir, readDocsAssets, type DocsAssetName, type DocsAssets } from './docs-assets.ts';
+import { errorBody, HttpError } from './http-error.ts';
 
 export const OPENAPI_PATH = '/openapi.json';
 export const DOCS_PATH = '/docs';
@@ -32,7 +34,34 @@ export function addApiDocs(app: TicketdApp): void {
     });
     return c.json(document, 200);
   });
-  app.get(DOCS_PATH, swaggerUI({ url: OPENAPI_PATH, title: 'ticketd API' }));
+  // The page and its files need the files read: at the first request for either, not at start.
+  let docs: { assets: DocsAssets; page: MiddlewareHandler<AppEnv> } | undefined;
+  const loadDocs = (): NonNullable<typeof docs> => {
+    if (docs !== undefined) return docs;
+    let assets: DocsAssets;
+    try {
+      assets = readDocsAssets(docsAssetsDir());
+    } catch {
+      throw new HttpError(503, 'docs_unavailable', "Swagger UI's files (swagger-ui-dist) are not installed; /openapi.json still is");
+    }
+    const baseUrl = `${DOCS_PATH}/assets/${assets.digest}`;
+    docs = { assets, page: swaggerUI({ url: OPENAPI_PATH, title: 'ticketd API', baseUrl }) };
+    return docs;
+  };
+  app.get(DOCS_PATH, (c, next) => loadDocs().page(c, next));
+  // swagger-ui's page asks for `<baseUrl>/swagger-ui-dist/<file>`.
+  app.get(`${DOCS_PATH}/assets/:digest/swagger-ui-dist/:file`, (c) => {
+    const { assets } = loadDocs();
+    const name = c.req.param('file') as DocsAssetName;
+    const bytes = assets.files.get(name);
+    if (c.req.param('digest') !== assets.digest || bytes === undefined) {
+      return c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404);
+    }
+    // The digest is in the path: these bytes never change under this URL.
+    c.header('Cache-Control', 'public, max-age=31536000, immutable');
+    c.header('Content-Type', DOCS_ASSET_FILES[name]);
+    return c.body(new Uint8Array(bytes), 200);
+  });
   for (const path of [OPENAPI_PATH, DOCS_PATH]) {
     app.all(path, (c) => {
       c.header('Allow', 'GET, HEAD');

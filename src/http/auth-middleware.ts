@@ -14,6 +14,8 @@ import { HttpError } from './http-error.ts';
 
 /** Paths anyone may call: a load balancer's health checks carry no token, nor does a reader of the API's description. */
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/openapi.json', '/docs']);
+/** Below this prefix: the docs page's script and styles (see api-docs.ts), as public as the page. */
+export const PUBLIC_PREFIX = '/docs/assets/';
 
 /** The client address of a request served without a socket (`app.request()` with no bindings). */
 const UNKNOWN_ADDRESS = 'unknown';
@@ -56,7 +58,7 @@ export function authMiddleware(auth: AppAuth): MiddlewareHandler<AppEnv> {
   }
 
   return async (c, next) => {
-    if (PUBLIC_PATHS.has(withoutTrailingSlash(c.req.path))) return next();
+    if (PUBLIC_PATHS.has(withoutTrailingSlash(c.req.path)) || c.req.path.startsWith(PUBLIC_PREFIX)) return next();
     const principal = caller(c);
     const decision = roleLimiters[principal.role]?.take(principal.tokenId);
     if (decision !== undefined && !decision.ok) rateLimited(decision, 'this token is over its rate limit');

@@ -23,6 +23,7 @@ export type HttpErrorCode =
   | 'engine_timeout'
   | 'shutting_down'
   | 'sse_unavailable'
+  | 'docs_unavailable'
   | 'internal';
 
 /**

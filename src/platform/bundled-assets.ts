@@ -10,6 +10,8 @@ export interface BundledAssets {
   version: string;
   /** Absolute path of better-sqlite3's `better_sqlite3.node`, extracted from the executable. */
   sqliteAddonFile: string;
+  /** Directory holding Swagger UI's `swagger-ui.css` and `swagger-ui-bundle.js`, extracted for `GET /docs`. */
+  docsAssetsDir: string;
 }
 
 let current: BundledAssets | undefined;
@@ -18,7 +20,7 @@ let current: BundledAssets | undefined;
  * Called once by the single executable's entry, before any command runs.
  *
  * @example
- * useBundledAssets({ version: '0.1.0', sqliteAddonFile: '/tmp/ticketd-0.1.0-ab12/better_sqlite3.node' });
+ * useBundledAssets({ version: '0.1.0', sqliteAddonFile: '/tmp/ticketd-0.1.0-ab12/better_sqlite3.node', docsAssetsDir: '/tmp/ticketd-0.1.0-ab12' });
  */
 export function useBundledAssets(assets: BundledAssets): void {
   if (current !== undefined) throw new Error('bundled assets are set once, by the single executable entry');

@@ -10,13 +10,14 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import sea from 'node:sea';
+import type { BundledAssets } from '../platform/bundled-assets.ts';
 import type { AppEntry } from './app-entry.ts';
 import { AssetCacheError, cacheDirFor, extractAssets } from './asset-cache.ts';
 import { MANIFEST_ASSET, parseManifest, SQLITE_ADDON_ASSET } from './manifest.ts';
 
 const FILES_MAX = 16;
 
-function prepare(): { app: AppEntry; version: string; sqliteAddonFile: string } {
+function prepare(): { app: AppEntry; assets: BundledAssets } {
   const manifest = parseManifest(sea.getAsset(MANIFEST_ASSET, 'utf8'));
   const uid = process.getuid?.();
   if (uid === undefined) throw new AssetCacheError('ERR_ASSET_CACHE_UNSAFE', 'this platform has no user ids to check the cache directory with');
@@ -30,7 +31,7 @@ function prepare(): { app: AppEntry; version: string; sqliteAddonFile: string } 
   });
   const appFile = path.join(dir, manifest.appFile);
   const app = createRequire(appFile)(appFile) as AppEntry;
-  return { app, version: manifest.version, sqliteAddonFile: path.join(dir, SQLITE_ADDON_ASSET) };
+  return { app, assets: { version: manifest.version, sqliteAddonFile: path.join(dir, SQLITE_ADDON_ASSET), docsAssetsDir: dir } };
 }
 
 let prepared: ReturnType<typeof prepare> | undefined;
@@ -42,9 +43,9 @@ try {
   process.exitCode = 1;
 }
 if (prepared !== undefined) {
-  const { app, version, sqliteAddonFile } = prepared;
+  const { app, assets } = prepared;
   // exitCode, not process.exit(): output still buffered for a pipe is written before the process ends.
-  void app.runBundled({ version, sqliteAddonFile }, process.argv.slice(2)).then((code) => {
+  void app.runBundled(assets, process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
 }

@@ -104,4 +104,21 @@ describe('every documented route exists', () => {
     expect(html).toContain('SwaggerUIBundle');
     expect(html).toContain('/openapi.json');
   });
+
+  it("serves Swagger UI's own files from ticketd, without a token and without any other host", async () => {
+    const h = harness();
+    const html = await (await h.app.request('/docs')).text();
+    const urls = [...html.matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(urls.length).toBe(2);
+    for (const url of urls) {
+      expect(url.startsWith('/docs/assets/'), url).toBe(true);
+      const res = await h.app.request(url);
+      expect(res.status, url).toBe(200);
+      expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(res.headers.get('content-type')).toMatch(url.endsWith('.css') ? /^text\/css/ : /^text\/javascript/);
+      expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(10_000);
+    }
+    const stale = await h.app.request(urls[0]!.replace(/assets\/[0-9a-f]+\//, 'assets/0000000000000000/'));
+    expect(stale.status).toBe(404);
+  });
 });

@@ -100,7 +100,9 @@ describe('the single executable, copied alone into an empty directory', () => {
     expect(cache).toMatch(new RegExp(`^ticketd-${version.replaceAll('.', '\\.')}-[0-9a-f]{16}$`));
     const cacheDir = path.join(dir, 'cache', cache!);
     expect(fs.statSync(cacheDir).mode & 0o777).toBe(0o700);
-    expect(fs.readdirSync(cacheDir).sort()).toEqual(['better_sqlite3.node', 'evaluate-task.js', 'package.json', 'ticketd.cjs', 'worker.js']);
+    expect(fs.readdirSync(cacheDir).sort()).toEqual([
+      'better_sqlite3.node', 'evaluate-task.js', 'package.json', 'swagger-ui-bundle.js', 'swagger-ui.css', 'ticketd.cjs', 'worker.js',
+    ]);
   });
 
   it('serves, and decides a signed tap in its worker pool: a genuine signature issues, a forged one is rejected', async () => {
@@ -130,6 +132,18 @@ describe('the single executable, copied alone into an empty directory', () => {
     expect(await api(`${url}/v1/customers/customer-2`, 'GET', undefined, { token: secret })).toMatchObject({
       status: 200, body: { id: 'customer-2' },
     });
+  });
+
+  it('serves its API document and the docs page with its own Swagger UI files', async () => {
+    const document = await fetch(`${url}/openapi.json`);
+    expect(document.status).toBe(200);
+    expect(((await document.json()) as { openapi: string }).openapi).toMatch(/^3\.1\./);
+    const page = await (await fetch(`${url}/docs`)).text();
+    const script = /src="(\/docs\/assets\/[^"]+\.js)"/.exec(page)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${url}${script!}`);
+    expect(asset.status).toBe(200);
+    expect((await asset.text()).length).toBeGreaterThan(100_000);
   });
 
   it("follows a customer's notifications with subscribe", async () => {
