@@ -5,10 +5,12 @@
  * any other caller goes through that middleware as usual (its 401, its rate limits) and must be an admin.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { z } from '@hono/zod-openapi';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { SseSource } from '../metrics/scrape-gauges.ts';
 import { adminOnly, authorize } from './access.ts';
 import type { TicketdApp } from './app-env.ts';
+import { errorResponses } from './api/errors.ts';
 import { authMiddleware, type AppAuth } from './auth-middleware.ts';
 import { httpMetrics } from './http-metrics.ts';
 
@@ -57,6 +59,20 @@ export function addMetrics(app: TicketdApp, endpoint: MetricsEndpoint, deps: { h
   const authenticate = authMiddleware(deps.auth);
   metrics.watchSse(deps.hub);
   app.use(httpMetrics(metrics));
+  // Served by a plain route (its token is not an API token), but documented with the others.
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: METRICS_PATH,
+    tags: ['operations'],
+    summary: 'Every metric, in the Prometheus text format (for an admin token or the --metrics-token)',
+    responses: {
+      200: {
+        description: 'Prometheus text exposition format 0.0.4',
+        content: { [metrics.contentType]: { schema: z.string(), example: METRICS_EXAMPLE } },
+      },
+      ...errorResponses({}, { auth: true, body: false }),
+    },
+  });
   app.get(METRICS_PATH, async (c) => {
     if (!isMetricsToken(c.req.header('authorization'))) {
       await authenticate(c, async () => undefined);
@@ -65,6 +81,12 @@ export function addMetrics(app: TicketdApp, endpoint: MetricsEndpoint, deps: { h
     return c.body(await metrics.text(), 200, { 'Content-Type': metrics.contentType });
   });
 }
+
+const METRICS_EXAMPLE = [
+  '# HELP ticketd_taps_total Taps decided, by outcome and rejection or failure reason.',
+  '# TYPE ticketd_taps_total counter',
+  'ticketd_taps_total{outcome="issued",reason="none"} 1',
+].join('\n');
 
 /** Compares SHA-256 digests, so neither the token's content nor its length shows in the time taken. */
 function tokenMatcher(token: string): (header: string | undefined) => boolean {

@@ -50,6 +50,14 @@ describe('GET /metrics', () => {
     expectError(await s.call('GET', '/v1/customers/c-1', bearer(METRICS_TOKEN)), 401, 'unauthorized');
   });
 
+  it('is in the API document, with its text answer and the errors of a route behind a token', async () => {
+    const s = setup({ token: METRICS_TOKEN });
+    const doc = (await s.call('GET', '/openapi.json')).body as { paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, unknown> }> }>> };
+    const operation = doc.paths['/metrics']?.get;
+    expect(Object.keys(operation?.responses ?? {})).toEqual(expect.arrayContaining(['200', '401', '403', '429']));
+    expect(Object.keys(operation?.responses['200']?.content ?? {})).toEqual([s.metrics.contentType]);
+  });
+
   it('answers only admins when the server has no metrics token', async () => {
     const s = setup();
     expectError(await s.call('GET', '/metrics', bearer(METRICS_TOKEN)), 401, 'unauthorized');
