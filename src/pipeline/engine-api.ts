@@ -37,7 +37,7 @@ export interface EngineApi {
   tapCustomer(tapId: string): string | undefined;
 
   getCustomer(id: string): Customer | undefined;
-  /** Creates or replaces a customer; rejects with `ERR_BALANCE_NOT_SETTABLE` when `balance` is given for one that exists. */
+  /** Creates or replaces a customer; rejects with `ERR_BALANCE_NOT_SETTABLE` when `balance` is given for one that exists and holds another balance. */
   putCustomer(id: string, input: CustomerInput): Promise<{ customer: Customer; created: boolean }>;
   /** Changes the given fields of a customer; rejects with `ERR_UNKNOWN_CUSTOMER`. */
   patchCustomer(id: string, patch: CustomerPatch): Promise<Customer>;

@@ -32,9 +32,13 @@ export function upsertCustomer(
     st.bumpCatalogVersion.run();
     return { customer: { id, name: input.name, tier: input.tier, balance, currency: 'EUR' }, created: true };
   }
-  // The opening balance is only an opening balance: ignoring it here would acknowledge a change never made.
-  if (input.balance !== undefined) {
-    throw new StoreError('ERR_BALANCE_NOT_SETTABLE', `customer ${id} exists: its balance changes with top-ups, not with a PUT`);
+  // The opening balance is only an opening balance: ignoring a different one here would acknowledge a change never
+  // made. The same one is what a retried creating PUT sends, and it describes the customer as it is: accepted.
+  if (input.balance !== undefined && input.balance !== existing.balance) {
+    throw new StoreError(
+      'ERR_BALANCE_NOT_SETTABLE',
+      `customer ${id} exists with a balance of ${existing.balance}: its balance changes with top-ups, not with a PUT`,
+    );
   }
   if (st.updateCustomerProfile.run({ id, name: input.name, tier: input.tier }).changes > 0) {
     st.bumpCatalogVersion.run();

@@ -17,12 +17,19 @@ describe('customers', () => {
     expect(read.body).toEqual(updated.body);
   });
 
-  it('PUT opens a new customer at 0 without a balance, and refuses a balance for one that exists (409)', async () => {
+  it('PUT opens a new customer at 0 without a balance, and refuses another balance for one that exists (409)', async () => {
     const h = harness();
     const created = await h.call('PUT', '/v1/customers/c-9', { name: 'Ada', tier: 'standard' });
     expect(created).toMatchObject({ status: 201, body: { balance: 0 } });
     expectError(await h.call('PUT', '/v1/customers/c-9', { name: 'Ada', tier: 'standard', balance: 7 }), 409, 'balance_not_settable');
     expect(h.engine.customers.get('c-9')?.balance).toBe(0);
+  });
+
+  it('PUT sent again as it was (a retry after a timeout) answers 200 with the customer, the balance it names being the one it has', async () => {
+    const h = harness();
+    const body = { name: 'Ada', tier: 'standard', balance: 2_500 };
+    expect(await h.call('PUT', '/v1/customers/c-9', body)).toMatchObject({ status: 201, body: { balance: 2_500 } });
+    expect(await h.call('PUT', '/v1/customers/c-9', body)).toMatchObject({ status: 200, body: { id: 'c-9', balance: 2_500 } });
   });
 
   it('PATCH changes only the fields sent, and is 404 for an unknown customer', async () => {

@@ -163,7 +163,7 @@ export class FakeEngine implements EngineApi {
   async putCustomer(id: string, input: CustomerInput): Promise<{ customer: Customer; created: boolean }> {
     this.#maybeFail('putCustomer');
     const old = this.customers.get(id);
-    if (old !== undefined && input.balance !== undefined) {
+    if (old !== undefined && input.balance !== undefined && input.balance !== old.balance) {
       throw new EngineError('ERR_BALANCE_NOT_SETTABLE', `customer ${id} exists: its balance changes with top-ups`);
     }
     const balance = old?.balance ?? input.balance ?? 0;

@@ -33,10 +33,12 @@ describe('catalog', () => {
       created: true,
       customer: { id: 'c1', name: 'Ada', tier: 'standard', balance: 1_500, currency: 'EUR' },
     });
-    // The opening balance is for a new customer only: given again, it is refused rather than ignored.
+    // The opening balance is for a new customer only: a different one is refused rather than ignored; the same one
+    // (a retried creating PUT) describes the customer as it is and is accepted.
     expect(codeOf(() => h.store.upsertCustomer('c1', { name: 'Ada L.', tier: 'season-pass', balance: 99 }, T0 + 1))).toBe(
       'ERR_BALANCE_NOT_SETTABLE',
     );
+    expect(h.store.upsertCustomer('c1', { name: 'Ada', tier: 'standard', balance: 1_500 }, T0 + 1)).toEqual({ ...first, created: false });
     const second = h.store.upsertCustomer('c1', { name: 'Ada L.', tier: 'season-pass' }, T0 + 1);
     expect(second).toEqual({
       created: false,

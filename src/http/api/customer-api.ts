@@ -21,8 +21,9 @@ export const getCustomerRoute = createRoute({
 export const putCustomerRoute = createRoute({
   method: 'put', path: '/v1/customers/{id}', tags,
   summary: 'Create a customer (201) or replace its name and tier (200)',
-  description: '`balance` is the opening balance of a new customer (default 0). Sent for a customer that exists it is ' +
-    'refused with 409 `balance_not_settable`: a balance changes with top-ups.',
+  description: '`balance` is the opening balance of a new customer (default 0). Sent for a customer that exists, it is ' +
+    'accepted when it is the balance the customer has (a retried PUT) and otherwise refused with 409 ' +
+    '`balance_not_settable`: a balance changes with top-ups.',
   request: { params: IdParam, body: body(CustomerPutBody) },
   responses: responses({ 201: ok(Customer, 'Created'), 200: ok(Customer, 'Replaced') },
     { 409: ['balance_not_settable'], ...ENGINE_WAIT }, { auth: true, body: true }),
