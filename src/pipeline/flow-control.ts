@@ -1,6 +1,6 @@
 /**
  * Counts taps accepted but not yet decided, so the pipeline's memory has a bound: a request that would take the
- * count over `limit` is refused before anything of it is journaled.
+ * count over `limit` is refused (429 `overloaded`) before anything of it is decided.
  *
  * @example
  * if (!flow.tryReserve(taps.length)) throw overloaded();
@@ -21,7 +21,10 @@ export class FlowControl {
     return true;
   }
 
-  /** Taps recovered from the journal at start are in flight whatever the limit: they were already accepted. */
+  /**
+   * Taps that were already accepted, so in flight whatever the limit: a v2 server's undecided taps decided at start,
+   * and a dead letter being replayed.
+   */
   force(count: number): void {
     this.#inFlight += count;
   }
