@@ -63,7 +63,7 @@ Flags:
   --max-connections N      connections open at once, event streams included (default ${SERVER.connectionsMax}); more are
                            closed as soon as they are accepted
 
-Every /v1 route needs 'Authorization: Bearer <token>'; /health and /ready need none; /metrics needs an admin
+Every /v1 route needs 'Authorization: Bearer <token>'; /health, /ready, /openapi.json and /docs need none; /metrics needs an admin
 token or the metrics token. Tokens are made with
 'ticketd token create' (or POST /v1/tokens by an admin); --demo makes a set.
 `;

@@ -1,13 +1,17 @@
 /**
- * The README's "Using it" commands, run as written against the real binary: the curl examples (the admin's look at
- * a customer, a gate's tap answered with its outcome, the customer's event stream from the start). Only the
- * address and the data dir are the test's own (a free port, a temp dir), and the stream is cut after 3 s.
+ * The README's commands, run as written against the real binary: the "Using it" block (the admin's look at a
+ * customer, a gate's tap answered with its outcome, a top-up, the customer's event stream from the start, the tap
+ * counted in /metrics, then the simulated machines) and the configuration example (a server configured by
+ * environment variables alone). Only the address, the data dir and the simulation's length are the test's own (a
+ * free port, a temp dir, 1 s instead of 10), and the stream is cut after 3 s.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBinary, type RunningBinary } from './binary.ts';
+import { withTimeout } from '../../src/platform/with-timeout.ts';
+import { BIN, startBinary, type RunningBinary } from './binary.ts';
 
 const README = path.join(path.dirname(new URL(import.meta.url).pathname), '../../README.md');
 
@@ -35,12 +39,60 @@ describe('the README examples', () => {
     const script = readmeCurlScript()
       .replaceAll('localhost:8080', new URL(ticketd.url).host)
       .replaceAll('./data/', `${ticketd.dataDir}/`)
-      .replace('curl -sN ', 'curl -sN --max-time 3 ');
+      .replace('curl -sN ', 'curl -sN --max-time 3 ')
+      .replace('npx ticketd simulate', `npx ticketd simulate --url ${ticketd.url} --credentials ${ticketd.dataDir}/demo-credentials.json`)
+      .replace('--duration 10', '--duration 1');
     expect(script).toContain('curl -s -XPOST');
-    const out = execFileSync('bash', ['-c', `${script}\ntrue`], { encoding: 'utf8', timeout: 30_000 });
+    expect(script).toContain('--duration 1');
+    const out = execFileSync('bash', ['-c', `${script}\ntrue`], { encoding: 'utf8', timeout: 60_000 });
     expect(out).toContain('"id":"customer-1"');
     expect(out).toMatch(/\{"taps":\[\{"tapId":"t-1","status":"issued","ticketId":"[^"]+","price":\d+,"balanceAfter":\d+\}\]\}/);
+    expect(out).toMatch(/"status":"applied","customer":\{"id":"customer-1"/);
     expect(out).toContain('event: ticket.issued');
+    expect(out).toContain('event: balance.changed');
     expect(out).toContain('"tapId":"t-1"');
+    expect(out).toContain('ticketd_taps_total{outcome="issued",reason="none"} 1');
+    // The simulation's summary: what it sent, and that taps were issued.
+    expect(out).toMatch(/issued\s+[1-9]\d*/);
+  });
+
+  it('configure a server by environment variables alone, as the Configuration section shows', async () => {
+    const text = fs.readFileSync(README, 'utf8');
+    const line = text.split('\n').find((l) => l.startsWith('TICKETD_PORT='));
+    expect(line).toBeDefined();
+    const [assignments, command] = line!.split(' npx ticketd ');
+    expect(command).toBe('serve --demo');
+    const env: Record<string, string> = { ...process.env } as Record<string, string>;
+    for (const pair of assignments!.split(' ')) {
+      const [name, value] = pair.split('=') as [string, string];
+      env[name] = value;
+    }
+    expect(env.TICKETD_LOG_LEVEL).toBe('warn');
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketd-readme-env-'));
+    env.TICKETD_PORT = '0';
+    env.TICKETD_DATA_DIR = dataDir;
+    const child = spawn(process.execPath, [BIN, ...command!.split(' ')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const listening = new Promise<string>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const match = /listening on (http:\/\/[^\s]+)/.exec(stdout);
+        if (match) resolve(match[1]!);
+      });
+    });
+    try {
+      const url = await withTimeout(listening, { timeoutMs: 20_000, what: 'the server configured by environment' });
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+      // TICKETD_DATA_DIR was used (the demo's credentials are there) and TICKETD_LOG_LEVEL=warn wrote no info lines.
+      expect(fs.existsSync(path.join(dataDir, 'demo-credentials.json'))).toBe(true);
+      expect(stderr).not.toContain('"level":"info"');
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
