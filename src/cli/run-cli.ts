@@ -3,8 +3,7 @@
  * own module, loaded only when run, so `ticketd simulate` does not load SQLite or the worker pool.
  */
 
-import { createRequire } from 'node:module';
-import { bundledAssets } from '../platform/bundled-assets.ts';
+import { packageVersion } from '../platform/version.ts';
 import type { CliIo } from './cli-io.ts';
 import { usageErrorText } from './usage-error.ts';
 
@@ -89,16 +88,11 @@ function usageError(io: CliIo, message: string): number {
 }
 
 /**
- * The package's version. package.json sits two levels above this module both in src/cli and in dist/cli; the
- * single executable carries none and knows its version itself.
+ * The package's version (see src/platform/version.ts).
  *
  * @example
  * version(); // '0.1.0'
  */
 export function version(): string {
-  const bundled = bundledAssets()?.version;
-  if (bundled !== undefined) return bundled;
-  const pkg: unknown = createRequire(import.meta.url)('../../package.json');
-  const value = (pkg as { version?: unknown }).version;
-  return typeof value === 'string' ? value : 'unknown';
+  return packageVersion();
 }

@@ -5,6 +5,7 @@
  */
 import { swaggerUI } from '@hono/swagger-ui';
 import type { MiddlewareHandler } from 'hono';
+import { packageVersion } from '../platform/version.ts';
 import type { AppEnv, TicketdApp } from './app-env.ts';
 import { DOCS_ASSET_FILES, docsAssetsDir, readDocsAssets, type DocsAssetName, type DocsAssets } from './docs-assets.ts';
 import { errorBody, HttpError } from './http-error.ts';
@@ -29,7 +30,7 @@ export function addApiDocs(app: TicketdApp): void {
   app.get(OPENAPI_PATH, (c) => {
     document ??= app.getOpenAPI31Document({
       openapi: '3.1.0',
-      info: { title: 'ticketd', version: '0.1.0', description: DESCRIPTION },
+      info: { title: 'ticketd', version: packageVersion(), description: DESCRIPTION },
       security: [{ bearer: [] }],
     });
     return c.json(document, 200);

@@ -4,6 +4,7 @@
  * request to it is never 404 not_found nor 405). The answers of every HTTP test are checked against the same
  * declarations in helpers.ts (see contract.ts).
  */
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
 import { harness } from './helpers.ts';
 import { declaredRoutes } from './contract.ts';
@@ -38,6 +39,15 @@ describe('GET /openapi.json', () => {
     expect(documented).toContain('patch /v1/customers/{id}');
     expect(documented).toContain('get /v1/machines');
     expect(documented.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it("validates against the OpenAPI 3.1 specification's own JSON schema", async () => {
+    const { doc } = await theDocument();
+    const validator = new Validator();
+    const result = await validator.validate(doc);
+    expect(result.errors).toBeUndefined();
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
   });
 
   it('gives every operation its answers, an example, and its error codes with an example each', async () => {

@@ -1,4 +1,5 @@
 /** `GET /metrics` in the app (in-process, `app.request`): who may read it, its format, and requests by route. */
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
 import { rateLimiters } from '../../src/auth/rate-limiter.ts';
 import { createApp } from '../../src/http/app.ts';
@@ -56,6 +57,7 @@ describe('GET /metrics', () => {
     const operation = doc.paths['/metrics']?.get;
     expect(Object.keys(operation?.responses ?? {})).toEqual(expect.arrayContaining(['200', '401', '403', '429']));
     expect(Object.keys(operation?.responses['200']?.content ?? {})).toEqual([s.metrics.contentType]);
+    expect(await new Validator().validate(doc as unknown as Record<string, unknown>)).toEqual({ valid: true });
   });
 
   it('answers only admins when the server has no metrics token', async () => {
