@@ -39,7 +39,8 @@ export function addCustomerRoutes(app: TicketdApp, deps: RouteDeps): void {
     operation(topUpRoute, adminOnly, async (c) => {
       const { topUpId, amount } = c.req.valid('json');
       const result = await boundedWait(engine.topUp(c.req.valid('param').id, topUpId, amount), clock, waitTimeoutMs);
-      return c.json({ status: result.status, customer: result.customer }, 200);
+      // A new top-up is a new record of the ledger (201); the same topUpId again points at the one made before (200).
+      return c.json({ status: result.status, customer: result.customer }, result.status === 'applied' ? 201 : 200);
     }),
   ]);
 

@@ -72,7 +72,7 @@ describe('demo credentials', () => {
   it('are written owner-only beside an owner-only database, and the server says where', async () => {
     expect(fs.statSync(dataDir).mode & 0o777).toBe(0o700);
     expect(await api(`${ticketd.url}/v1/customers/customer-1/top-ups`, 'POST', { topUpId: 'modes-1', amount: 100 }))
-      .toMatchObject({ status: 200 });
+      .toMatchObject({ status: 201 });
     for (const file of ['ticketd.db', 'ticketd.db-wal', 'demo-credentials.json']) {
       expect(fs.statSync(path.join(dataDir, file)).mode & 0o777, file).toBe(0o600);
     }

@@ -155,7 +155,7 @@ async function sendTopUp(rng: () => number, sender: number, n: number, resend: [
     await sleep(20);
     return;
   }
-  if (answer.status !== 200) {
+  if (answer.status !== 200 && answer.status !== 201) {
     stats.unexpected.push(`top-up: ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`);
     return;
   }

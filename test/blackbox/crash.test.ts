@@ -361,7 +361,7 @@ async function checkBalances(
   for (const c of opening.keys()) balancesBefore.set(c, (await call<{ balance: number }>(`${url}/v1/customers/${c}`)).body.balance);
   for (const [topUpId, t] of unanswered) {
     const answer = await call<{ status: string }>(`${url}/v1/customers/${t.customerId}/top-ups`, 'POST', { topUpId, amount: t.amount });
-    if (answer.status !== 200) {
+    if (answer.status !== 200 && answer.status !== 201) {
       violations.push(`re-sent top-up ${topUpId} answered ${answer.status}`);
       continue;
     }
@@ -504,7 +504,7 @@ async function checkStreams(
     const sentinel = `sentinel-r${round}-${c}`;
     appendLoadLines(record, [{ kind: 'top-up-sent', round, topUpId: sentinel, customerId: c, amount: 1 }]);
     const answer = await call<{ status: string; customer: { balance: number } }>(`${url}/v1/customers/${c}/top-ups`, 'POST', { topUpId: sentinel, amount: 1 });
-    expect([answer.status, answer.body.status], `sentinel top-up for ${c}`).toEqual([200, 'applied']);
+    expect([answer.status, answer.body.status], `sentinel top-up for ${c}`).toEqual([201, 'applied']);
     appendLoadLines(record, [{ kind: 'top-up', round, by: 'test', topUpId: sentinel, customerId: c, amount: 1, status: 'applied', resend: false }]);
     state.topUps.set(sentinel, { customerId: c, amount: 1, acked: true, round });
     state.balances.set(c, answer.body.customer.balance);

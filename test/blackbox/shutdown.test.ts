@@ -95,7 +95,7 @@ describe('graceful shutdown of the real binary', () => {
     ticketd = await startBinary();
     for (const customerId of CUSTOMERS) {
       const topUp = await api(`${ticketd.url}/v1/customers/${customerId}/top-ups`, 'POST', { topUpId: `sd-${customerId}`, amount: 1_000_000 });
-      expect(topUp.status).toBe(200);
+      expect(topUp.status).toBe(201);
     }
     const stream = readStreamToEnd(`${ticketd.url}/v1/customers/customer-1/events`, 15_000);
     await stream.connected;

@@ -57,7 +57,7 @@ describe('ticketd, the real binary over HTTP and SSE', () => {
     const [first, , third] = answer.body.taps as Array<{ ticketId: string }>;
     // A top-up after the taps: its event comes right after theirs, so a tap that sent a second event would show.
     const topUp = await api(`${ticketd.url}/v1/customers/customer-3/top-ups`, 'POST', { topUpId: 'bb-top', amount: 100 });
-    expect(topUp.status).toBe(200);
+    expect(topUp.status).toBe(201);
     const received = await stream.events;
     expect(received.map((e) => e.event)).toEqual(['ticket.issued', 'ticket.rejected', 'ticket.issued', 'balance.changed']);
     expect(received[0]!.data).toMatchObject({ tapId: 'bb-1', ticketId: first!.ticketId, basePrice: 2_000, price: 1_000, balanceAfter: 9_000 });

@@ -90,11 +90,11 @@ describe('customers', () => {
     expect(h.engine.customers.size).toBe(0);
   });
 
-  it('top-ups answer applied, then duplicate for the same topUpId', async () => {
+  it('top-ups answer 201 applied, then 200 duplicate for the same topUpId', async () => {
     const h = harness();
     seedCustomer(h.engine);
     const applied = await h.call('POST', '/v1/customers/c-1/top-ups', { topUpId: 'tu-1', amount: 250 });
-    expect(applied.status).toBe(200);
+    expect(applied.status).toBe(201);
     expect(applied.body).toEqual({
       status: 'applied',
       customer: { id: 'c-1', name: 'Ada', tier: 'standard', balance: 1_250, currency: 'EUR' },
@@ -120,7 +120,7 @@ describe('customers', () => {
     const h = harness();
     seedCustomer(h.engine);
     const topUp = (topUpId: string, amount: number) => h.call('POST', '/v1/customers/c-1/top-ups', { topUpId, amount });
-    expect((await topUp('tu-1', AMOUNT_MAX - 1_000)).status).toBe(200);
+    expect((await topUp('tu-1', AMOUNT_MAX - 1_000)).status).toBe(201);
     expectError(await topUp('tu-2', 1), 409, 'balance_limit_exceeded');
     expect(h.engine.customers.get('c-1')?.balance).toBe(AMOUNT_MAX);
   });

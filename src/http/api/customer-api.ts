@@ -40,7 +40,10 @@ export const topUpRoute = createRoute({
   method: 'post', path: '/v1/customers/{id}/top-ups', tags,
   summary: 'Credit a wallet, once per topUpId (the same topUpId again answers duplicate)',
   request: { params: IdParam, body: body(TopUpBody) },
-  responses: responses({ 200: ok(TopUpAnswer, 'Applied, or a duplicate of an applied top-up') },
+  responses: responses({
+    201: ok(TopUpAnswer, 'Applied: a new top-up'),
+    200: ok(TopUpAnswer, 'A duplicate: this topUpId was applied before; nothing changed', { status: 'duplicate', customer: { id: 'customer-1', name: 'Ada Lovelace', tier: 'standard', balance: 12_500, currency: 'EUR' } }),
+  },
     { 404: ['unknown_customer'], 409: ['topup_conflict', 'balance_limit_exceeded'], ...ENGINE_WAIT },
     { auth: true, body: true }),
 });
