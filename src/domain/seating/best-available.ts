@@ -1,0 +1,136 @@
+/**
+ * "Best available N": which free seats a buyer who names none gets. It only chooses; `holdSeats` takes them.
+ *
+ * Words used below. A row's free seats form *segments* (maximal runs of free seats between taken seats or the
+ * row's ends). A choice *strands a single* when it leaves a free seat whose two neighbours are both taken or a row
+ * end, and that seat had a free neighbour before (a lone seat that was already lone does not count): for a run of
+ * `n` seats at the left or right of a segment that means exactly 1 free seat left between the run and the segment's
+ * end on either side.
+ *
+ * Together (`{ together: true }`): `n` adjacent free seats in one row, chosen in this order:
+ * 1. The front-most row (rows in the order the layout gives them) that has a run of `n` free seats stranding no
+ *    single. Only if no row in the whole map has one, the front-most row that has any run of `n` free seats, and
+ *    that run then strands a single (there is no other way to seat the group together).
+ * 2. Within that row, among its runs (stranding no single, or, in the fallback, all of them): first a run that fills
+ *    a segment exactly; then a run flush against a taken (held or sold) seat; then any other run, a row end
+ *    counting as no neighbour so an empty row fills from its centre outwards; within each class the run whose
+ *    centre is nearest the row's centre; on a tie the one with the lower seat numbers.
+ *
+ * Split (`{ together: false }`): the together choice if it strands no single; otherwise the group is split over
+ * segments front to back (rows in layout order, a row's segments left to right), each segment giving as many seats
+ * as are still wanted, from its side that touches a taken seat, but one fewer when that would leave one seat alone
+ * in it. If that greedy split cannot seat everyone, the front-most free seats, row by row, left to right, stranding
+ * what they strand. The greedy split is not a search: on some maps with a split that strands no single it still
+ * falls back and strands one.
+ *
+ * Either way the answer is `undefined` when the map has no `n` seats to give (sold out for this request).
+ * Cost: one pass over the rows with at least `n` free seats, O(seats a row) each; no allocation but the answer.
+ */
+import assert from 'node:assert/strict';
+import { TAKE_SEATS_MAX } from './seat-holds.ts';
+import { SEAT_FREE, type SeatMap } from './seat-map.ts';
+
+export interface BestAvailableOptions {
+  /** True: `n` adjacent seats in one row; false: the best seats even if split. */
+  together: boolean;
+}
+
+/** The starts of the best run of the last scanned row: stranding no single, and regardless; -1 when none. */
+let cleanStart = -1;
+let anyStart = -1;
+
+/**
+ * Chooses `n` free seats (1 to `TAKE_SEATS_MAX`) by the rules above: their indices, ascending, or `undefined`.
+ *
+ * @example
+ * const map = createSeatMap([{ row: 'A', seats: 24 }]);
+ * bestAvailable(map, 2, { together: true }); // [11, 12]: seats A-12 and A-13, the centre of the row
+ */
+export function bestAvailable(map: SeatMap, n: number, options: BestAvailableOptions): number[] | undefined {
+  assert(Number.isInteger(n) && n >= 1 && n <= TAKE_SEATS_MAX, `n is an integer from 1 to ${TAKE_SEATS_MAX}`);
+  if (map.available < n) return undefined;
+  let fallback = -1;
+  for (let r = 0; r < map.rows.length; r++) {
+    if (map.freeInRow[r]! < n) continue;
+    scanRow(map, r, n);
+    if (cleanStart >= 0) return run(cleanStart, n);
+    if (fallback < 0) fallback = anyStart;
+  }
+  if (options.together) return fallback >= 0 ? run(fallback, n) : undefined;
+  return splitWithoutSingles(map, n) ?? frontMost(map, n);
+}
+
+/** Sets `cleanStart` and `anyStart` to the best runs of `n` seats in row `r`, by the rules of the file comment. */
+function scanRow(map: SeatMap, r: number, n: number): void {
+  cleanStart = -1;
+  anyStart = -1;
+  let cleanScore = Infinity;
+  let anyScore = Infinity;
+  const rowFirst = map.rowStart[r]!;
+  const rowEnd = map.rowStart[r + 1]!; // one past the last seat
+  const centreTwice = rowFirst + rowEnd - 1; // twice the row's centre, in seat indices
+  let a = rowFirst;
+  while (a < rowEnd) {
+    if (map.state[a] !== SEAT_FREE) {
+      a++;
+      continue;
+    }
+    let b = a;
+    while (b + 1 < rowEnd && map.state[b + 1] === SEAT_FREE) b++;
+    // Segment [a, b]: every run [s, s + n - 1] inside it.
+    for (let s = a; s + n - 1 <= b; s++) {
+      const left = s - a;
+      const right = b - (s + n - 1);
+      const touchesTaken = (left === 0 && a > rowFirst) || (right === 0 && b < rowEnd - 1);
+      const kind = left === 0 && right === 0 ? 0 : touchesTaken ? 1 : 2;
+      const score = kind * 1_024 + Math.abs(2 * s + n - 1 - centreTwice);
+      if (score < anyScore) {
+        anyScore = score;
+        anyStart = s;
+      }
+      if (left !== 1 && right !== 1 && score < cleanScore) {
+        cleanScore = score;
+        cleanStart = s;
+      }
+    }
+    a = b + 1;
+  }
+}
+
+/** The greedy split of the file comment, or `undefined` when it leaves someone unseated. */
+function splitWithoutSingles(map: SeatMap, n: number): number[] | undefined {
+  const seats: number[] = [];
+  for (let r = 0; r < map.rows.length && seats.length < n; r++) {
+    const rowFirst = map.rowStart[r]!;
+    const rowEnd = map.rowStart[r + 1]!;
+    let a = rowFirst;
+    while (a < rowEnd && seats.length < n) {
+      if (map.state[a] !== SEAT_FREE) {
+        a++;
+        continue;
+      }
+      let b = a;
+      while (b + 1 < rowEnd && map.state[b + 1] === SEAT_FREE) b++;
+      const length = b - a + 1;
+      let take = Math.min(length, n - seats.length);
+      if (length - take === 1) take--;
+      const fromRight = a === rowFirst && b < rowEnd - 1;
+      const first = fromRight ? b - take + 1 : a;
+      for (let i = first; i < first + take; i++) seats.push(i);
+      a = b + 1;
+    }
+  }
+  return seats.length === n ? seats.sort((x, y) => x - y) : undefined;
+}
+
+function frontMost(map: SeatMap, n: number): number[] {
+  const seats: number[] = [];
+  for (let i = 0; seats.length < n; i++) if (map.state[i] === SEAT_FREE) seats.push(i);
+  return seats;
+}
+
+function run(start: number, n: number): number[] {
+  const seats = new Array<number>(n);
+  for (let k = 0; k < n; k++) seats[k] = start + k;
+  return seats;
+}
