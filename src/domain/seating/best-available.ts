@@ -16,12 +16,13 @@
  *    counting as no neighbour so an empty row fills from its centre outwards; within each class the run whose
  *    centre is nearest the row's centre; on a tie the one with the lower seat numbers.
  *
- * Split (`{ together: false }`): the together choice if it strands no single; otherwise the group is split over
- * segments front to back (rows in layout order, a row's segments left to right), each segment giving as many seats
- * as are still wanted, from its side that touches a taken seat, but one fewer when that would leave one seat alone
- * in it. If that greedy split cannot seat everyone, the front-most free seats, row by row, left to right, stranding
- * what they strand. The greedy split is not a search: on some maps with a split that strands no single it still
- * falls back and strands one.
+ * Split (`{ together: false }`): the together choice if it strands no single. Otherwise the seats are split over
+ * segments, taking from each segment either all of it or at most all but two (all but one would strand the last),
+ * flush against its side that touches a taken seat (the left when neither or both do). Going through segments front
+ * to back (rows in layout order, a row's segments left to right), each gives as many seats as it can while the
+ * segments after it can still give exactly the rest; this finds a split stranding no single whenever one exists
+ * (a table of the totals each tail of segments can give, (segments + 1) × (n + 1) bytes). Only when none exists,
+ * the front-most free seats, row by row, left to right, stranding what they strand.
  *
  * Either way the answer is `undefined` when the map has no `n` seats to give (sold out for this request).
  * Cost: one pass over the rows with at least `n` free seats, O(seats a row) each; no allocation but the answer.
@@ -97,30 +98,58 @@ function scanRow(map: SeatMap, r: number, n: number): void {
   }
 }
 
-/** The greedy split of the file comment, or `undefined` when it leaves someone unseated. */
+/** The split of the file comment, or `undefined` when every split strands a single. */
 function splitWithoutSingles(map: SeatMap, n: number): number[] | undefined {
-  const seats: number[] = [];
-  for (let r = 0; r < map.rows.length && seats.length < n; r++) {
+  const starts: number[] = [];
+  const lengths: number[] = [];
+  const fromLeft: boolean[] = [];
+  for (let r = 0; r < map.rows.length; r++) {
     const rowFirst = map.rowStart[r]!;
     const rowEnd = map.rowStart[r + 1]!;
     let a = rowFirst;
-    while (a < rowEnd && seats.length < n) {
+    while (a < rowEnd) {
       if (map.state[a] !== SEAT_FREE) {
         a++;
         continue;
       }
       let b = a;
       while (b + 1 < rowEnd && map.state[b + 1] === SEAT_FREE) b++;
-      const length = b - a + 1;
-      let take = Math.min(length, n - seats.length);
-      if (length - take === 1) take--;
-      const fromRight = a === rowFirst && b < rowEnd - 1;
-      const first = fromRight ? b - take + 1 : a;
-      for (let i = first; i < first + take; i++) seats.push(i);
+      starts.push(a);
+      lengths.push(b - a + 1);
+      fromLeft.push(a > rowFirst || b === rowEnd - 1);
       a = b + 1;
     }
   }
-  return seats.length === n ? seats.sort((x, y) => x - y) : undefined;
+  // canGive[k * width + v]: the segments k.. can give exactly v seats without stranding a single.
+  const count = starts.length;
+  const width = n + 1;
+  const canGive = new Uint8Array((count + 1) * width);
+  canGive[count * width] = 1;
+  for (let k = count - 1; k >= 0; k--) {
+    const length = lengths[k]!;
+    for (let v = 0; v <= n; v++) {
+      if (canGive[(k + 1) * width + v] !== 1) continue;
+      for (let t = 0; t <= length && v + t <= n; t++) if (allowed(t, length)) canGive[k * width + v + t] = 1;
+    }
+  }
+  if (canGive[n] !== 1) return undefined;
+  const seats: number[] = [];
+  let rest = n;
+  for (let k = 0; k < count && rest > 0; k++) {
+    const length = lengths[k]!;
+    let take = Math.min(length, rest);
+    while (!allowed(take, length) || canGive[(k + 1) * width + rest - take] !== 1) take--;
+    const first = fromLeft[k] ? starts[k]! : starts[k]! + length - take;
+    for (let i = first; i < first + take; i++) seats.push(i);
+    rest -= take;
+  }
+  assert(rest === 0, 'the table promised a split');
+  return seats.sort((x, y) => x - y);
+}
+
+/** Taking `t` seats of a segment of `length` strands no single: all of it, none, or leaving at least two. */
+function allowed(t: number, length: number): boolean {
+  return t === 0 || t === length || t <= length - 2;
 }
 
 function frontMost(map: SeatMap, n: number): number[] {
