@@ -119,6 +119,22 @@ class BenchEngine implements EngineApi {
     return unused('putMachine');
   }
 
+  putShow(): never {
+    return unused('putShow');
+  }
+
+  getShow(): never {
+    return unused('getShow');
+  }
+
+  searchShows(): never {
+    return unused('searchShows');
+  }
+
+  showAvailability(): never {
+    return unused('showAvailability');
+  }
+
   patchCustomer(): Promise<never> {
     return Promise.reject(new BenchEngineError('the SSE bench engine has no patchCustomer'));
   }

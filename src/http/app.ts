@@ -22,6 +22,7 @@ import { addHealthRoutes } from './health-routes.ts';
 import { addMetrics, type MetricsEndpoint } from './metrics-route.ts';
 import { errorBody } from './http-error.ts';
 import { SseHub } from './sse-hub.ts';
+import { addShowRoutes } from './show-routes.ts';
 import { addTapRoutes } from './tap-routes.ts';
 import { addTokenRoutes } from './token-routes.ts';
 
@@ -112,6 +113,7 @@ export function createApp(options: CreateAppOptions): CreatedApp {
   addCustomerRoutes(app, deps);
   addEventsRoute(app, deps);
   addCatalogRoutes(app, deps);
+  addShowRoutes(app, deps);
   addDeadLetterRoutes(app, deps);
   addTokenRoutes(app, deps);
   addApiDocs(app);

@@ -50,6 +50,7 @@ export function errorAnswer(error: unknown): ErrorAnswer {
   }
   if (error instanceof StoreError && error.code === 'ERR_UNKNOWN_CUSTOMER') return answer(404, 'unknown_customer', error.message);
   if (error instanceof StoreError && error.code === 'ERR_UNKNOWN_MACHINE') return answer(404, 'unknown_machine', error.message);
+  if (error instanceof StoreError && error.code === 'ERR_STATUS_MOVE') return answer(409, 'status_not_allowed', error.message);
   if (error instanceof HTTPException && error.status === 415) {
     return answer(415, 'unsupported_media_type', 'the body must be JSON, sent with Content-Type: application/json');
   }

@@ -16,6 +16,7 @@ export type HttpErrorCode =
   | 'unknown_dead_letter'
   | 'unknown_machine'
   | 'unknown_token'
+  | 'unknown_show'
   | 'unauthorized'
   | 'forbidden'
   | 'rate_limited'

@@ -15,6 +15,9 @@ import type {
   TicketPage,
   TopUpResult,
 } from '../store/store-types.ts';
+import type { Show, ShowInput } from '../domain/show.ts';
+import type { ShowPage } from '../store/shows.ts';
+import type { ShowSearch } from '../store/shows-search.ts';
 
 export interface ReadyState {
   ready: boolean;
@@ -49,6 +52,16 @@ export interface EngineApi {
   putRide(id: string, input: RideInput): { ride: Ride; created: boolean };
   listMachines(): Machine[];
   putMachine(id: string, input: { publicKey?: string }): { machine: Machine; created: boolean };
+
+  /** Creates or replaces a show; throws StoreError `ERR_STATUS_MOVE` when its status may not move as asked. */
+  putShow(id: string, input: ShowInput): { show: Show; created: boolean };
+  getShow(id: string): Show | undefined;
+  searchShows(search: ShowSearch): ShowPage;
+  /**
+   * What is left to sell of each category of a show, by category id; `undefined` for an unknown show. No holds or
+   * bookings exist yet, so today it is each category's capacity; the show's inventory actor will be its source.
+   */
+  showAvailability(showId: string): Record<string, number> | undefined;
 
   listDeadLetters(query: DeadLetterQuery): DeadLetterPage;
   getDeadLetter(id: number): DeadLetter | undefined;

@@ -2,6 +2,9 @@ import type { ActorRef } from '../actors/actor-ref.ts';
 import { ActorSystem } from '../actors/actor-system.ts';
 import { oneForOne } from '../actors/supervisor.ts';
 import type { Catalog, Customer, Machine, Ride, Tap, TapState } from '../domain/types.ts';
+import type { Show, ShowInput } from '../domain/show.ts';
+import type { ShowPage } from '../store/shows.ts';
+import type { ShowSearch } from '../store/shows-search.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { RuntimeContext } from '../platform/context.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -258,6 +261,24 @@ export class Engine implements EngineApi {
     const put = this.#store.upsertMachine(id, input);
     this.#refreshCatalog();
     return put;
+  }
+
+  putShow(id: string, input: ShowInput): { show: Show; created: boolean } {
+    return this.#store.shows.put(id, input, this.#runtime.clock.now());
+  }
+
+  getShow(id: string): Show | undefined {
+    return this.#store.shows.get(id);
+  }
+
+  searchShows(search: ShowSearch): ShowPage {
+    return this.#store.shows.search(search);
+  }
+
+  showAvailability(showId: string): Record<string, number> | undefined {
+    // Capacity until bookings exist: the show's inventory actor will answer this from its live count.
+    const show = this.#store.shows.get(showId);
+    return show === undefined ? undefined : Object.fromEntries(show.categories.map((c) => [c.id, c.capacity]));
   }
 
   listDeadLetters(query: DeadLetterQuery): DeadLetterPage {

@@ -12,9 +12,12 @@
  * v2 adds the API tokens: only the SHA-256 of each secret is kept, UNIQUE so a request's token is one index lookup.
  *
  * v3 replaces the journal, tickets, ledger and outbox with one ordered log, `events` (v3-event-log.ts).
+ *
+ * v4 adds the shows catalogue and its full-text index (shows-schema.ts).
  */
 import type Database from 'better-sqlite3';
 import { StoreError } from './store-error.ts';
+import { migrateToShows } from './shows-schema.ts';
 import { migrateToEventLog } from './v3-event-log.ts';
 
 export interface Migration {
@@ -145,6 +148,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'initial schema', up: (db) => db.exec(V1_SQL) },
   { version: 2, description: 'API tokens (hashed)', up: (db) => db.exec(V2_SQL) },
   { version: 3, description: 'one ordered event log instead of journal, tickets, ledger and outbox', up: migrateToEventLog },
+  { version: 4, description: 'shows catalogue with a full-text index', up: migrateToShows },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -18,7 +18,8 @@ export type StoreErrorCode =
   | 'ERR_TOPUP_CONFLICT'
   | 'ERR_UNKNOWN_DEAD_LETTER'
   | 'ERR_ALREADY_REPLAYED'
-  | 'ERR_TAP_NOT_REPLAYABLE';
+  | 'ERR_TAP_NOT_REPLAYABLE'
+  | 'ERR_STATUS_MOVE';
 
 /**
  * An error raised by the store, with a stable `code` and, when it wraps a SQLite error, that error as `cause`.

@@ -17,6 +17,7 @@ import { listTickets, streamAfter, tapOutcome } from './customer-reads.ts';
 import { getDeadLetter, listDeadLetters, tapToReplay } from './dead-letters.ts';
 import { openDatabase } from './open-database.ts';
 import { customerFromRow, machineFromRow, rideFromRow, tapFromLegacyRow } from './rows.ts';
+import { ShowStore } from './shows.ts';
 import { prepareStatements, type StoreContext } from './statements.ts';
 import { StoreError, toStoreError } from './store-error.ts';
 import type {
@@ -80,6 +81,8 @@ type Fn<A extends unknown[], R> = (...args: A) => R;
  * store.close()
  */
 export class TicketStore {
+  /** The shows catalogue (shows.ts), on the same connection. */
+  readonly shows: ShowStore;
   readonly #db: Database.Database;
   readonly #ctx: StoreContext;
   readonly #batchSizeMax: number;
@@ -96,6 +99,7 @@ export class TicketStore {
     this.#secrets = secrets;
     const ctx: StoreContext = { db, st: prepareStatements(db), ids, taps };
     this.#ctx = ctx;
+    this.shows = new ShowStore(db, (fn) => this.#run(fn));
     this.#batchSizeMax = batchSizeMax;
     const write = <A extends unknown[], R>(fn: Fn<[StoreContext, ...A], R>): Fn<A, R> => {
       const tx = db.transaction((...args: A) => fn(ctx, ...args));

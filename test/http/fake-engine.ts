@@ -7,7 +7,13 @@
  * It decides taps as the ledger does, in miniature: a new tap is issued at its ride's price while the customer's
  * balance covers it, else rejected (unknown customer or ride, ride closed, insufficient funds); a tap id seen before
  * is a `duplicate` with the first outcome when machine, customer, ride and tappedAt match, else a `conflict`.
+ * Shows are kept by the real ShowStore on an in-memory SQLite database, made on the first show call.
  */
+import Database from 'better-sqlite3';
+import type { Show, ShowInput } from '../../src/domain/show.ts';
+import { migrate } from '../../src/store/schema.ts';
+import { ShowStore, type ShowPage } from '../../src/store/shows.ts';
+import type { ShowSearch } from '../../src/store/shows-search.ts';
 import type { Customer, Machine, Ride, Tap, TapState, Ticket } from '../../src/domain/types.ts';
 import { EngineError, type EngineApi, type NotificationListener, type ReadyState } from '../../src/pipeline/engine-api.ts';
 import { AMOUNT_MAX } from '../../src/domain/types.ts';
@@ -50,6 +56,9 @@ export class FakeEngine implements EngineApi {
   readonly #decided = new Map<string, { content: string; outcome: DecidedOutcome }>();
   #nextId = 1;
   #nextTicket = 1;
+  #shows: ShowStore | undefined;
+  /** Each show's availability by category when a test set it; else its capacity, as the real engine has it today. */
+  readonly showAvailable = new Map<string, Record<string, number>>();
 
   /** The next call of `method` throws (or rejects with) `error`. */
   failNext(method: Failable, error: Error): void {
@@ -217,6 +226,33 @@ export class FakeEngine implements EngineApi {
     const created = !this.machines.has(id);
     this.machines.set(id, machine);
     return { machine, created };
+  }
+
+  putShow(id: string, input: ShowInput): { show: Show; created: boolean } {
+    return this.#showStore().put(id, input, 1_000);
+  }
+
+  getShow(id: string): Show | undefined {
+    return this.#showStore().get(id);
+  }
+
+  searchShows(search: ShowSearch): ShowPage {
+    return this.#showStore().search(search);
+  }
+
+  showAvailability(showId: string): Record<string, number> | undefined {
+    const show = this.getShow(showId);
+    if (show === undefined) return undefined;
+    return this.showAvailable.get(showId) ?? Object.fromEntries(show.categories.map((c) => [c.id, c.capacity]));
+  }
+
+  #showStore(): ShowStore {
+    if (this.#shows === undefined) {
+      const db = new Database(':memory:');
+      migrate(db);
+      this.#shows = new ShowStore(db, (fn) => fn());
+    }
+    return this.#shows;
   }
 
   listDeadLetters(query: DeadLetterQuery): DeadLetterPage {

@@ -1,0 +1,70 @@
+/**
+ * The shows catalogue: admins create or replace shows; any token reads one (with what is left of each category
+ * and the seat maps) or searches them. Drafts are for admins' eyes only. Declared and validated in
+ * api/show-api.ts.
+ */
+import type { Show } from '../domain/show.ts';
+import type { EngineApi } from '../pipeline/engine-api.ts';
+import { adminOnly, principalOf, type Guard } from './access.ts';
+import { getShowRoute, putShowRoute, searchShowsRoute } from './api/show-api.ts';
+import type { RouteDeps, TicketdApp } from './app-env.ts';
+import { HttpError } from './http-error.ts';
+import { operation, route } from './route-table.ts';
+
+/** Every authenticated caller. */
+const anyToken: Guard = () => true;
+
+/**
+ * @example
+ * addShowRoutes(app, deps);
+ * // PUT /v1/shows/winter-gala { name, venue, location, startsAt, categories } → 201 show (200 when it existed)
+ */
+export function addShowRoutes(app: TicketdApp, deps: RouteDeps): void {
+  const { engine } = deps;
+
+  route(app, [
+    operation(searchShowsRoute, anyToken, (c) => {
+      const { q, from, to, available, limit, cursor } = c.req.valid('query');
+      const page = engine.searchShows({
+        limit, includeDrafts: principalOf(c).role === 'admin', onSaleOnly: available === 'true',
+        ...(q !== undefined && { q }), ...(from !== undefined && { fromMs: from }), ...(to !== undefined && { toMs: to }),
+        ...(cursor !== undefined && { cursor }),
+      });
+      return c.json({ shows: page.shows.map((show) => withAvailability(engine, show, false)), nextCursor: page.nextCursor ?? null }, 200);
+    }),
+  ]);
+
+  route(app, [
+    operation(getShowRoute, anyToken, (c) => {
+      const { id } = c.req.valid('param');
+      const show = engine.getShow(id);
+      if (show === undefined || (show.status === 'draft' && principalOf(c).role !== 'admin')) {
+        throw new HttpError(404, 'unknown_show', `no show '${id}'`);
+      }
+      return c.json(withAvailability(engine, show, true), 200);
+    }),
+    operation(putShowRoute, adminOnly, (c) => {
+      const { show, created } = engine.putShow(c.req.valid('param').id, c.req.valid('json'));
+      const answer = withAvailability(engine, show, true);
+      return created ? c.json(answer, 201) : c.json(answer, 200);
+    }),
+  ]);
+}
+
+/**
+ * The show as answered: each category with `available` from the engine and, with `seatMaps`, a seat map for seated
+ * ones (every seat free: no bookings exist yet).
+ */
+function withAvailability(engine: EngineApi, show: Show, seatMaps: boolean) {
+  const available = engine.showAvailability(show.id) ?? {};
+  return {
+    ...show,
+    categories: show.categories.map((category) => ({
+      ...category,
+      available: available[category.id] ?? 0,
+      ...(seatMaps && category.rows !== undefined && {
+        seatMap: { rows: category.rows.map((r) => ({ row: r.row, seats: r.seats, taken: [] as number[] })) },
+      }),
+    })),
+  };
+}
