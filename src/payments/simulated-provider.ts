@@ -8,7 +8,9 @@
  * Delivery: the sink gets the exact body and signature header a real provider would POST. The HTTP layer is meant
  * to hand them to its own `POST /v1/payments/webhook` handler in-process (`app.request(...)`), not over a socket:
  * the same verification and parsing run as for a real provider, without a loop back through the network. A sink
- * that throws or rejects is retried `delayMs` later, up to `deliveryAttemptsMax` attempts in all, each signed anew.
+ * that throws or rejects is retried `max(delayMs, 1 s)` later, up to `deliveryAttemptsMax` attempts in all, each
+ * signed anew: a second apart at least, so each attempt carries a new timestamp and so a new signature, which the
+ * verifier's replay memory does not take for a replay of the one before.
  */
 
 import type { Clock } from '../platform/clock.ts';
@@ -17,6 +19,9 @@ import type { Random } from '../platform/random.ts';
 import { checkRange, PaymentError } from './payment-error.ts';
 import type { Accepted, ChargeRequest, PaymentProvider, ProviderEvent, RefundRequest } from './provider.ts';
 import { signWebhook } from './webhook-signature.ts';
+
+/** Signatures have a resolution of one second: a retry sooner would repeat the signature of the attempt before. */
+const RETRY_DELAY_MIN_MS = 1_000;
 
 /** A signed webhook request: the raw JSON body and the value of the `ticketd-signature` header. */
 export interface WebhookDelivery {
@@ -170,12 +175,12 @@ export class SimulatedCardProvider implements PaymentProvider {
     }
   }
 
-  #after(callback: () => void): void {
+  #after(callback: () => void, delayMs = this.#options.delayMs): void {
     this.#waiting++;
     this.#options.clock.setTimer(() => {
       this.#waiting--;
       callback();
-    }, this.#options.delayMs);
+    }, delayMs);
   }
 
   #eventBase(transaction: Transaction, amount: number): EventBase {
@@ -189,7 +194,7 @@ export class SimulatedCardProvider implements PaymentProvider {
     const onFailure = (): void => {
       // A retry waits on a timer like a request, so it counts against pendingMax; when none is free it is given up.
       if (attempt >= this.#options.deliveryAttemptsMax || this.#waiting >= this.#options.pendingMax) this.#undelivered++;
-      else this.#after(() => this.#deliver(event, attempt + 1));
+      else this.#after(() => this.#deliver(event, attempt + 1), Math.max(this.#options.delayMs, RETRY_DELAY_MIN_MS));
     };
     try {
       const result = sink({ body, signature: signWebhook(body, secret, clock.now()) });
