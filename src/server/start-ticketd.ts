@@ -3,6 +3,7 @@ import path from 'node:path';
 import { RATE_LIMIT_DEFAULTS, rateLimiters, type RateLimitConfig } from '../auth/rate-limiter.ts';
 import { TokenAuthenticator } from '../auth/token-authenticator.ts';
 import { demoPark } from '../domain/demo-park.ts';
+import { demoVenue } from '../domain/demo-venue.ts';
 import { createApp } from '../http/app.ts';
 import { STREAMS_PER_CUSTOMER_MAX_DEFAULT } from '../http/sse-hub.ts';
 import { SERVER_LIMITS_DEFAULT, startHttpServer, type ServerLimits } from '../http/server.ts';
@@ -101,6 +102,8 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
       // The file's path and a count only: the tokens themselves never go to the log.
       if (demo.minted > 0) config.log.info('minted demo tokens', { file: demo.file, tokens: demo.minted });
       if (store.seedIfEmpty(demoPark(demo.publicKeyPem), runtime.clock.now())) config.log.info('seeded the demo park');
+      const shows = store.shows.seedIfAbsent(demoVenue(runtime.clock.now()), runtime.clock.now());
+      if (shows > 0) config.log.info('seeded the demo venue', { shows });
     }
     engine = await Engine.start({
       store,

@@ -33,6 +33,7 @@ export class ShowStore {
   readonly #searches;
   readonly #put;
   readonly #readPage;
+  readonly #seed;
 
   /** `run` wraps every call (the TicketStore's closed check and SQLite error mapping). */
   constructor(db: Database.Database, run: <T>(fn: () => T) => T) {
@@ -53,6 +54,11 @@ export class ShowStore {
     };
     this.#searches = prepareSearches(db);
     this.#put = db.transaction((id: string, input: ShowInput, nowMs: number) => this.#write(id, input, nowMs));
+    this.#seed = db.transaction((shows: readonly Show[], nowMs: number) => {
+      const absent = shows.filter((show) => this.#st.byId.get(show.id) === undefined);
+      for (const { id, ...input } of absent) this.#write(id, input, nowMs);
+      return absent.length;
+    });
     this.#readPage = db.transaction((search: ShowSearch) => {
       const { rows, nextCursor } = searchPage(this.#searches, search);
       const shows = rows.map((row) => this.#showOf(this.#st.bySeq.get(row.seq) as ShowRow));
@@ -66,6 +72,15 @@ export class ShowStore {
    */
   put(id: string, input: ShowInput, nowMs: number): { show: Show; created: boolean } {
     return this.#run(() => this.#put.immediate(id, input, nowMs));
+  }
+
+  /**
+   * Writes each show that the store does not hold yet, in one transaction; returns how many it wrote.
+   *
+   * @example store.shows.seedIfAbsent(demoVenue(nowMs), nowMs) // 2 the first time, then 0
+   */
+  seedIfAbsent(shows: readonly Show[], nowMs: number): number {
+    return this.#run(() => this.#seed.immediate(shows, nowMs));
   }
 
   get(id: string): Show | undefined {
