@@ -12,7 +12,8 @@
  *    is `already_checked_in` with that check-in's time and gate, even when an offline scanner's earlier `scannedAt`
  *    arrives later. An answer once given never changes (a re-upload replays it), and a gate that let someone in
  *    offline has already acted on its own answer; the late scan is stored with its own `scannedAt`, so the history
- *    still shows who scanned first. (pretix also keeps upload order.)
+ *    still shows who scanned first. (pretix's scanner apps instead upload offline scans with `force`, which stores
+ *    each as a check-in whatever came before, since it already happened; here one `ok` per ticket is an invariant.)
  * 4. Opening time is checked at `min(scannedAt, receivedAt)`: a scan cannot have happened after it reached the
  *    server, so a scanner clock running fast cannot open the doors early.
  */
