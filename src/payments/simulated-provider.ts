@@ -57,6 +57,8 @@ interface Transaction {
   status: 'pending' | 'succeeded' | 'failed';
   /** Refunded or being refunded, in cents. */
   refundCommitted: number;
+  /** Refunds accepted whose webhook has not gone out yet: while any is, the transaction is not forgotten. */
+  refundsWaiting: number;
 }
 
 /** The fields every provider event has. */
@@ -116,6 +118,7 @@ export class SimulatedCardProvider implements PaymentProvider {
       amount: request.amount,
       status: 'pending',
       refundCommitted: 0,
+      refundsWaiting: 0,
     };
     // Drawn now, in request order, so a seed gives the same outcomes however the timers interleave.
     const fails = random.next() < failureRate;
@@ -148,10 +151,12 @@ export class SimulatedCardProvider implements PaymentProvider {
     }
     this.#reserve();
     transaction.refundCommitted += request.amount;
+    transaction.refundsWaiting++;
     const providerRefundId = this.#options.ids.next('refund');
     const accepted: Accepted = { providerTransactionId: transaction.id, providerRefundId, duplicate: false };
     this.#remember(request.idempotencyKey, fingerprint, accepted);
     this.#after(() => {
+      transaction.refundsWaiting--;
       this.#deliver({ ...this.#eventBase(transaction, request.amount), type: 'refund.succeeded', providerRefundId }, 1);
     });
     return accepted;
@@ -211,8 +216,12 @@ export class SimulatedCardProvider implements PaymentProvider {
   #remember(key: string, fingerprint: string, accepted: Accepted): void {
     this.#keys.set(key, { fingerprint, accepted });
     const { rememberedMax } = this.#options;
-    // Oldest first; a pending transaction (and its key) is kept so a retried charge is never taken twice.
-    const pending = (id: string): boolean => this.#transactions.get(id)?.status === 'pending';
+    // Oldest first; a transaction with a charge or refund still waiting (and its keys) is kept, so a retried
+    // request is never carried out twice.
+    const pending = (id: string): boolean => {
+      const transaction = this.#transactions.get(id);
+      return transaction !== undefined && (transaction.status === 'pending' || transaction.refundsWaiting > 0);
+    };
     for (const [id] of this.#transactions) {
       if (this.#transactions.size <= rememberedMax) break;
       if (!pending(id)) this.#transactions.delete(id);

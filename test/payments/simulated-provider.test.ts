@@ -174,6 +174,20 @@ describe('SimulatedCardProvider: refunds', () => {
     await expect(h.provider.refund({ paymentId: 'pay-1', providerTransactionId: 'txn-1', amount: 1, idempotencyKey: 'r' }))
       .rejects.toMatchObject({ code: 'ERR_UNKNOWN_TRANSACTION' });
   });
+  it('keeps a transaction and its refund key while a refund is waiting, past rememberedMax', async () => {
+    const h = setup({ rememberedMax: 1 });
+    const txn = await succeeded(h);
+    const refund = { paymentId: 'pay-1', providerTransactionId: txn, amount: 100, idempotencyKey: 'r1' };
+    await h.provider.refund(refund);
+    await h.provider.charge(charge(2));
+    h.clock.advanceTo(h.clock.now() + 100);
+    await h.provider.charge(charge(3));
+    expect((await h.provider.refund(refund)).duplicate).toBe(true);
+    h.clock.advanceTo(h.clock.now() + 1_000);
+    await h.provider.charge(charge(4));
+    expect(h.provider.stats().remembered).toBe(1);
+    await expect(h.provider.refund({ ...refund, idempotencyKey: 'r2' })).rejects.toMatchObject({ code: 'ERR_UNKNOWN_TRANSACTION' });
+  });
 });
 
 describe('SimulatedCardProvider: delivery', () => {
