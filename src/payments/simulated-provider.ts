@@ -107,7 +107,7 @@ export class SimulatedCardProvider implements PaymentProvider {
     if (!/^[A-Z]{3}$/.test(request.currency)) {
       throw new PaymentError('ERR_INVALID_AMOUNT', `currency must be three capital letters, got ${request.currency}`);
     }
-    const fingerprint = `charge:${request.paymentId}:${request.amount}:${request.currency}`;
+    const fingerprint = JSON.stringify(['charge', request.paymentId, request.amount, request.currency]);
     const earlier = this.#replay(request.idempotencyKey, fingerprint);
     if (earlier !== undefined) return earlier;
     this.#reserve();
@@ -135,7 +135,7 @@ export class SimulatedCardProvider implements PaymentProvider {
 
   async refund(request: RefundRequest): Promise<Accepted> {
     checkAmount(request.amount);
-    const fingerprint = `refund:${request.providerTransactionId}:${request.amount}`;
+    const fingerprint = JSON.stringify(['refund', request.providerTransactionId, request.amount]);
     const earlier = this.#replay(request.idempotencyKey, fingerprint);
     if (earlier !== undefined) return earlier;
     const transaction = this.#transactions.get(request.providerTransactionId);
