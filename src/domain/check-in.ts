@@ -6,8 +6,9 @@
  * Rules, in the order they are applied:
  * 1. A nonce already stored answers exactly what it answered the first time and stores nothing (an offline
  *    scanner uploading again counts once); the same nonce with another secret, gate or time is refused.
- * 2. `invalid_signature` (malformed or not signed by a venue key), `unknown_ticket`, `wrong_show` (the secret or
- *    the ticket belongs to another show), `voided`, `not_yet_open`, `already_checked_in`, else `ok`.
+ * 2. `invalid_signature` (malformed or not signed by a venue key), `wrong_show` (the signed secret names another
+ *    show: known without the ticket, so offline and online answers agree), `unknown_ticket`, `voided`,
+ *    `not_yet_open`, `already_checked_in`, else `ok`.
  * 3. Upload order decides who is first: the first `ok` stored for a ticket is its check-in, and every later scan
  *    is `already_checked_in` with that check-in's time and gate, even when an offline scanner's earlier `scannedAt`
  *    arrives later. An answer once given never changes (a re-upload replays it), and a gate that let someone in
@@ -105,9 +106,10 @@ function sameScan(record: CheckInRecord, scan: CheckInScan): boolean {
 function ruleResult(view: CheckInView): CheckInAnswer {
   const { verification, ticket, acceptedCheckIn } = view;
   if (!verification.ok) return { result: 'invalid_signature' };
+  // Decided from the signed secret alone, so a scanner whose offline list holds only its own show answers the same.
+  if (verification.fields.showId !== view.showId) return { result: 'wrong_show' };
   // A secret naming another show than its ticket's cannot be ours: the venue key signs only what the store holds.
   if (ticket === undefined || ticket.showId !== verification.fields.showId) return { result: 'unknown_ticket' };
-  if (ticket.showId !== view.showId) return { result: 'wrong_show' };
   if (ticket.voided) return { result: 'voided' };
   if (Math.min(view.scan.scannedAt, view.receivedAt) < view.checkInOpensAt) return { result: 'not_yet_open' };
   if (acceptedCheckIn !== undefined) {

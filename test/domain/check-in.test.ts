@@ -84,8 +84,30 @@ describe('check-in decisions', () => {
     expect(answerOf(store.upload(scan('ticket-v', 'b', OPENS_AT - 5), OPENS_AT))).toEqual({ result: 'voided' });
     store.upload(scan('ticket-1', 'c'), OPENS_AT + 10);
     expect(answerOf(store.upload(scan('ticket-1', 'd', OPENS_AT - 5), OPENS_AT + 10))).toEqual({ result: 'not_yet_open' });
-    // A secret signed for show-2 naming a show-1 ticket: not a ticket we issued.
-    expect(answerOf(store.upload({ ...scan('ticket-2', 'e'), secret: secretOf('ticket-2', 'show-2') }, OPENS_AT))).toEqual({ result: 'unknown_ticket' });
+    // A secret signed for show-2 is wrong_show at a show-1 gate whatever the ticket; at a show-2 gate, naming a show-1
+    // ticket, it is not a ticket we issued.
+    const crossed = { ...scan('ticket-2', 'e'), secret: secretOf('ticket-2', 'show-2') };
+    expect(answerOf(store.upload(crossed, OPENS_AT))).toEqual({ result: 'wrong_show' });
+    expect(answerOf(store.upload({ ...crossed, nonce: 'f' }, OPENS_AT, 'show-2'))).toEqual({ result: 'unknown_ticket' });
+  });
+
+  it('answers an offline scanner holding the check-in list as the server answers', () => {
+    const store = new MemoryCheckIns(tickets);
+    const list = buildCheckInList({
+      showId: 'show-1', checkInOpensAt: OPENS_AT, generatedAt: OPENS_AT, ticketsMax: 10,
+      tickets: tickets.filter((t) => t.showId === 'show-1').map((t) => ({ ...t, checkedIn: false })),
+    });
+    const index = checkInListIndex(list);
+    for (const [i, id] of ['ticket-1', 'ticket-v', 'ticket-o', 'ticket-9'].entries()) {
+      const s = scan(id, `offline-${i}`);
+      const verification = verifyTicketSecret(s.secret, keys);
+      const offline = decideCheckIn({
+        scan: s, verification, showId: list.showId, checkInOpensAt: list.checkInOpensAt, receivedAt: OPENS_AT + 10,
+        ticket: verification.ok ? index.ticket(verification.fields.ticketId) : undefined,
+        acceptedCheckIn: undefined, sameNonce: undefined,
+      });
+      expect(answerOf(offline), id).toEqual(answerOf(store.upload(s, OPENS_AT + 10)));
+    }
   });
 
   it('checks the opening at the earlier of scannedAt and receivedAt (a fast scanner clock cannot open early)', () => {
