@@ -19,7 +19,7 @@ import { bareRequest, jsonRequest, type FuzzRequest } from './fuzz-request.ts';
 import { startFuzzTarget, type FuzzTarget } from './fuzz-target.ts';
 import { rawBodyRequests, routingRequests } from './raw-requests.ts';
 import {
-  catalogRequests, customerRequests, deadLetterRequests, eventsRequests, tapRequests, tokenRequests,
+  catalogRequests, customerRequests, deadLetterRequests, eventsRequests, showRequests, tapRequests, tokenRequests,
 } from './route-requests.ts';
 
 const SEED_DEFAULT = 20_261_122;
@@ -63,12 +63,13 @@ describe(`HTTP API under generated bad input (seed ${seed})`, () => {
   it('customers: GET, PUT, top-ups, tickets with limit and cursor', () => fuzz(customerRequests, 600));
   it('events: a bad Last-Event-ID is a 400 before any stream opens', () => fuzz(eventsRequests, 400));
   it('catalog: rides and machines', () => fuzz(catalogRequests, 400));
+  it('shows: search with every query parameter, read, create or replace', () => fuzz(showRequests, 400));
   it('dead letters: list with reason, limit and cursor; read; replay', () => fuzz(deadLetterRequests, 400));
   it('tokens: create, list, revoke', () => fuzz(tokenRequests, 300));
   it('bodies that are not JSON, not UTF-8, or any JSON value', () => fuzz(rawBodyRequests, 700));
   it('unknown routes and wrong methods', () => fuzz(routingRequests, 400));
   it('callers without a token, with a bad one, or with too little scope', () => {
-    const anyRoute = fc.oneof(tapRequests, customerRequests, eventsRequests, catalogRequests, deadLetterRequests, tokenRequests, routingRequests);
+    const anyRoute = fc.oneof(tapRequests, customerRequests, eventsRequests, catalogRequests, showRequests, deadLetterRequests, tokenRequests, routingRequests);
     return fuzz(fromOtherCallers(anyRoute), 500);
   });
 

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { goodCustomer, goodMachine, goodRide, goodTap, goodTokenScope, goodTopUp, tapIdsOf, type Fields } from './body-arbitraries.ts';
 import { bareRequest, encodeSegment, routedPaths, type FuzzRequest } from './fuzz-request.ts';
 import { RawJson, toJsonText } from './json-text.ts';
+import { goodShow } from './show-bodies.ts';
 
 /** The routes that read a body, each with a good body for it. */
 const BODY_ROUTES: ReadonlyArray<{ method: string; path: string; good: fc.Arbitrary<Fields | Fields[]> }> = [
@@ -14,6 +15,7 @@ const BODY_ROUTES: ReadonlyArray<{ method: string; path: string; good: fc.Arbitr
   { method: 'POST', path: '/v1/customers/customer-2/top-ups', good: goodTopUp },
   { method: 'PUT', path: '/v1/rides/fz-raw-r', good: goodRide },
   { method: 'PUT', path: '/v1/machines/fz-raw-m', good: goodMachine },
+  { method: 'PUT', path: '/v1/shows/fz-raw-s', good: goodShow },
   { method: 'POST', path: '/v1/tokens', good: goodTokenScope },
 ];
 
@@ -124,6 +126,8 @@ const ROUTES: ReadonlyArray<{ path: string; methods: readonly string[] }> = [
   { path: '/v1/rides/ride-a', methods: ['PUT'] },
   { path: '/v1/machines', methods: ['GET', 'HEAD'] },
   { path: '/v1/machines/gate-1', methods: ['PUT'] },
+  { path: '/v1/shows', methods: ['GET', 'HEAD'] },
+  { path: '/v1/shows/demo-recital', methods: ['GET', 'HEAD', 'PUT'] },
   { path: '/openapi.json', methods: ['GET', 'HEAD'] },
   { path: '/docs', methods: ['GET', 'HEAD'] },
   { path: '/v1/dead-letters', methods: ['GET', 'HEAD'] },
@@ -135,8 +139,8 @@ const ROUTES: ReadonlyArray<{ path: string; methods: readonly string[] }> = [
 
 /** A trailing slash is the same route (`/v1/rides/` is `/v1/rides`). */
 const KNOWN_PATH = [
-  /^\/(health|ready|openapi\.json|docs)\/?$/, /^\/v1\/(taps|rides|machines|dead-letters|tokens)\/?$/,
-  /^\/v1\/(taps|customers|rides|machines|dead-letters|tokens)\/[^/]+\/?$/,
+  /^\/(health|ready|openapi\.json|docs)\/?$/, /^\/v1\/(taps|rides|machines|shows|dead-letters|tokens)\/?$/,
+  /^\/v1\/(taps|customers|rides|machines|shows|dead-letters|tokens)\/[^/]+\/?$/,
   /^\/v1\/customers\/[^/]+\/(top-ups|tickets|events)\/?$/, /^\/v1\/dead-letters\/[^/]+\/replay\/?$/,
 ];
 
@@ -146,7 +150,7 @@ function mayBeKnown(path: string): boolean {
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'FOO', 'PROPFIND', 'M-SEARCH'];
-const SEGMENTS = ['v1', 'v2', 'taps', 'tokens', 'customers', 'customer-1', 'events', 'top-ups', 'tickets', 'rides', 'machines', 'dead-letters', 'replay', 'health', 'x', '1', '..', '.', '%2e', 'V1'];
+const SEGMENTS = ['v1', 'v2', 'taps', 'tokens', 'customers', 'customer-1', 'events', 'top-ups', 'tickets', 'rides', 'machines', 'shows', 'dead-letters', 'replay', 'health', 'x', '1', '..', '.', '%2e', 'V1'];
 
 const wrongMethod: fc.Arbitrary<FuzzRequest> = fc.constantFrom(...ROUTES).chain((route) =>
   fc.constantFrom(...METHODS.filter((m) => !route.methods.includes(m))).map((method) => {

@@ -7,7 +7,8 @@ import {
   DEMO_CUSTOMERS, customerBody, machineBody, rideBody, tapId, tapsBody, tokenBody, topUpBody, type BodyCase,
 } from './body-arbitraries.ts';
 import { ID_PATTERN, badId } from './field-values.ts';
-import { bareRequest, encodeSegment, jsonRequest, withQuery, type FuzzRequest } from './fuzz-request.ts';
+import { bareRequest, encodeSegment, jsonRequest, routedPaths, withQuery, type FuzzRequest } from './fuzz-request.ts';
+import { showBody } from './show-bodies.ts';
 
 /** A path segment as written in the URL; `id` is what the server reads from it when that is a good id. */
 interface Segment {
@@ -148,6 +149,45 @@ export const catalogRequests: fc.Arbitrary<FuzzRequest> = fc.oneof(
       if (s.id !== undefined) request.readBack = { kind: 'machine', id: s.id };
       return request;
     }),
+);
+
+const SHOW_QUERY_BAD = {
+  q: ['', '!!', '"*', 'q'.repeat(201)],
+  from: ['2026-12-01', 'yesterday', '2026-12-01T00:00:00', ''],
+  limit: ['0', '101', '-1', '1.5', 'x', ''],
+  available: ['yes', '1', 'TRUE', ''],
+  cursor: ['k1.NDI', 's1.', 's1.abc', '!!', 'x'.repeat(301)],
+} as const;
+
+/** One query value of `GET /v1/shows`: absent, good, or one of the bad ones. */
+function showQueryValue(good: fc.Arbitrary<string>, bad: readonly string[]): fc.Arbitrary<QueryValue> {
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.constant({ value: undefined, good: true }) },
+    { weight: 2, arbitrary: good.map((value) => ({ value, good: true })) },
+    { weight: 1, arbitrary: fc.constantFrom(...bad).map((value) => ({ value, good: false })) },
+  );
+}
+
+const showTime = fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2030, 0, 1) }).map((ms) => new Date(ms).toISOString());
+const showId = pathSegment(['demo-recital', 'demo-open-air'], fc.nat({ max: 1_000_000 }).map((n) => `fz-s-${n}`));
+
+export const showRequests: fc.Arbitrary<FuzzRequest> = fc.oneof(
+  fc.tuple(
+    showQueryValue(fc.string({ maxLength: 12 }).filter((s) => /[\p{L}\p{N}]/u.test(s)), SHOW_QUERY_BAD.q),
+    showQueryValue(showTime, SHOW_QUERY_BAD.from),
+    showQueryValue(showTime, SHOW_QUERY_BAD.from),
+    showQueryValue(fc.constantFrom('true', 'false'), SHOW_QUERY_BAD.available),
+    showQueryValue(fc.integer({ min: 1, max: 100 }).map(String), SHOW_QUERY_BAD.limit),
+    showQueryValue(fc.constant(`s1.${Buffer.from('[0,"a"]').toString('base64url')}`), SHOW_QUERY_BAD.cursor),
+  ).map(([q, from, to, available, l, c]) => {
+    const path = withQuery('/v1/shows', { q: q.value, from: from.value, to: to.value, available: available.value, limit: l.value, cursor: c.value });
+    return bareRequest('GET', path, [q, from, to, available, l, c].some((v) => !v.good));
+  }),
+  // `/v1/shows/.` is `/v1/shows`, the search, once the URL is normalised: not a failure.
+  fc.tuple(showId, fc.constantFrom('GET', 'HEAD')).map(([s, method]) => bareRequest(method, `/v1/shows/${s.text}`,
+    s.id === undefined && !routedPaths(`/v1/shows/${s.text}`).some((p) => /^\/v1\/shows\/?$/.test(p)))),
+  fc.tuple(showId, showBody, fc.boolean())
+    .map(([s, body, asBytes]) => withBody('PUT', `/v1/shows/${s.text}`, body, asBytes, body.mustFail || s.id === undefined)),
 );
 
 export const deadLetterRequests: fc.Arbitrary<FuzzRequest> = fc.oneof(
