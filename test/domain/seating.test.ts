@@ -29,8 +29,9 @@ function layoutError(rows: RowLayout[]): SeatingError {
 
 describe('seat map layout', () => {
   it('counts the seats of every row and maps ids to indices and back', () => {
-    const map = createSeatMap([{ row: 'A', seats: 24 }, { row: 'B', seats: 26 }, { row: 'AA', seats: 1 }]);
-    expect(availableCount(map)).toBe(51);
+    const map = createSeatMap([{ row: 'A', seats: 24 }, { row: 'B', seats: 26 }, { row: 'AA', seats: 1 }, { row: '12', seats: ROW_SEATS_MAX }]);
+    expect(availableCount(map)).toBe(51 + ROW_SEATS_MAX);
+    expect(seatIndexOf(map, `12-${ROW_SEATS_MAX}`)).toBe(50 + ROW_SEATS_MAX);
     expect(seatIndexOf(map, 'A-1')).toBe(0);
     expect(seatIndexOf(map, 'B-1')).toBe(24);
     expect(seatIndexOf(map, 'AA-1')).toBe(50);
@@ -43,8 +44,9 @@ describe('seat map layout', () => {
 
   it.each([
     [[], 'rows'],
-    [[{ row: 'a', seats: 3 }], 'rows[0].row'],
-    [[{ row: 'ABCD', seats: 3 }], 'rows[0].row'],
+    [[{ row: 'A-1', seats: 3 }], 'rows[0].row'],
+    [[{ row: 'ABCDEFGHI', seats: 3 }], 'rows[0].row'],
+    [[{ row: '', seats: 3 }], 'rows[0].row'],
     [[{ row: 'A', seats: 3 }, { row: 'A', seats: 3 }], 'rows[1].row'],
     [[{ row: 'A', seats: 0 }], 'rows[0].seats'],
     [[{ row: 'A', seats: ROW_SEATS_MAX + 1 }], 'rows[0].seats'],
@@ -72,7 +74,7 @@ describe('named seats, sell and release', () => {
     const map = createSeatMap([{ row: 'A', seats: 24 }]);
     expect(takeNamed(map, ['A-7', 'A-8'], 'bk_1')).toEqual({ ok: true, seats: [6, 7] });
     expect(takeNamed(map, ['A-9', 'A-8', 'A-7'], 'bk_2')).toEqual({ ok: false, code: 'seats_taken', seats: ['A-8', 'A-7'] });
-    expect(seatMapSnapshot(map).rows[0]!.states).toBe('......hh................'.replaceAll('.', 'f'));
+    expect(seatMapSnapshot(map).rows[0]!.taken).toEqual([7, 8]);
     expect(availableCount(map)).toBe(22);
   });
 
@@ -91,13 +93,13 @@ describe('named seats, sell and release', () => {
     takeNamed(map, ['A-4'], 'bk_2');
     expect(sell(map, 'bk_1')).toBe(2);
     expect(sell(map, 'bk_1')).toBe(0);
-    expect(seatMapSnapshot(map)).toEqual({ available: 2, rows: [{ row: 'A', seats: 5, states: 'ssfhf' }] });
+    expect(seatMapSnapshot(map)).toEqual({ rows: [{ row: 'A', seats: 5, taken: [1, 2, 4] }] });
     expect(holderSeatIds(map, 'bk_1')).toEqual(['A-1', 'A-2']);
     expect(releaseSeats(map, 'bk_1', ['A-2', 'A-4', 'Z-1'])).toEqual({ released: 1, notHeld: ['A-4', 'Z-1'] });
     expect(release(map, 'bk_2')).toBe(1);
     expect(release(map, 'bk_2')).toBe(0);
     expect(release(map, 'bk_1')).toBe(1);
-    expect(seatMapSnapshot(map).rows[0]!.states).toBe('fffff');
+    expect(seatMapSnapshot(map).rows[0]!.taken).toEqual([]);
     expect(availableCount(map)).toBe(5);
     expect(map.holders.size).toBe(0);
   });
@@ -155,6 +157,11 @@ describe('best available together', () => {
     const seats = bestAvailable(map, 4, together)!;
     expect(strandsSingle(map, seats)).toBe(false);
     expect(idsOf(map, seats)).toEqual(['A-3', 'A-4', 'A-5', 'A-6']);
+  });
+
+  it('flush against a taken seat beats the centre even at the far end of the longest row', () => {
+    const map = mapOf(`A s${'.'.repeat(ROW_SEATS_MAX - 1)}`);
+    expect(idsOf(map, bestAvailable(map, 2, together))).toEqual(['A-2', 'A-3']);
   });
 
   it('a held seat counts as taken', () => {

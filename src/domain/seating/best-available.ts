@@ -29,7 +29,7 @@
  */
 import assert from 'node:assert/strict';
 import { TAKE_SEATS_MAX } from './seat-holds.ts';
-import { SEAT_FREE, type SeatMap } from './seat-map.ts';
+import { ROW_SEATS_MAX, SEAT_FREE, type SeatMap } from './seat-map.ts';
 
 export interface BestAvailableOptions {
   /** True: `n` adjacent seats in one row; false: the best seats even if split. */
@@ -84,7 +84,9 @@ function scanRow(map: SeatMap, r: number, n: number): void {
       const right = b - (s + n - 1);
       const touchesTaken = (left === 0 && a > rowFirst) || (right === 0 && b < rowEnd - 1);
       const kind = left === 0 && right === 0 ? 0 : touchesTaken ? 1 : 2;
-      const score = kind * 1_024 + Math.abs(2 * s + n - 1 - centreTwice);
+      // The distance term (twice the distance between the run's centre and the row's) is under ROW_SEATS_MAX, so
+      // the kind always decides first.
+      const score = kind * ROW_SEATS_MAX + Math.abs(2 * s + n - 1 - centreTwice);
       if (score < anyScore) {
         anyScore = score;
         anyStart = s;

@@ -6,14 +6,14 @@
  * best-available.ts.
  */
 
-/** Longest row a layout may have. */
-export const ROW_SEATS_MAX = 200;
-/** Most rows a layout may have (a row index fits a `Uint16Array`). */
+/** Longest row a layout may have (the catalogue's `SEATS_PER_ROW_MAX`, src/domain/show.ts). */
+export const ROW_SEATS_MAX = 1_000;
+/** Most rows a layout may have (a row index fits a `Uint16Array`); the catalogue allows fewer. */
 export const ROWS_MAX = 2_000;
 /** Most seats a show may have. */
 export const SEATS_PER_SHOW_MAX = 100_000;
-/** Row names: one to three capital letters ("A", "AA", "BBB"). */
-export const ROW_NAME = /^[A-Z]{1,3}$/;
+/** Row names: 1 to 8 letters or digits ("A", "AA", "12"), as the catalogue's `ROW_LABEL`; never a dash. */
+export const ROW_NAME = /^[A-Za-z0-9]{1,8}$/;
 
 /** What a seat is; the numbers are what the map stores. */
 export const SEAT_FREE = 0;
@@ -85,7 +85,7 @@ export function createSeatMap(rows: readonly RowLayout[]): SeatMap {
   const rowIndexByName = new Map<string, number>();
   let total = 0;
   rows.forEach(({ row, seats }, r) => {
-    if (!ROW_NAME.test(row)) throw new SeatingError('ERR_SEATING_LAYOUT', `rows[${r}].row`, 'not 1 to 3 capital letters');
+    if (!ROW_NAME.test(row)) throw new SeatingError('ERR_SEATING_LAYOUT', `rows[${r}].row`, 'not 1 to 8 letters or digits');
     if (rowIndexByName.has(row)) throw new SeatingError('ERR_SEATING_LAYOUT', `rows[${r}].row`, `row ${row} given twice`);
     if (!Number.isInteger(seats) || seats < 1 || seats > ROW_SEATS_MAX) {
       throw new SeatingError('ERR_SEATING_LAYOUT', `rows[${r}].seats`, `not an integer from 1 to ${ROW_SEATS_MAX}`);
@@ -130,7 +130,7 @@ export function seatIndexOf(map: SeatMap, seatId: string): number {
   if (r === undefined) return -1;
   const digits = seatId.slice(dash + 1);
   // Digits only, no leading zero: "A-07" and "A-7.0" are not seat ids, so one seat has exactly one id.
-  if (!/^[1-9][0-9]{0,2}$/.test(digits)) return -1;
+  if (!/^[1-9][0-9]{0,3}$/.test(digits)) return -1;
   const number = Number(digits);
   return number <= map.rows[r]!.seats ? map.rowStart[r]! + number - 1 : -1;
 }
@@ -157,33 +157,34 @@ export function availableCount(map: SeatMap): number {
   return map.available;
 }
 
-/** One row as `GET /v1/shows/:id` shows it: one letter a seat, `f` free, `h` held, `s` sold, seat 1 first. */
+/**
+ * One row as `GET /v1/shows/:id` shows it (the API's `SeatMap`, src/http/api/show-api.ts): seats `1..seats`,
+ * `taken` the numbers held or sold, ascending.
+ */
 export interface RowSnapshot {
   row: string;
   seats: number;
-  states: string;
+  taken: number[];
 }
 
 export interface SeatMapSnapshot {
-  available: number;
   rows: RowSnapshot[];
 }
 
-const STATE_LETTER = ['f', 'h', 's'] as const;
-
 /**
- * The map as plain JSON for readers: each seat's state, never who holds it.
+ * The map as plain JSON for readers: which seats are not free, never who holds them nor whether held or sold.
  *
  * @example
- * seatMapSnapshot(createSeatMap([{ row: 'A', seats: 3 }]));
- * // { available: 3, rows: [{ row: 'A', seats: 3, states: 'fff' }] }
+ * const map = createSeatMap([{ row: 'A', seats: 3 }]);
+ * takeNamed(map, ['A-2'], 'bk_1');
+ * seatMapSnapshot(map); // { rows: [{ row: 'A', seats: 3, taken: [2] }] }
  */
 export function seatMapSnapshot(map: SeatMap): SeatMapSnapshot {
   const rows = map.rows.map(({ row, seats }, r) => {
-    let states = '';
+    const taken: number[] = [];
     const start = map.rowStart[r]!;
-    for (let i = start; i < start + seats; i++) states += STATE_LETTER[map.state[i] as SeatState];
-    return { row, seats, states };
+    for (let i = start; i < start + seats; i++) if (map.state[i] !== SEAT_FREE) taken.push(i - start + 1);
+    return { row, seats, taken };
   });
-  return { available: map.available, rows };
+  return { rows };
 }
