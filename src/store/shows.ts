@@ -100,6 +100,11 @@ export class ShowStore {
     checkTimeMs(nowMs, 'nowMs');
     const startsAtMs = parseTappedAt(input.startsAt);
     if (Number.isNaN(startsAtMs)) throw new StoreError('ERR_INVALID_ARGUMENT', `startsAt is not RFC 3339: ${input.startsAt}`);
+    for (const c of input.categories) {
+      // The schema refuses a mismatch; callers that skip it (the demo seed) must not store a seat map that lies.
+      const seats = c.rows?.reduce((sum, r) => sum + r.seats, 0) ?? c.capacity;
+      if (seats !== c.capacity) throw new StoreError('ERR_INVALID_ARGUMENT', `category ${c.id}: capacity ${c.capacity} is not its ${seats} seats`);
+    }
     const existing = this.#st.byId.get(id);
     if (existing !== undefined && !statusMoveAllowed(existing.status, input.status)) {
       throw new StoreError('ERR_STATUS_MOVE', `show ${id} is ${existing.status}: it cannot be made ${input.status}`);

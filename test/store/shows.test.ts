@@ -37,6 +37,9 @@ describe('shows in the store', () => {
     expect(h.store.shows.search({ q: 'II', includeDrafts: true, limit: 10 }).shows.map((s) => s.id)).toEqual(['gala']);
     expect(h.store.shows.search({ q: 'gala', includeDrafts: true, limit: 10 }).shows).toHaveLength(1);
     expect(h.store.shows.get('nope')).toBeUndefined();
+    const lying = { ...seated, categories: [{ ...seated.categories[0]!, capacity: 7 }] };
+    expect(() => h!.store.shows.put('liar', lying, T0)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    expect(h.store.shows.get('liar')).toBeUndefined();
   });
 
   it('refuses status moves out of cancelled and ended, allows the others', () => {
