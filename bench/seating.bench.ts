@@ -23,6 +23,9 @@ const BASELINE = 'seating.first-fit';
 
 type Chooser = (map: SeatMap, n: number) => number[] | undefined;
 
+/** Read once, as best-available.ts does: tsx turns an imported binding into a getter, costly in a hot loop. */
+const FREE: number = SEAT_FREE;
+
 const ruled: Chooser = (map, n) => bestAvailable(map, n, { together: true }) ?? bestAvailable(map, n, { together: false });
 
 /** The first n adjacent free seats in one row, front to back (full rows skipped); else the first n free seats. */
@@ -32,7 +35,7 @@ const firstFit: Chooser = (map, n) => {
     if (map.freeInRow[r]! < n) continue;
     let runLength = 0;
     for (let i = map.rowStart[r]!; i < map.rowStart[r + 1]!; i++) {
-      runLength = map.state[i] === SEAT_FREE ? runLength + 1 : 0;
+      runLength = map.state[i] === FREE ? runLength + 1 : 0;
       if (runLength === n) {
         const seats = new Array<number>(n);
         for (let k = 0; k < n; k++) seats[k] = i - n + 1 + k;
@@ -41,7 +44,7 @@ const firstFit: Chooser = (map, n) => {
     }
   }
   const seats: number[] = [];
-  for (let i = 0; seats.length < n; i++) if (map.state[i] === SEAT_FREE) seats.push(i);
+  for (let i = 0; seats.length < n; i++) if (map.state[i] === FREE) seats.push(i);
   return seats;
 };
 
@@ -61,15 +64,32 @@ function fillCase(name: string, choose: Chooser, baseline?: string): SubjectCase
 }
 
 /**
+ * The slowest decision the bounds allow, as far as we know: 100,000 seats (100 rows of 1,000) in pairs of free
+ * seats between sold ones, 4 asked. No row has 4 together, so every row is scanned, then the split table is built
+ * over 33,400 segments. The map is not changed, so every call makes the same decision.
+ */
+function worstCase(name: string, choose: Chooser, baseline?: string): SubjectCase {
+  const map = createSeatMap(Array.from({ length: 100 }, (_, r) => ({ row: `R${r + 1}`, seats: 1_000 })));
+  holdSeats(map, Array.from(map.state.keys()).filter((i) => (i - map.rowStart[map.rowOf[i]!]!) % 3 === 2), 'sold');
+  return { name, baseline, messagesPerTask: 1, fn: () => void choose(map, 4), minCalls: 16 };
+}
+
+/**
  * `seating.best-available`: the fill with `bestAvailable` (together, else split). `seating.first-fit`: the baseline.
- * One op is one decision, each followed by its hold; a fill also builds its map (2,000 seats).
+ * One op is one decision, each followed by its hold; a fill also builds its map (2,000 seats). The `worst-100k`
+ * pair: one decision on the 100,000-seat map above, without a hold.
  *
  * @example
  * const results = await runSeatingBenches({ timeMs: 1_500, warmupMs: 300, filter: undefined });
  * results['seating.best-available']?.opsPerSec; // decisions/s
  */
 export async function runSeatingBenches(settings: BenchSettings): Promise<SubjectResults> {
-  return runSubjectCases([fillCase(BASELINE, firstFit), fillCase('seating.best-available', ruled, BASELINE)], settings);
+  return runSubjectCases([
+    fillCase(BASELINE, firstFit),
+    fillCase('seating.best-available', ruled, BASELINE),
+    worstCase('seating.worst-100k.first-fit', firstFit),
+    worstCase('seating.worst-100k.best-available', ruled, 'seating.worst-100k.first-fit'),
+  ], settings);
 }
 
 if (isMainModule(import.meta.url)) {
