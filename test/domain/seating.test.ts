@@ -113,6 +113,7 @@ describe('named seats, sell and release', () => {
   it('holding a seat that is not free is a bug that fails an assertion and changes nothing', () => {
     const map = mapOf('A ..s');
     expect(() => holdSeats(map, [0, 2], 'bk')).toThrow(/free before it is held/);
+    expect(() => holdSeats(map, [0, 1, 0], 'bk')).toThrow(/named twice/);
     expect(availableCount(map)).toBe(2);
   });
 });

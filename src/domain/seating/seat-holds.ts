@@ -45,8 +45,9 @@ export function takeNamed(map: SeatMap, seatIds: readonly string[], holder: stri
 }
 
 /**
- * Holds seats known to be free (the answer of `bestAvailable`) for `holder`. A seat that is not free is a bug of
- * the caller and fails an assertion before anything changes.
+ * Holds seats known to be free (the answer of `bestAvailable`, or a hold read back from the store when the actor
+ * starts) for `holder`. A seat that is not free, or one given twice, is a bug of the caller and fails an assertion
+ * before anything changes.
  *
  * @example
  * const seats = bestAvailable(map, 2, { together: true });
@@ -55,6 +56,7 @@ export function takeNamed(map: SeatMap, seatIds: readonly string[], holder: stri
 export function holdSeats(map: SeatMap, indices: readonly number[], holder: string): void {
   assert(holder !== '', 'a holder id is not empty');
   for (const i of indices) assert(map.state[i] === SEAT_FREE, `seat ${i} is free before it is held`);
+  assert(new Set(indices).size === indices.length, 'no seat is named twice in one hold');
   let mine = map.holders.get(holder);
   if (mine === undefined) {
     mine = [];
