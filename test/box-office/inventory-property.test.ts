@@ -102,7 +102,11 @@ function modelCounts(live: Map<string, InventoryRecord>, categoryId: string): { 
   let held = 0;
   let sold = 0;
   for (const r of live.values()) {
-    for (const item of r.items) if (item.categoryId === categoryId) (r.status === 'held' ? (held += item.quantity) : (sold += item.quantity));
+    for (const item of r.items) {
+      if (item.categoryId !== categoryId) continue;
+      if (r.status === 'held') held += item.quantity;
+      else sold += item.quantity;
+    }
   }
   return { held, sold };
 }

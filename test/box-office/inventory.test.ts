@@ -37,7 +37,7 @@ describe('Inventory.hold', () => {
     expect(code([{ categoryId: 'vip', quantity: 1 }])).toEqual(['unknown_category', { categoryId: 'vip' }]);
     expect(code([{ categoryId: 'ga', quantity: 0 }])).toEqual(['invalid_quantity', { categoryId: 'ga', requested: 0 }]);
     expect(code([{ categoryId: 'ga', quantity: 1 }], 'bk_1')).toEqual(['duplicate_booking', {}]);
-    expect(code([])[0]).toBe('too_many_items');
+    expect(code([])).toEqual(['too_many_items', { requested: 0, available: DEFAULT_INVENTORY_LIMITS.itemsPerBookingMax }]);
     const tight = new Inventory(CATEGORIES, { itemsPerBookingMax: 1, seatsPerBookingMax: 2, holdsPerShowMax: 1 });
     expect(tight.hold('a', [{ categoryId: 'ga', quantity: 1 }, { categoryId: 'ga', quantity: 1 }], 0, 1)).toMatchObject({ code: 'too_many_items' });
     expect(tight.hold('a', [{ categoryId: 'ga', quantity: 3 }], 0, 1)).toMatchObject({ code: 'too_many_seats' });
