@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { InventoryClient, inventoryProps, type InventoryActorOptions } from '../../src/box-office/inventory-actor.ts';
 import { DEFAULT_INVENTORY_LIMITS, type InventoryRecord } from '../../src/box-office/inventory-types.ts';
+import type { ActorRef } from '../../src/actors/actor-ref.ts';
+import type { InventoryMessage, InventoryReply } from '../../src/box-office/inventory-actor.ts';
 import { createTestKit, type TestKit } from '../../src/testkit/test-kit.ts';
 
 const HOLD_MS = 1_000;
@@ -84,5 +86,37 @@ describe('inventory actor', () => {
     expect(await answer(kit, client.hold('bk_3', [{ categoryId: 'stalls', seats: ['A-3'] }]))).toMatchObject({ code: 'seats_taken', detail: { seats: ['A-3'] } });
     await kit.advance(10);
     expect(expired.map((r) => r.bookingId)).toEqual(['bk_2']);
+  });
+
+  it('runs under a parent; when committing an expiry fails it restarts from the store and expires again', async () => {
+    const kit = createTestKit({ seed: 5 });
+    const store = new Map<string, InventoryRecord>();
+    let failCommits = 1;
+    let inventory!: ActorRef<InventoryMessage, InventoryReply>;
+    kit.system.spawn<string>({
+      name: 'show:sh_1',
+      mailbox: { capacity: 8, overflow: 'reject' },
+      create: () => ({
+        receive: () => {},
+        preStart: (ctx) => {
+          inventory = ctx.spawn(inventoryProps({
+            name: 'inventory', categories: [{ id: 'ga', capacity: 2 }], limits: DEFAULT_INVENTORY_LIMITS, holdMs: HOLD_MS,
+            mailboxCapacity: 8, load: () => [...store.values()],
+            onExpired: (records) => {
+              if (failCommits-- > 0) throw new Error('store unavailable');
+              for (const r of records) store.delete(r.bookingId);
+            },
+          }));
+        },
+      }),
+    });
+    const client = new InventoryClient(inventory, 5_000);
+    const held = await answer(kit, client.hold('bk_1', [{ categoryId: 'ga', quantity: 2 }]));
+    if (!held.ok) throw new Error('hold refused');
+    store.set('bk_1', held.record); // what the saga commits
+    await kit.advance(HOLD_MS);
+    expect(kit.events.some((e) => e.type === 'restarted' && e.path.endsWith('/inventory'))).toBe(true);
+    expect(store.size).toBe(0);
+    expect(await answer(kit, client.available())).toEqual([{ categoryId: 'ga', capacity: 2, held: 0, sold: 0, available: 2 }]);
   });
 });
