@@ -55,6 +55,9 @@ export function inventoryProps(options: InventoryActorOptions): Props<InventoryM
   };
 }
 
+/** How soon an expiry refused by a full mailbox is offered again (confirm refuses an expired hold meanwhile). */
+export const EXPIRY_RETRY_MS = 50;
+
 function inventoryBehavior(
   options: InventoryActorOptions,
   clock: Clock,
@@ -72,12 +75,19 @@ function inventoryBehavior(
     timer = undefined;
     armedForMs = next;
     if (next === undefined) return;
+    arm(next, next - clock.now());
+  };
+  /** One timer for `dueMs`; a full mailbox refuses its message, so it tries again every EXPIRY_RETRY_MS until taken. */
+  const arm = (dueMs: number, delayMs: number): void => {
+    armedForMs = dueMs;
     timer = clock.setTimer(() => {
       timer = undefined;
-      armedForMs = undefined;
-      // A full mailbox refuses this; the next request re-arms, and confirm refuses an expired hold meanwhile.
-      self.tell({ type: 'expire-due' });
-    }, next - clock.now());
+      if (self.tell({ type: 'expire-due' })) {
+        armedForMs = undefined;
+        return;
+      }
+      arm(dueMs, EXPIRY_RETRY_MS);
+    }, delayMs);
   };
   const disarm = (): void => {
     if (timer !== undefined) clock.clearTimer(timer);

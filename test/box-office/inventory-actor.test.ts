@@ -1,6 +1,6 @@
 /** The inventory actor in virtual time: expiry by its one timer, a full mailbox as a typed overload, a restart. */
 import { describe, expect, it } from 'vitest';
-import { InventoryClient, inventoryProps, type InventoryActorOptions } from '../../src/box-office/inventory-actor.ts';
+import { EXPIRY_RETRY_MS, InventoryClient, inventoryProps, type InventoryActorOptions } from '../../src/box-office/inventory-actor.ts';
 import { DEFAULT_INVENTORY_LIMITS, type InventoryRecord } from '../../src/box-office/inventory-types.ts';
 import type { ActorRef } from '../../src/actors/actor-ref.ts';
 import type { InventoryMessage, InventoryReply } from '../../src/box-office/inventory-actor.ts';
@@ -74,6 +74,22 @@ describe('inventory actor', () => {
     const answers = await Promise.all(asks);
     expect(answers.map((a) => a.ok)).toEqual([true, true, false]);
     expect(answers[2]).toEqual({ ok: false, code: 'overloaded', reason: 'ERR_MAILBOX_FULL' });
+  });
+
+  it('offers an expiry refused by a full mailbox again, every EXPIRY_RETRY_MS, until the actor takes it', async () => {
+    const kit = createTestKit({ seed: 5 });
+    const { client, expired } = start(kit, { mailboxCapacity: 2 });
+    expect(await answer(kit, client.hold('bk_1', [{ categoryId: 'ga', quantity: 1 }]))).toMatchObject({ ok: true });
+    await kit.advance(HOLD_MS - 1);
+    // Two requests fill the mailbox; the hold's timer fires with no room for its message.
+    const queued = [client.available(), client.available()];
+    kit.clock.advanceTo(kit.clock.now() + 1); // the timer fires before the actor has read either request
+    await answer(kit, Promise.all(queued));
+    expect(expired).toEqual([]);
+    await kit.advance(EXPIRY_RETRY_MS - 1);
+    expect(expired).toEqual([]);
+    await kit.advance(1);
+    expect(expired.map((r) => r.bookingId)).toEqual(['bk_1']);
   });
 
   it('starts from the committed records', async () => {
