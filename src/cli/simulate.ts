@@ -7,6 +7,7 @@ import { systemRandom } from '../platform/random.ts';
 import { cliClock } from './cli-clock.ts';
 import { processIo, type CliIo } from './cli-io.ts';
 import { loadCredentialTokens, loadSigningKey } from './credentials.ts';
+import { TOP_UP_CUSTOMERS_MAX, topUpWallets } from './wallet-top-up.ts';
 import { intFlag, parseFlags, positiveNumberFlag, urlFlag, type FlagSpec } from './flags.ts';
 import { runSimulation, SIMULATION_DEFAULTS, type SimulationDeps, type SimulationOptions } from './simulation.ts';
 import { formatProgress, formatSummary } from './simulation-report.ts';
@@ -44,6 +45,9 @@ Flags:
   --credentials FILE  the machines' tokens and ${SIGNING_MACHINE}'s private key (default ${DEFAULT_CREDENTIALS},
                       written by serve --demo)
   --token TOKEN       send every request with this token instead (one request per batch)
+  --no-top-up         leave the wallets as they are; by default, with an admin token in --credentials, each
+                      simulated customer (up to ${TOP_UP_CUSTOMERS_MAX}) is first topped up to what the run could cost it at
+                      the dearest ride's peak price, so valid taps are issued rather than insufficient_funds
   --seed N            seed of the tap mix, 0-4294967295 (default random; printed in the summary)
   --json              print the summary as JSON
   -h, --help          show this help
@@ -53,7 +57,7 @@ ${TAP_MIX.map(([kind, perMille]) => `  ${String(perMille / 10).padStart(3)} %  $
 Tap ids are sim-<run id>-<n> with a fresh run id each run, tappedAt is now in local time with its offset.
 
 The server answers 200 once every tap of a request is decided and committed, with each tap's outcome: issued
-(a ticket), rejected with a reason (the invalid ones, and insufficient_funds once the demo balances run out),
+(a ticket), rejected with a reason (the invalid ones, and insufficient_funds when a wallet runs out),
 failed, duplicate (sent before: its first outcome again) or conflict (the id is another tap's). The customer's
 stream tells the same: ticketd subscribe customer-1.
 A 429 is retried after its Retry-After (at most ${D.retryAfterMaxMs / 1_000} s, ${D.retryAttemptsMax} times);
@@ -77,6 +81,7 @@ const FLAGS: FlagSpec = {
   token: { type: 'string' },
   seed: { type: 'string' },
   json: { type: 'boolean' },
+  'no-top-up': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -84,6 +89,7 @@ interface SimulateArgs {
   /** Everything but the seed when --seed is absent: that one is drawn when the run starts. */
   options: Omit<SimulationOptions, 'seed'> & { seed?: number };
   json: boolean;
+  topUp: boolean;
   credentials: string;
   token: string | undefined;
 }
@@ -114,11 +120,16 @@ export async function runSimulate(
   const key = await loadSigningKey(credentials, SIGNING_MACHINE);
   if (!key.ok) io.stderr(`ticketd simulate: sending no signed taps: ${key.problem}\n`);
   const auth = parsed.token !== undefined ? { token: parsed.token } : await machineAuth(credentials, options, io);
+  const seed = options.seed ?? deps.random.int(2 ** 32);
+  // Without --token, `auth.token` is the credentials file's admin token: the one that may top up wallets.
+  if (parsed.topUp && parsed.token === undefined && auth.token !== undefined) {
+    await topUpBeforeRun({ options, adminToken: auth.token, runId: `${seed}`, fetch: deps.fetch, io });
+  }
   let progressShown = false;
   const summary = await runSimulation({
     ...options,
     ...auth,
-    seed: options.seed ?? deps.random.int(2 ** 32),
+    seed,
     ...(key.ok ? { signingKey: key.key } : {}),
     signal: io.interruptSignal(),
     onProgress: (progress) => {
@@ -133,6 +144,24 @@ export async function runSimulate(
   }
   io.stdout(json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
   return 0;
+}
+
+async function topUpBeforeRun(run: {
+  options: SimulateArgs['options']; adminToken: string; runId: string; fetch: SimulationDeps['fetch']; io: CliIo;
+}): Promise<void> {
+  const { options, io } = run;
+  const customerIds = Array.from({ length: Math.min(options.customerCount, TOP_UP_CUSTOMERS_MAX) }, (_, i) => `customer-${i + 1}`);
+  const result = await topUpWallets({
+    url: options.url, adminToken: run.adminToken, customerIds, runId: run.runId, fetch: run.fetch,
+    tapsMax: Math.ceil(options.ratePerS * options.durationS),
+  });
+  if (result.toppedUp > 0) {
+    const euros = (result.cents / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    io.stderr(`ticketd simulate: topped up ${result.toppedUp} wallet(s) by ${euros} in all for this run (--no-top-up leaves them as they are)\n`);
+  }
+  if (result.failed > 0) {
+    io.stderr(`ticketd simulate: could not top up ${result.failed} wallet(s): ${result.firstProblem ?? 'no answer'}; sending anyway\n`);
+  }
 }
 
 function parseSimulateArgs(argv: readonly string[]): SimulateArgs | 'help' {
@@ -153,7 +182,7 @@ function parseSimulateArgs(argv: readonly string[]): SimulateArgs | 'help' {
   const credentials = typeof values.credentials === 'string' ? values.credentials : DEFAULT_CREDENTIALS;
   const token = typeof values.token === 'string' ? values.token : undefined;
   if (token === '') throw new UsageError('--token must not be empty');
-  return { options, json: values.json === true, credentials, token };
+  return { options, json: values.json === true, topUp: values['no-top-up'] !== true, credentials, token };
 }
 
 /** Each simulated machine's token from the credentials file, the admin's for the others; says what is missing. */

@@ -52,8 +52,12 @@ describe('the README examples', () => {
     expect(out).toContain('event: balance.changed');
     expect(out).toContain('"tapId":"t-1"');
     expect(out).toContain('ticketd_taps_total{outcome="issued",reason="none"} 1');
-    // The simulation's summary: what it sent, and that taps were issued.
-    expect(out).toMatch(/issued\s+[1-9]\d*/);
+    // The simulation topped the wallets up first, so its valid taps (90 % of the mix) were issued, not refused for
+    // want of funds: most of what it sent.
+    const sent = Number(/sent\s+(\d+)/.exec(out)?.[1]);
+    const issued = Number(/issued\s+(\d+)/.exec(out)?.[1]);
+    expect(sent).toBeGreaterThan(0);
+    expect(issued).toBeGreaterThan(sent / 2);
   });
 
   it('configure a server by environment variables alone, as the Configuration section shows', async () => {
