@@ -157,7 +157,7 @@ async function topUpBeforeRun(run: {
   });
   if (result.toppedUp > 0) {
     const euros = (result.cents / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-    io.stderr(`ticketd simulate: topped up ${result.toppedUp} wallet(s) by ${euros} in all for this run (--no-top-up leaves them as they are)\n`);
+    io.stderr(`ticketd simulate: topped up ${result.toppedUp} wallet(s) by ${euros} EUR in all for this run (--no-top-up leaves them as they are)\n`);
   }
   if (result.failed > 0) {
     io.stderr(`ticketd simulate: could not top up ${result.failed} wallet(s): ${result.firstProblem ?? 'no answer'}; sending anyway\n`);
