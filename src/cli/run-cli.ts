@@ -61,7 +61,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   if (first === '-h' || first === '--help') return help(io, rest[0]);
   if (first === 'help') return help(io, rest[0]);
   if (first === '-v' || first === '--version') {
-    io.stdout(`ticketd ${version()}\n`);
+    io.stdout(`ticketd ${packageVersion()}\n`);
     return 0;
   }
   const command = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
@@ -85,14 +85,4 @@ async function help(io: CliIo, topic: string | undefined): Promise<number> {
 function usageError(io: CliIo, message: string): number {
   io.stderr(usageErrorText(undefined, message));
   return 2;
-}
-
-/**
- * The package's version (see src/platform/version.ts).
- *
- * @example
- * version(); // '0.1.0'
- */
-export function version(): string {
-  return packageVersion();
 }

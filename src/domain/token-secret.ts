@@ -57,7 +57,18 @@ export function hashTokenSecret(secret: string): string {
  * bearerSecret('Basic dXNlcg=='); // undefined
  */
 export function bearerSecret(header: string | undefined): string | undefined {
-  if (header === undefined || header.length > HEADER_LENGTH_MAX) return undefined;
-  const secret = BEARER_PATTERN.exec(header)?.[1];
+  const secret = bearerCredential(header);
   return secret !== undefined && isTokenSecret(secret) ? secret : undefined;
+}
+
+/**
+ * Whatever an `Authorization: Bearer <credential>` header carries, token secret or not (the metrics token is not one),
+ * or `undefined` when the header is absent, too long or of another scheme.
+ *
+ * @example
+ * bearerCredential('bearer  scrape-0123456789abcdef'); // 'scrape-0123456789abcdef'
+ */
+export function bearerCredential(header: string | undefined): string | undefined {
+  if (header === undefined || header.length > HEADER_LENGTH_MAX) return undefined;
+  return BEARER_PATTERN.exec(header)?.[1];
 }

@@ -6,6 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
+import { bearerCredential } from '../domain/token-secret.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { SseSource } from '../metrics/scrape-gauges.ts';
 import { adminOnly, authorize } from './access.ts';
@@ -19,8 +20,6 @@ export const METRICS_PATH = '/metrics';
 export const METRICS_TOKEN_LENGTH_MIN = 16;
 export const METRICS_TOKEN_LENGTH_MAX = 128;
 const METRICS_TOKEN_PATTERN = /^[\x21-\x7e]+$/;
-/** `Bearer <token>`, the scheme case-insensitive, as the API tokens are read. */
-const BEARER_PATTERN = /^Bearer +(\S+) *$/i;
 
 /** What createApp needs to serve metrics: the process's metrics and the optional scrape-only token. */
 export interface MetricsEndpoint {
@@ -92,8 +91,7 @@ const METRICS_EXAMPLE = [
 function tokenMatcher(token: string): (header: string | undefined) => boolean {
   const expected = createHash('sha256').update(token, 'utf8').digest();
   return (header) => {
-    if (header === undefined || header.length > METRICS_TOKEN_LENGTH_MAX + 20) return false;
-    const given = BEARER_PATTERN.exec(header)?.[1];
+    const given = bearerCredential(header);
     if (given === undefined) return false;
     return timingSafeEqual(createHash('sha256').update(given, 'utf8').digest(), expected);
   };
