@@ -80,8 +80,7 @@ function scanRow(map: SeatMap, r: number, n: number): void {
       a++;
       continue;
     }
-    let b = a;
-    while (b + 1 < rowEnd && map.state[b + 1] === FREE) b++;
+    const b = lastFreeFrom(map, a, rowEnd);
     // Segment [a, b]: every run [s, s + n - 1] inside it.
     for (let s = a; s + n - 1 <= b; s++) {
       const left = s - a;
@@ -102,6 +101,13 @@ function scanRow(map: SeatMap, r: number, n: number): void {
     }
     a = b + 1;
   }
+}
+
+/** The last seat of the run of free seats that starts at the free seat `a` and ends before `rowEnd` at the latest. */
+function lastFreeFrom(map: SeatMap, a: number, rowEnd: number): number {
+  let b = a;
+  while (b + 1 < rowEnd && map.state[b + 1] === FREE) b++;
+  return b;
 }
 
 /**
@@ -125,8 +131,7 @@ function splitWithoutSingles(map: SeatMap, n: number): number[] | undefined {
         a++;
         continue;
       }
-      let b = a;
-      while (b + 1 < rowEnd && map.state[b + 1] === FREE) b++;
+      const b = lastFreeFrom(map, a, rowEnd);
       segments[2 * count] = a;
       segments[2 * count + 1] = b - a + 1;
       count++;
