@@ -1,0 +1,132 @@
+/**
+ * The HTTP client of `ticketd onsale`: one JSON request to the server as a result (an answer with its status and
+ * body, or a network error), never an exception. Every request has a timeout; a 429 or 503 (`overloaded`) is sent
+ * again after its Retry-After (capped) and a network error after a short backoff, a bounded number of times. Only
+ * requests that are safe to repeat come here: GETs, PUTs, and POSTs that carry an Idempotency-Key.
+ */
+
+import type { Clock } from '../platform/clock.ts';
+import type { FetchLike } from './batch-sender.ts';
+import { parseRetryAfterMs } from './batch-sender.ts';
+import { sleep } from './cli-clock.ts';
+import { describeFetchError } from './fetch-error.ts';
+
+export interface OnsaleHttpOptions {
+  /** Base URL of the server, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  /** Sent as `Authorization: Bearer <token>` when given. */
+  token?: string;
+  fetch: FetchLike;
+  clock: Clock;
+  requestTimeoutMs: number;
+  /** Attempts after the first, for 429/503 answers and network errors alike. */
+  retryAttemptsMax: number;
+  /** Longest wait before a retry, whatever Retry-After says. */
+  retryAfterMaxMs: number;
+  /** Aborting cuts a retry wait short; the request then ends with its last result. */
+  signal?: AbortSignal;
+}
+
+export interface OnsaleRequest {
+  method: 'GET' | 'PUT' | 'POST';
+  /** Path and query, e.g. `/v1/bookings`. */
+  path: string;
+  body?: unknown;
+  idempotencyKey?: string;
+}
+
+export type OnsaleAnswer =
+  /** `latencyMs`: the round trip of the attempt that was answered, body included. */
+  | { kind: 'answered'; status: number; body: unknown; latencyMs: number; retries: number }
+  | { kind: 'network-error'; message: string; retries: number };
+
+/** Without a usable Retry-After, and after a network error, the first retry waits this long, doubling after. */
+const RETRY_FALLBACK_MS = 100;
+
+/**
+ * Sends `request`, retrying as the module comment says; answers the last result.
+ *
+ * @example
+ * const answer = await sendJson({ method: 'GET', path: '/v1/shows/gala' }, { url, fetch, clock: cliClock,
+ *   requestTimeoutMs: 10_000, retryAttemptsMax: 3, retryAfterMaxMs: 2_000 });
+ * if (answer.kind === 'answered' && answer.status === 200) show = answer.body;
+ */
+export async function sendJson(request: OnsaleRequest, options: OnsaleHttpOptions): Promise<OnsaleAnswer> {
+  for (let attempt = 0; ; attempt++) {
+    const result = await sendOnce(request, options);
+    const retryable = result.kind === 'network-error' || result.status === 429 || result.status === 503;
+    if (!retryable || attempt >= options.retryAttemptsMax || options.signal?.aborted === true) {
+      return { ...result, retries: attempt };
+    }
+    const fallbackMs = RETRY_FALLBACK_MS * 2 ** attempt;
+    const waitMs = Math.min(result.kind === 'answered' ? result.retryAfterMs ?? fallbackMs : fallbackMs, options.retryAfterMaxMs);
+    await sleep(options.clock, waitMs, options.signal);
+  }
+}
+
+type Attempt =
+  | { kind: 'answered'; status: number; body: unknown; latencyMs: number; retryAfterMs?: number }
+  | { kind: 'network-error'; message: string };
+
+async function sendOnce(request: OnsaleRequest, options: OnsaleHttpOptions): Promise<Attempt> {
+  const { clock } = options;
+  const controller = new AbortController();
+  const timer = clock.setTimer(() => controller.abort(), options.requestTimeoutMs);
+  const startMs = clock.now();
+  let response: Response;
+  let text: string;
+  try {
+    response = await options.fetch(`${options.url}${request.path}`, {
+      method: request.method,
+      headers: {
+        accept: 'application/json',
+        ...(request.body !== undefined && { 'content-type': 'application/json' }),
+        ...(options.token !== undefined && { authorization: `Bearer ${options.token}` }),
+        ...(request.idempotencyKey !== undefined && { 'idempotency-key': request.idempotencyKey }),
+      },
+      ...(request.body !== undefined && { body: JSON.stringify(request.body) }),
+      signal: controller.signal,
+    });
+    text = await response.text();
+  } catch (error) {
+    if (!controller.signal.aborted) return { kind: 'network-error', message: describeFetchError(error) };
+    return { kind: 'network-error', message: `timed out after ${options.requestTimeoutMs} ms` };
+  } finally {
+    clock.clearTimer(timer);
+  }
+  const latencyMs = clock.now() - startMs;
+  const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), clock.now());
+  return { kind: 'answered', status: response.status, body: parseJson(text), latencyMs, ...(retryAfterMs !== undefined && { retryAfterMs }) };
+}
+
+/**
+ * The error code of an answer (`sold_out`, …) from `{ error: { code } }`, or `http_<status>` without one.
+ *
+ * @example
+ * errorCode({ kind: 'answered', status: 409, body: { error: { code: 'sold_out' } }, latencyMs: 3, retries: 0 }); // 'sold_out'
+ */
+export function errorCode(answer: Extract<OnsaleAnswer, { kind: 'answered' }>): string {
+  const body = answer.body;
+  const error = isRecord(body) && isRecord(body.error) ? body.error : undefined;
+  return typeof error?.code === 'string' ? error.code : `http_${answer.status}`;
+}
+
+/**
+ * Whether `value` is a plain JSON object.
+ *
+ * @example
+ * isRecord({ a: 1 }); // true
+ * isRecord([1]);      // false
+ */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
