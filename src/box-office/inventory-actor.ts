@@ -8,6 +8,7 @@
 import { ActorError } from '../actors/errors.ts';
 import type { ActorRef } from '../actors/actor-ref.ts';
 import type { Behavior, Props } from '../actors/types.ts';
+import type { SeatMapSnapshot } from '../domain/seating/seat-map.ts';
 import type { Clock, TimerHandle } from '../platform/clock.ts';
 import { Inventory } from './inventory.ts';
 import type {
@@ -20,9 +21,17 @@ export type InventoryMessage =
   | { type: 'confirm'; bookingId: string }
   | { type: 'release'; bookingId: string; reason: ReleaseReason }
   | { type: 'available' }
+  | { type: 'snapshot' }
+  | { type: 'reload' }
   | { type: 'expire-due' };
 
-export type InventoryReply = HoldResult | ConfirmResult | ReleaseResult | CategoryAvailability[] | InventoryRecord[];
+/** What the show looks like now: counts per category and the seat maps of seated ones. */
+export interface InventorySnapshot {
+  available: CategoryAvailability[];
+  seatMaps: Record<string, SeatMapSnapshot>;
+}
+
+export type InventoryReply = HoldResult | ConfirmResult | ReleaseResult | CategoryAvailability[] | InventoryRecord[] | InventorySnapshot | undefined;
 
 export interface InventoryActorOptions {
   /** The actor's name among its siblings, e.g. `inventory:sh_1`. */
@@ -63,7 +72,7 @@ function inventoryBehavior(
   clock: Clock,
   self: ActorRef<InventoryMessage, InventoryReply>,
 ): Behavior<InventoryMessage, InventoryReply> {
-  const inventory = Inventory.rebuild(options.categories, options.limits, options.load());
+  let inventory = Inventory.rebuild(options.categories, options.limits, options.load());
   let timer: TimerHandle | undefined;
   let armedForMs: number | undefined;
 
@@ -106,6 +115,12 @@ function inventoryBehavior(
         return inventory.release(message.bookingId, message.reason);
       case 'available':
         return inventory.available();
+      case 'snapshot':
+        return { available: inventory.available(), seatMaps: inventory.seatMaps() };
+      case 'reload':
+        // The committed records are the truth: after a decision whose commit failed, start again from them.
+        inventory = Inventory.rebuild(options.categories, options.limits, options.load());
+        return undefined;
       case 'expire-due': {
         const expired = inventory.expire(nowMs);
         if (expired.length > 0) options.onExpired?.(expired);
@@ -162,7 +177,16 @@ export class InventoryClient {
     return this.#ask<CategoryAvailability[]>({ type: 'available' });
   }
 
-  async #ask<T extends InventoryReply>(message: InventoryMessage): Promise<T | Overloaded> {
+  snapshot(): Promise<InventorySnapshot | Overloaded> {
+    return this.#ask<InventorySnapshot>({ type: 'snapshot' });
+  }
+
+  /** Rebuilds the state from the committed records (after a decision whose commit failed). */
+  reload(): Promise<undefined | Overloaded> {
+    return this.#ask<undefined>({ type: 'reload' });
+  }
+
+  async #ask<T extends InventoryReply | undefined>(message: InventoryMessage): Promise<T | Overloaded> {
     try {
       // The message type decides the reply's type (see `handle`); the cast names that pairing.
       return (await this.ref.ask(message, { timeoutMs: this.askTimeoutMs })) as T;

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { bestAvailable } from '../domain/seating/best-available.ts';
 import { holdSeats, release as releaseSeatsOf, sell, takeNamed, TAKE_SEATS_MAX } from '../domain/seating/seat-holds.ts';
-import { createSeatMap, SEAT_FREE, seatIdOf, seatIndexOf, type SeatMap } from '../domain/seating/seat-map.ts';
+import { createSeatMap, SEAT_FREE, seatIdOf, seatIndexOf, seatMapSnapshot, type SeatMap, type SeatMapSnapshot } from '../domain/seating/seat-map.ts';
 import { ExpiryQueue } from './expiry-queue.ts';
 import {
   InventoryError, type CategoryAvailability, type ConfirmResult, type HeldItem, type HoldItem, type HoldResult,
@@ -138,6 +138,13 @@ export class Inventory {
     return [...this.#categories.values()].map((c) => ({
       categoryId: c.id, capacity: c.capacity, held: c.held, sold: c.sold, available: c.capacity - c.held - c.sold,
     }));
+  }
+
+  /** Each seated category's seat map: which seats of each row are held or sold. */
+  seatMaps(): Record<string, SeatMapSnapshot> {
+    const maps: Record<string, SeatMapSnapshot> = {};
+    for (const c of this.#categories.values()) if (c.map !== undefined) maps[c.id] = seatMapSnapshot(c.map);
+    return maps;
   }
 
   /** A booking's record as it stands (held or sold), or undefined. */

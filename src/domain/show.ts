@@ -45,6 +45,8 @@ export interface Show {
   endsAt?: string;
   salesStartAt?: string;
   salesEndAt?: string;
+  /** When check-in opens; absent, scans are admitted at any time. */
+  doorsOpenAt?: string;
   status: ShowStatus;
   categories: ShowCategory[];
 }
@@ -91,6 +93,7 @@ export const ShowBody = z.strictObject({
   endsAt: Time.optional(),
   salesStartAt: Time.optional(),
   salesEndAt: Time.optional(),
+  doorsOpenAt: Time.optional(),
   status: z.enum(SETTABLE_STATUSES, expected(`one of ${SETTABLE_STATUSES.join(', ')}`)).optional().default('draft'),
   categories: z.array(Category).min(1, 'must hold 1 category or more').max(CATEGORIES_MAX, `must hold at most ${CATEGORIES_MAX} categories`),
 }, { error: (issue) => (issue.code === 'invalid_type' ? 'must be a JSON object' : undefined) })
@@ -115,12 +118,13 @@ export const ShowBody = z.strictObject({
  * @example
  * timeProblems({ startsAt: '2026-12-05T20:00:00Z', endsAt: '2026-12-05T19:00:00Z' }); // [{ field: 'endsAt', … }]
  */
-export function timeProblems(show: Pick<Show, 'startsAt' | 'endsAt' | 'salesStartAt' | 'salesEndAt'>): Array<{ field: string; message: string }> {
+export function timeProblems(show: Pick<Show, 'startsAt' | 'endsAt' | 'salesStartAt' | 'salesEndAt' | 'doorsOpenAt'>): Array<{ field: string; message: string }> {
   const ms = (s: string | undefined) => (s === undefined ? undefined : parseTappedAt(s));
   const starts = ms(show.startsAt);
   const ends = ms(show.endsAt);
   const salesStart = ms(show.salesStartAt);
   const salesEnd = ms(show.salesEndAt);
+  const doors = ms(show.doorsOpenAt);
   const problems: Array<{ field: string; message: string }> = [];
   if (starts === undefined || Number.isNaN(starts)) return problems;
   if (ends !== undefined && (ends <= starts || ends - starts > SHOW_DURATION_MAX_MS)) {
@@ -130,6 +134,7 @@ export function timeProblems(show: Pick<Show, 'startsAt' | 'endsAt' | 'salesStar
   if (salesEnd !== undefined && salesStart !== undefined && salesEnd <= salesStart) {
     problems.push({ field: 'salesEndAt', message: 'must be after salesStartAt' });
   }
+  if (doors !== undefined && doors > (ends ?? starts)) problems.push({ field: 'doorsOpenAt', message: 'must not be after the show ends (endsAt, else startsAt)' });
   if (salesEnd !== undefined && salesEnd > (ends ?? starts)) {
     problems.push({ field: 'salesEndAt', message: 'must not be after the show ends (endsAt, else startsAt)' });
   }

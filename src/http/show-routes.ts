@@ -23,48 +23,55 @@ export function addShowRoutes(app: TicketdApp, deps: RouteDeps): void {
   const { engine } = deps;
 
   route(app, [
-    operation(searchShowsRoute, anyToken, (c) => {
+    operation(searchShowsRoute, anyToken, async (c) => {
       const { q, from, to, available, limit, cursor } = c.req.valid('query');
       const page = engine.searchShows({
         limit, includeDrafts: principalOf(c).role === 'admin', onSaleOnly: available === 'true',
         ...(q !== undefined && { q }), ...(from !== undefined && { fromMs: from }), ...(to !== undefined && { toMs: to }),
         ...(cursor !== undefined && { cursor }),
       });
-      return c.json({ shows: page.shows.map((show) => withAvailability(engine, show, false)), nextCursor: page.nextCursor ?? null }, 200);
+      const shows = await Promise.all(page.shows.map((show) => withAvailability(engine, show, false)));
+      return c.json({ shows, nextCursor: page.nextCursor ?? null }, 200);
     }),
   ]);
 
   route(app, [
-    operation(getShowRoute, anyToken, (c) => {
+    operation(getShowRoute, anyToken, async (c) => {
       const { id } = c.req.valid('param');
       const show = engine.getShow(id);
       if (show === undefined || (show.status === 'draft' && principalOf(c).role !== 'admin')) {
         throw new HttpError(404, 'unknown_show', `no show '${id}'`);
       }
-      return c.json(withAvailability(engine, show, true), 200);
+      return c.json(await withAvailability(engine, show, true), 200);
     }),
-    operation(putShowRoute, adminOnly, (c) => {
-      const { show, created } = engine.putShow(c.req.valid('param').id, c.req.valid('json'));
-      const answer = withAvailability(engine, show, true);
+    operation(putShowRoute, adminOnly, async (c) => {
+      const { show, created } = await engine.putShow(c.req.valid('param').id, c.req.valid('json'));
+      const answer = await withAvailability(engine, show, true);
       return created ? c.json(answer, 201) : c.json(answer, 200);
     }),
   ]);
 }
 
 /**
- * The show as answered: each category with `available` from the engine and, with `seatMaps`, a seat map for seated
- * ones (every seat free: no bookings exist yet).
+ * The show as answered: each category with its live counts from the show's inventory actor (`available`, `held`,
+ * `sold`) and, with `seatMaps`, the seat map of a seated one (which seats are held or sold).
  */
-function withAvailability(engine: EngineApi, show: Show, seatMaps: boolean) {
-  const available = engine.showAvailability(show.id) ?? {};
+async function withAvailability(engine: EngineApi, show: Show, seatMaps: boolean) {
+  const snapshot = await engine.boxOffice.snapshot(show.id);
   return {
     ...show,
-    categories: show.categories.map((category) => ({
-      ...category,
-      available: available[category.id] ?? 0,
-      ...(seatMaps && category.rows !== undefined && {
-        seatMap: { rows: category.rows.map((r) => ({ row: r.row, seats: r.seats, taken: [] as number[] })) },
-      }),
-    })),
+    categories: show.categories.map((category) => {
+      const counts = snapshot?.available.find((a) => a.categoryId === category.id);
+      const taken = snapshot?.seatMaps[category.id];
+      return {
+        ...category,
+        available: counts?.available ?? category.capacity,
+        held: counts?.held ?? 0,
+        sold: counts?.sold ?? 0,
+        ...(seatMaps && category.rows !== undefined && {
+          seatMap: taken ?? { rows: category.rows.map((r) => ({ row: r.row, seats: r.seats, taken: [] as number[] })) },
+        }),
+      };
+    }),
   };
 }

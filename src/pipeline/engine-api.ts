@@ -18,6 +18,13 @@ import type {
 import type { Show, ShowInput } from '../domain/show.ts';
 import type { ShowPage } from '../store/shows.ts';
 import type { ShowSearch } from '../store/shows-search.ts';
+import type { BoxOffice } from '../box-office/box-office.ts';
+
+/** What the HTTP layer uses of the box office. */
+export type BoxOfficeApi = Pick<
+  BoxOffice,
+  'book' | 'pay' | 'cancel' | 'getBooking' | 'listBookings' | 'getPayment' | 'snapshot' | 'joinWaitingList' | 'applyProviderEvent' | 'checkIn' | 'checkInList'
+>;
 
 export interface ReadyState {
   ready: boolean;
@@ -53,15 +60,15 @@ export interface EngineApi {
   listMachines(): Machine[];
   putMachine(id: string, input: { publicKey?: string }): { machine: Machine; created: boolean };
 
-  /** Creates or replaces a show; throws StoreError `ERR_STATUS_MOVE` when its status may not move as asked. */
-  putShow(id: string, input: ShowInput): { show: Show; created: boolean };
+  /**
+   * Creates or replaces a show; throws StoreError `ERR_STATUS_MOVE` when its status may not move as asked, and
+   * BoxOfficeError `capacity_below_sold` when its held and sold places would not fit the new categories.
+   */
+  putShow(id: string, input: ShowInput): Promise<{ show: Show; created: boolean }>;
   getShow(id: string): Show | undefined;
   searchShows(search: ShowSearch): ShowPage;
-  /**
-   * What is left to sell of each category of a show, by category id; `undefined` for an unknown show. No holds or
-   * bookings exist yet, so today it is each category's capacity; the show's inventory actor will be its source.
-   */
-  showAvailability(showId: string): Record<string, number> | undefined;
+  /** The box office: bookings, payments, the waiting list, check-in (src/box-office/box-office.ts). */
+  readonly boxOffice: BoxOfficeApi;
 
   listDeadLetters(query: DeadLetterQuery): DeadLetterPage;
   getDeadLetter(id: number): DeadLetter | undefined;

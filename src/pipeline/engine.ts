@@ -27,7 +27,14 @@ import type { Evaluator, EvaluatorOptions } from '../workers/evaluator.ts';
 import { EngineError, type EngineApi, type NotificationListener, type ReadyState } from './engine-api.ts';
 import { FlowControl } from './flow-control.ts';
 import { ledgerProps, type LedgerReply } from './ledger.ts';
-import type { Evaluated, InFlightTap, LedgerMessage, PricingMessage } from './messages.ts';
+import type { Evaluated, InFlightTap, LedgerMessage, PendingWrite, PricingMessage } from './messages.ts';
+import { BoxOffice } from '../box-office/box-office.ts';
+import { BoxOfficeError } from '../box-office/box-office-error.ts';
+import { DEFAULT_HOLD_MS } from '../box-office/inventory-types.ts';
+import { PaymentError } from '../payments/payment-error.ts';
+import type { PaymentProvider } from '../payments/provider.ts';
+import type { BookingWriter } from '../store/bookings.ts';
+import type { WriteOutcome } from '../store/ticket-store.ts';
 import { notifierProps } from './notifier.ts';
 import { resolvePipelineOptions, type PipelineOptions } from './pipeline-options.ts';
 import { pricingProps } from './pricing.ts';
@@ -45,6 +52,10 @@ export interface EngineOptions {
   system?: ActorSystem;
   /** Where the pipeline records its metrics (commits, in-flight taps, mailboxes, dead letters); absent: nowhere. */
   metrics?: Metrics;
+  /** The card payment provider of the box office; absent, card payments are refused (`provider_refused`). */
+  payments?: PaymentProvider;
+  /** How long a booking's hold lasts (default 15 minutes). */
+  holdMs?: number;
 }
 
 const ASK_TIMEOUT_MS = 10_000;
@@ -74,6 +85,7 @@ export class Engine implements EngineApi {
   #probing = false;
   #pricing!: ActorRef<PricingMessage>;
   #ledger!: ActorRef<LedgerMessage, LedgerReply>;
+  #boxOffice!: BoxOffice;
 
   private constructor(options: EngineOptions) {
     this.options = resolvePipelineOptions(options.pipeline);
@@ -91,7 +103,8 @@ export class Engine implements EngineApi {
         guardian: oneForOne({ decide: () => 'restart', maxRestarts: 10, withinMs: 10_000, backoff: { minMs: 10, maxMs: 1_000, jitter: 0.2 } }),
       });
     this.system.subscribe((event) => {
-      if (event.type === 'escalated' && event.path.split('/').length === 3) {
+      // A show's inventory actor that fails too often stops that show's sales, not the taps.
+      if (event.type === 'escalated' && event.path.split('/').length === 3 && !event.path.startsWith('/user/inventory:')) {
         this.#state = { ready: false, reason: 'escalated' };
         this.#log.error('pipeline stage failed too often; no longer accepting taps', { path: event.path, error: event.error });
       } else if (event.type === 'failed') {
@@ -102,6 +115,7 @@ export class Engine implements EngineApi {
       this.#log.warn('dead letter', { recipient: d.recipient, reason: d.reason, attempts: d.attempts, ...(d.error !== undefined && { error: d.error }) });
       // Taps the pipeline gave up on (a stage that kept failing, or a full mailbox): nothing of them is committed;
       // their requests are refused so the machines resend, and their share of the in-flight bound is returned.
+      for (const write of writesOf(d.message)) write.done(new StoreError('ERR_STORE_IO', 'box-office write not committed: the ledger dropped it'));
       const origins = originsOf(d.message);
       if (origins === undefined) return;
       const error = d.reason === 'mailbox_full' ? this.#overloaded('a pipeline stage is full') : new EngineError('ERR_STORAGE', 'taps not decided: the pipeline dropped them; resend');
@@ -115,6 +129,16 @@ export class Engine implements EngineApi {
     const engine = new Engine(options);
     options.store.prepareTapWindow();
     engine.#spawnStages();
+    engine.#boxOffice = new BoxOffice({
+      store: options.store,
+      system: engine.system,
+      runtime: options.runtime,
+      commit: (write) => engine.#commitWrite(write),
+      provider: options.payments ?? NO_CARD_PROVIDER,
+      log: options.log,
+      holdMs: options.holdMs ?? DEFAULT_HOLD_MS,
+    });
+    await engine.#boxOffice.start();
     engine.#state = { ready: true };
     void engine.#decideLegacyPending().catch((error: unknown) => engine.#log.error('legacy pending taps not decided', { error: String(error) }));
     return engine;
@@ -158,6 +182,22 @@ export class Engine implements EngineApi {
         sequence: { next: 0 },
       }),
     );
+  }
+
+  /** Runs a box-office write in the ledger's next group commit (see BoxOffice). */
+  #commitWrite<T>(write: (w: BookingWriter) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const done = (outcome: WriteOutcome | StoreError): void => {
+        if (outcome instanceof StoreError) reject(outcome);
+        else if (outcome.ok) resolve(outcome.value as T);
+        else reject(outcome.error instanceof Error ? outcome.error : new Error(String(outcome.error)));
+      };
+      if (!this.#ledger.tell({ kind: 'write', write, done })) reject(new BoxOfficeError('overloaded', 'the ledger is full; retry'));
+    });
+  }
+
+  get boxOffice(): BoxOffice {
+    return this.#boxOffice;
   }
 
   /** Refuses the requests of taps that will not be decided, and returns their share of the in-flight bound. */
@@ -263,8 +303,11 @@ export class Engine implements EngineApi {
     return put;
   }
 
-  putShow(id: string, input: ShowInput): { show: Show; created: boolean } {
-    return this.#store.shows.put(id, input, this.#runtime.clock.now());
+  async putShow(id: string, input: ShowInput): Promise<{ show: Show; created: boolean }> {
+    this.#boxOffice.checkShowChange(id, input.categories);
+    const put = this.#store.shows.put(id, input, this.#runtime.clock.now());
+    await this.#boxOffice.showReplaced(id);
+    return put;
   }
 
   getShow(id: string): Show | undefined {
@@ -273,12 +316,6 @@ export class Engine implements EngineApi {
 
   searchShows(search: ShowSearch): ShowPage {
     return this.#store.shows.search(search);
-  }
-
-  showAvailability(showId: string): Record<string, number> | undefined {
-    // Capacity until bookings exist: the show's inventory actor will answer this from its live count.
-    const show = this.#store.shows.get(showId);
-    return show === undefined ? undefined : Object.fromEntries(show.categories.map((c) => [c.id, c.capacity]));
   }
 
   listDeadLetters(query: DeadLetterQuery): DeadLetterPage {
@@ -329,6 +366,7 @@ export class Engine implements EngineApi {
     }
     const leftInFlight = this.flow.inFlight;
     if (leftInFlight > 0) this.#log.warn('stopping with taps in flight; they were not committed and will be resent', { taps: leftInFlight });
+    this.#boxOffice.stop();
     await this.system.stop();
     await this.#evaluator.close();
     return leftInFlight;
@@ -376,6 +414,19 @@ function stateOfResult(result: TapResult): TapState {
   if (result.status === 'rejected' || result.status === 'failed') return { tapId: result.tapId, status: result.status, reason: result.reason };
   if (result.status === 'duplicate' && result.outcome !== 'issued') return { tapId: result.tapId, status: result.outcome, reason: result.reason };
   throw new Error(`tap ${result.tapId} answered ${result.status} but is not in the store`);
+}
+
+/** A card provider for an engine given none: every charge is refused, so card payments fail at once. */
+const NO_CARD_PROVIDER: PaymentProvider = {
+  charge: () => Promise.reject(new PaymentError('ERR_INVALID_OPTION', 'no card payment provider is configured')),
+  refund: () => Promise.reject(new PaymentError('ERR_INVALID_OPTION', 'no card payment provider is configured')),
+};
+
+/** The box-office writes a ledger message carries, for a message that ended as a dead letter. */
+function writesOf(message: unknown): PendingWrite[] {
+  const m = message as Partial<{ kind: string; writes: PendingWrite[]; done: PendingWrite['done']; write: PendingWrite['write'] }> | undefined;
+  if (m?.kind === 'write' && m.done !== undefined && m.write !== undefined) return [{ write: m.write, done: m.done }];
+  return m?.kind === 'flush' && Array.isArray(m.writes) ? m.writes : [];
 }
 
 /** The taps a pipeline message carries, for a message that ended as a dead letter. */

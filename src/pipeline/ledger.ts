@@ -6,7 +6,7 @@ import type { Logger } from '../platform/logger.ts';
 import { StoreError, type StoreErrorCode } from '../store/store-error.ts';
 import type { TicketStore } from '../store/ticket-store.ts';
 import type { TopUpResult } from '../store/store-types.ts';
-import type { Evaluated, LedgerMessage, NotifierMessage } from './messages.ts';
+import type { Evaluated, LedgerMessage, NotifierMessage, PendingWrite } from './messages.ts';
 
 export type LedgerReply =
   | { kind: 'none' }
@@ -15,7 +15,7 @@ export type LedgerReply =
   | { kind: 'refused'; code: string; message: string };
 
 export interface LedgerDeps {
-  store: Pick<TicketStore, 'commitOutcomes' | 'upsertCustomer' | 'patchCustomer' | 'topUp'>;
+  store: Pick<TicketStore, 'commitOutcomes' | 'commitGroup' | 'upsertCustomer' | 'patchCustomer' | 'topUp'>;
   notifier: ActorRef<NotifierMessage>;
   now: () => number;
   commitBatchMax: number;
@@ -33,6 +33,8 @@ export interface LedgerDeps {
 }
 
 const RETRY_BASE_MS = 10;
+/** Most box-office writes in one group commit; more wait for the next. */
+const WRITES_PER_COMMIT_MAX = 2_000;
 const RETRY_CAP_MS = 1_000;
 
 /**
@@ -48,11 +50,12 @@ export function ledgerProps(deps: LedgerDeps): Props<LedgerMessage, LedgerReply>
     create: (ctx) => {
       const pending: Evaluated[] = [];
       let pendingCount = 0;
+      const pendingWrites: PendingWrite[] = [];
       let flushQueued = false;
       // While a failed commit waits for its retry, no other batch may commit before it: order is per customer.
       let retrying = false;
       const queueFlush = (): void => {
-        if (flushQueued || retrying || pendingCount === 0) return;
+        if (flushQueued || retrying || (pendingCount === 0 && pendingWrites.length === 0)) return;
         flushQueued = true;
         ctx.self.tell({ kind: 'flush' });
       };
@@ -76,10 +79,15 @@ export function ledgerProps(deps: LedgerDeps): Props<LedgerMessage, LedgerReply>
               pendingCount += message.outcomes.length;
               queueFlush();
               return { kind: 'none' };
+            case 'write':
+              pendingWrites.push({ write: message.write, done: message.done });
+              queueFlush();
+              return { kind: 'none' };
             case 'flush':
               if (message.attempts === undefined) flushQueued = false;
               else if (!retrying) return { kind: 'none' }; // a retry that a restart made stale
               message.batch ??= take();
+              message.writes ??= pendingWrites.splice(0, WRITES_PER_COMMIT_MAX);
               retrying = !commitOrRetry(message as Flush, deps, (delayMs, retry) => ctx.scheduleOnce(delayMs, retry), ctx.runtime.random.next());
               queueFlush();
               return { kind: 'none' };
@@ -104,7 +112,7 @@ export function ledgerProps(deps: LedgerDeps): Props<LedgerMessage, LedgerReply>
   };
 }
 
-type Flush = Extract<LedgerMessage, { kind: 'flush' }> & { batch: Evaluated };
+type Flush = Extract<LedgerMessage, { kind: 'flush' }> & { batch: Evaluated; writes: PendingWrite[] };
 
 /**
  * Commits the flush's batch and answers each tap's request. A busy or failing database is an operating error: the
@@ -113,29 +121,40 @@ type Flush = Extract<LedgerMessage, { kind: 'flush' }> & { batch: Evaluated };
  */
 function commitOrRetry(flush: Flush, deps: LedgerDeps, schedule: (delayMs: number, retry: Flush) => void, jitter: number): boolean {
   const { origins, outcomes } = flush.batch;
-  if (outcomes.length === 0) return true;
+  const { writes } = flush;
+  if (outcomes.length === 0 && writes.length === 0) return true;
   try {
     const { metrics } = deps;
     const startedMs = metrics === undefined ? 0 : metrics.nowMs();
-    const { results, notifications } = deps.store.commitOutcomes(outcomes, deps.now(), metrics?.commitTiming);
-    metrics?.committed(results, startedMs);
+    const { results, notifications, written } =
+      writes.length === 0
+        ? { ...deps.store.commitOutcomes(outcomes, deps.now(), metrics?.commitTiming), written: [] }
+        : deps.store.commitGroup(outcomes, writes.map((w) => w.write), deps.now(), metrics?.commitTiming);
+    if (outcomes.length > 0) metrics?.committed(results, startedMs);
     for (let i = 0; i < origins.length; i++) {
       const origin = origins[i]!;
       origin.submission.decided(origin.index, results[i]!);
     }
-    deps.onCommitted(outcomes.length);
-    if (notifications.length > 0) deps.notifier.tell({ kind: 'notify', notifications });
+    if (outcomes.length > 0) deps.onCommitted(outcomes.length);
+    const all = notifications.slice();
+    for (let i = 0; i < writes.length; i++) {
+      const outcome = written[i]!;
+      if (outcome.ok) all.push(...outcome.notifications);
+      writes[i]!.done(outcome);
+    }
+    if (all.length > 0) deps.notifier.tell({ kind: 'notify', notifications: all });
     return true;
   } catch (error) {
     if (!(error instanceof StoreError) || (error.code !== 'ERR_STORE_BUSY' && error.code !== 'ERR_STORE_IO')) throw error;
     const attempts = (flush.attempts ?? 0) + 1;
     if (attempts >= deps.commitAttempts) {
       deps.onStorageTrouble(error, flush.batch);
+      for (const w of writes) w.done(error);
       return true;
     }
     deps.onStorageTrouble(error, undefined);
     const delayMs = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** (attempts - 1)) * (0.75 + jitter / 2);
-    schedule(Math.round(delayMs), { kind: 'flush', batch: flush.batch, attempts });
+    schedule(Math.round(delayMs), { kind: 'flush', batch: flush.batch, writes, attempts });
     return false;
   }
 }

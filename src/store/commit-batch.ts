@@ -7,6 +7,7 @@
  * balance in between.
  */
 import type Database from 'better-sqlite3';
+import type { BoxOfficeEventType } from '../box-office/booking-types.ts';
 import type { Currency, Tap } from '../domain/types.ts';
 import { RowBuffer, selectMultiRow, type MultiRowStatement } from './multi-row.ts';
 import { iso, type EventRow } from './rows.ts';
@@ -25,7 +26,7 @@ export interface Wallet {
 export type TapEventType = 'ticket.issued' | 'ticket.rejected' | 'tap.failed';
 
 /** An event row without its id, time and place in its customer's chain, which the log sets. */
-export type NewEvent = Omit<EventRow, 'id' | 'at' | 'prev_id'>;
+export type NewEvent = Omit<EventRow, 'id' | 'at' | 'prev_id' | 'data'>;
 
 /** The values of an event row in column order (`EVENT_COLUMNS`). */
 function eventValues(id: number | null, e: NewEvent, atMs: number, prevId: number | null): unknown[] {
@@ -114,6 +115,23 @@ export class CommitBatch {
     return id;
   }
 
+  /**
+   * Appends a box-office event (a booking, payment or check-in event: `data` is its JSON) at the head of its
+   * customer's chain and returns its id. `amount` is the wallet change it records (0 when none), with the balance
+   * after it.
+   *
+   * @example
+   * batch.appendData('c1', 'payment.succeeded', -4_500, 500, 'bk_1', JSON.stringify(payment)) // 43
+   */
+  appendData(customerId: string, type: BoxOfficeEventType, amount: number, balanceAfter: number | null, ref: string, data: string): number {
+    const id = this.#nextId++;
+    if (!this.#heads.has(customerId)) this.loadHeads([customerId]);
+    this.ctx.st.insertDataEvent.run(id, customerId, type, amount, balanceAfter, ref, this.nowMs, this.#heads.get(customerId) ?? null, data);
+    this.#heads.set(customerId, id);
+    this.#movedHeads.add(customerId);
+    return id;
+  }
+
   /** Reads the chain heads of `customerIds` (a few statements for all of them) into the batch. */
   loadHeads(customerIds: Iterable<string>): void {
     const heads = this.#heads;
@@ -152,6 +170,12 @@ export class CommitBatch {
       this.#debited.push(wallet);
     }
     return wallet.balance;
+  }
+
+  /** Gives `amount` back to the wallet in memory (a refund; `flush` writes it); returns the balance after. */
+  credit(wallet: Wallet, amount: number): number {
+    if (!(amount >= 0)) throw new Error(`credit of ${amount} to ${wallet.id} is not a refund`);
+    return this.debit(wallet, -amount);
   }
 
   /** Writes every event held back, the chain heads they moved, and the balance of every wallet debited. */

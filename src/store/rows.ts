@@ -46,6 +46,8 @@ export interface EventRow {
   at: number;
   /** The customer's previous event. */
   prev_id: number | null;
+  /** A box-office event's data as JSON; null on the tap path's events. */
+  data: string | null;
 }
 
 export interface LegacyPendingRow {
@@ -150,8 +152,12 @@ export function notificationFromEvent(row: EventRow): Notification {
       const data = { customerId: row.customer_id, balance: row.balance_after as number, currency: CURRENCY, change: row.amount, cause };
       return { ...head, type: 'balance.changed', data };
     }
-    default:
+    case 'tap.failed':
+    case 'customer.opened':
       throw new Error(`event ${row.id} of type ${row.type} is not a stream event`);
+    default:
+      // A box-office event: its data was written as the notification's data (store/bookings.ts).
+      return { ...head, type: row.type, data: JSON.parse(row.data ?? 'null') as unknown } as Notification;
   }
 }
 

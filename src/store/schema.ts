@@ -14,9 +14,12 @@
  * v3 replaces the journal, tickets, ledger and outbox with one ordered log, `events` (v3-event-log.ts).
  *
  * v4 adds the shows catalogue and its full-text index (shows-schema.ts).
+ *
+ * v5 adds the box office (box-office-schema.ts).
  */
 import type Database from 'better-sqlite3';
 import { StoreError } from './store-error.ts';
+import { migrateToBoxOffice } from './box-office-schema.ts';
 import { migrateToShows } from './shows-schema.ts';
 import { migrateToEventLog } from './v3-event-log.ts';
 
@@ -149,6 +152,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, description: 'API tokens (hashed)', up: (db) => db.exec(V2_SQL) },
   { version: 3, description: 'one ordered event log instead of journal, tickets, ledger and outbox', up: migrateToEventLog },
   { version: 4, description: 'shows catalogue with a full-text index', up: migrateToShows },
+  { version: 5, description: 'the box office: bookings, payments, tickets, check-ins, waiting list; box-office events in the log', up: migrateToBoxOffice },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

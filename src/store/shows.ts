@@ -13,7 +13,7 @@ import { StoreError } from './store-error.ts';
 
 interface ShowRow {
   seq: number; id: string; name: string; venue: string; location: string; starts_at: string;
-  ends_at: string | null; sales_start_at: string | null; sales_end_at: string | null; status: ShowStatus;
+  ends_at: string | null; sales_start_at: string | null; sales_end_at: string | null; doors_open_at: string | null; status: ShowStatus;
 }
 interface CategoryRow { id: string; name: string; price: number; capacity: number; rows_json: string | null }
 
@@ -39,14 +39,14 @@ export class ShowStore {
   constructor(db: Database.Database, run: <T>(fn: () => T) => T) {
     this.#run = run;
     this.#st = {
-      byId: db.prepare<[string], ShowRow>('SELECT seq, id, name, venue, location, starts_at, ends_at, sales_start_at, sales_end_at, status FROM shows WHERE id = ?'),
-      bySeq: db.prepare<[number], ShowRow>('SELECT seq, id, name, venue, location, starts_at, ends_at, sales_start_at, sales_end_at, status FROM shows WHERE seq = ?'),
+      byId: db.prepare<[string], ShowRow>('SELECT seq, id, name, venue, location, starts_at, ends_at, sales_start_at, sales_end_at, doors_open_at, status FROM shows WHERE id = ?'),
+      bySeq: db.prepare<[number], ShowRow>('SELECT seq, id, name, venue, location, starts_at, ends_at, sales_start_at, sales_end_at, doors_open_at, status FROM shows WHERE seq = ?'),
       categories: db.prepare<[number], CategoryRow>('SELECT id, name, price, capacity, rows_json FROM show_categories WHERE show_seq = ? ORDER BY position'),
-      insert: db.prepare(`INSERT INTO shows (id, name, venue, location, starts_at, starts_at_ms, ends_at, sales_start_at, sales_end_at, status, capacity, updated_at)
-        VALUES (:id, :name, :venue, :location, :startsAt, :startsAtMs, :endsAt, :salesStartAt, :salesEndAt, :status, :capacity, :nowMs)`),
+      insert: db.prepare(`INSERT INTO shows (id, name, venue, location, starts_at, starts_at_ms, ends_at, sales_start_at, sales_end_at, doors_open_at, status, capacity, updated_at)
+        VALUES (:id, :name, :venue, :location, :startsAt, :startsAtMs, :endsAt, :salesStartAt, :salesEndAt, :doorsOpenAt, :status, :capacity, :nowMs)`),
       update: db.prepare(`UPDATE shows SET name = :name, venue = :venue, location = :location, starts_at = :startsAt,
         starts_at_ms = :startsAtMs, ends_at = :endsAt, sales_start_at = :salesStartAt, sales_end_at = :salesEndAt,
-        status = :status, capacity = :capacity, updated_at = :nowMs WHERE id = :id`),
+        doors_open_at = :doorsOpenAt, status = :status, capacity = :capacity, updated_at = :nowMs WHERE id = :id`),
       dropCategories: db.prepare<[number]>('DELETE FROM show_categories WHERE show_seq = ?'),
       insertCategory: db.prepare('INSERT INTO show_categories (show_seq, position, id, name, price, capacity, rows_json) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       dropText: db.prepare<[number]>('DELETE FROM shows_fts WHERE rowid = ?'),
@@ -113,7 +113,7 @@ export class ShowStore {
     // that here. Today nothing is sold, so any capacity the schema admits is accepted.
     const params = {
       id, name: input.name, venue: input.venue, location: input.location, startsAt: input.startsAt, startsAtMs,
-      endsAt: input.endsAt ?? null, salesStartAt: input.salesStartAt ?? null, salesEndAt: input.salesEndAt ?? null,
+      endsAt: input.endsAt ?? null, salesStartAt: input.salesStartAt ?? null, salesEndAt: input.salesEndAt ?? null, doorsOpenAt: input.doorsOpenAt ?? null,
       status: input.status, capacity: showCapacity(input), nowMs,
     };
     let seq: number;
@@ -140,6 +140,7 @@ export class ShowStore {
       ...(row.ends_at !== null && { endsAt: row.ends_at }),
       ...(row.sales_start_at !== null && { salesStartAt: row.sales_start_at }),
       ...(row.sales_end_at !== null && { salesEndAt: row.sales_end_at }),
+      ...(row.doors_open_at !== null && { doorsOpenAt: row.doors_open_at }),
       status: row.status, categories,
     };
   }

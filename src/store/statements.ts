@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import { prepareMultiRow } from './multi-row.ts';
 import type { CustomerRow, DeadLetterRow, EventRow, LegacyPendingRow, MachineRow, RideRow, TokenRow } from './rows.ts';
-import { STREAM_EVENT_TYPES } from './v3-event-log.ts';
+import { STREAM_EVENT_TYPES_V5 } from './box-office-schema.ts';
 import type { IdSource } from './store-types.ts';
 import type { TapWindow } from './tap-window.ts';
 
@@ -67,16 +67,23 @@ function catalogStatements(db: Database.Database) {
 /** The columns of an event row, in the order `EventRow` and the multi-row insert use. */
 export const EVENT_COLUMNS =
   'id, customer_id, type, amount, balance_after, tap_id, machine_id, ride_id, tapped_at, reason, base_price, price, rules, ref, message, at, prev_id';
+/** What reads select: the written columns and `data`, the JSON of a box-office event (null on the tap path's). */
+export const EVENT_READ_COLUMNS = `${EVENT_COLUMNS}, data`;
 const EVENT_VALUES = `(${'?, '.repeat(16)}?)`;
-const STREAM_TYPES = STREAM_EVENT_TYPES.map((t) => `'${t}'`).join(', ');
+const STREAM_TYPES = STREAM_EVENT_TYPES_V5.map((t) => `'${t}'`).join(', ');
 
 function eventStatements(db: Database.Database) {
   return {
     // The group commit's rows, many per statement (see multi-row.ts); ids are given, in log order.
     insertEventRows: prepareMultiRow(db, `INSERT INTO events (${EVENT_COLUMNS}) VALUES`, EVENT_VALUES),
     insertEvent: db.prepare<unknown[], unknown>(`INSERT INTO events (${EVENT_COLUMNS}) VALUES ${EVENT_VALUES}`),
+    // A box-office event: one row with its JSON data, written at once (its id is given, so buffered tap rows of the
+    // same batch keep their places).
+    insertDataEvent: db.prepare<[number, string, string, number, number | null, string | null, number, number | null, string], unknown>(
+      'INSERT INTO events (id, customer_id, type, amount, balance_after, ref, at, prev_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
     lastEventId: db.prepare<[], number | null>('SELECT max(id) FROM events').pluck(),
-    eventById: db.prepare<[number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`),
+    eventById: db.prepare<[number], EventRow>(`SELECT ${EVENT_READ_COLUMNS} FROM events WHERE id = ?`),
     firstEventAt: db.prepare<[number], number>('SELECT at FROM events WHERE id >= ? ORDER BY id LIMIT 1').pluck(),
     // What the tap window is rebuilt from at start: every tap's events from `id` on, in log order.
     tapEventsFrom: db.prepare<[number], { id: number; tap_id: string; tapped_at: string }>(
@@ -103,7 +110,7 @@ function eventStatements(db: Database.Database) {
          UNION ALL
          SELECT e.prev_id FROM events e JOIN chain ON e.id = chain.id WHERE e.prev_id > @after
        )
-       SELECT ${EVENT_COLUMNS} FROM events
+       SELECT ${EVENT_READ_COLUMNS} FROM events
        WHERE id IN (SELECT id FROM chain) AND id > @after AND type IN (${STREAM_TYPES}) ORDER BY id LIMIT @limit`,
     ),
     legacyPending: db.prepare<[number, number], LegacyPendingRow>(

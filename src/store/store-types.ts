@@ -3,6 +3,7 @@
  * out of it, the outbox notifications, dead letters and pages. Amounts are integer cents; times handed in are epoch
  * milliseconds (`…Ms`), times handed out are RFC 3339 strings.
  */
+import type { BoxOfficeEventType, BoxOfficePayload } from '../box-office/booking-types.ts';
 import type {
   Currency,
   Customer,
@@ -27,8 +28,8 @@ export type Outcome = (
   | { tap: Tap; kind: 'failed'; reason: string; error: string; attempts: number; firstAtMs: number }
 ) & { replayOf?: number };
 
-/** Kinds of rows in the event log; the first three are what a customer's stream carries. */
-export type EventType = 'ticket.issued' | 'ticket.rejected' | 'balance.changed' | 'tap.failed' | 'customer.opened';
+/** Kinds of rows in the event log (box-office-schema.ts); all but `tap.failed` and `customer.opened` are streamed. */
+export type EventType = 'ticket.issued' | 'ticket.rejected' | 'balance.changed' | 'tap.failed' | 'customer.opened' | BoxOfficeEventType;
 
 /** A decided tap's outcome as its first decision gave it (what a duplicate is answered with). */
 export type DecidedOutcome =
@@ -67,12 +68,13 @@ export interface BalanceChangedData {
   cause: BalanceCause;
 }
 
-export type NotificationType = 'ticket.issued' | 'ticket.rejected' | 'balance.changed';
-
 export type NotificationPayload =
   | { type: 'ticket.issued'; data: Ticket }
   | { type: 'ticket.rejected'; data: TicketRejectedData }
-  | { type: 'balance.changed'; data: BalanceChangedData };
+  | { type: 'balance.changed'; data: BalanceChangedData }
+  | BoxOfficePayload;
+
+export type NotificationType = NotificationPayload['type'];
 
 /** One outbox row: `id` is the SSE event id, strictly increasing across the whole store. */
 export type Notification = NotificationPayload & {

@@ -17,6 +17,8 @@ import { listTickets, streamAfter, tapOutcome } from './customer-reads.ts';
 import { getDeadLetter, listDeadLetters, tapToReplay } from './dead-letters.ts';
 import { openDatabase } from './open-database.ts';
 import { customerFromRow, machineFromRow, rideFromRow, tapFromLegacyRow } from './rows.ts';
+import { BookingStore, type BookingWriter } from './bookings.ts';
+import { CommitBatch } from './commit-batch.ts';
 import { ShowStore } from './shows.ts';
 import { prepareStatements, type StoreContext } from './statements.ts';
 import { StoreError, toStoreError } from './store-error.ts';
@@ -72,6 +74,17 @@ export interface CommitTiming {
 
 type Fn<A extends unknown[], R> = (...args: A) => R;
 
+/** One write of the box office inside a group commit: reads and writes through the writer, answers a value. */
+export type GroupWrite = (writer: BookingWriter) => unknown;
+
+/** What one write came to: its value and the events it appended, or what it threw (nothing of it committed). */
+export type WriteOutcome = { ok: true; value: unknown; notifications: Notification[] } | { ok: false; error: unknown };
+
+export interface GroupCommitResult extends CommitResult {
+  /** One per write, in the order given. */
+  written: WriteOutcome[];
+}
+
 /**
  * The SQLite store of ticketd.
  *
@@ -83,6 +96,8 @@ type Fn<A extends unknown[], R> = (...args: A) => R;
 export class TicketStore {
   /** The shows catalogue (shows.ts), on the same connection. */
   readonly shows: ShowStore;
+  /** The box office's bookings, payments, tickets, check-ins and waiting list (bookings.ts). */
+  readonly bookings: BookingStore;
   readonly #db: Database.Database;
   readonly #ctx: StoreContext;
   readonly #batchSizeMax: number;
@@ -100,6 +115,7 @@ export class TicketStore {
     const ctx: StoreContext = { db, st: prepareStatements(db), ids, taps };
     this.#ctx = ctx;
     this.shows = new ShowStore(db, (fn) => this.#run(fn));
+    this.bookings = new BookingStore(db, (fn) => this.#run(fn));
     this.#batchSizeMax = batchSizeMax;
     const write = <A extends unknown[], R>(fn: Fn<[StoreContext, ...A], R>): Fn<A, R> => {
       const tx = db.transaction((...args: A) => fn(ctx, ...args));
@@ -123,6 +139,12 @@ export class TicketStore {
         const result = commitOutcomes(c, outcomes, nowMs, seen);
         if (timing !== undefined) this.#statementsDoneMs = timing.now();
         return result;
+      }),
+      commitGroup: write((c: StoreContext, outcomes: readonly Outcome[], writes: readonly GroupWrite[], nowMs: number, seen: SeenTap[], timing?: CommitTiming) => {
+        const result = outcomes.length > 0 ? commitOutcomes(c, outcomes, nowMs, seen) : { results: [], notifications: [] };
+        const written = writes.map((w) => this.#applyWrite(c, w, nowMs));
+        if (timing !== undefined) this.#statementsDoneMs = timing.now();
+        return { ...result, written };
       }),
       createToken: write(createToken),
       revokeToken: write(revokeToken),
@@ -281,6 +303,44 @@ export class TicketStore {
     // Only once the transaction committed: a rolled-back batch decided nothing.
     for (const { tapId, eventId, tappedAtMs } of seen) this.#ctx.taps.remember(tapId, eventId, tappedAtMs);
     return result;
+  }
+
+  /**
+   * The group commit with the box office's writes: the taps as `commitOutcomes` decides them, then each write in
+   * order, all in one transaction. A write that throws is undone alone (a savepoint) and answered as its error; the
+   * others commit. A busy or failing database fails the whole group, to be retried as one.
+   *
+   * @example
+   * const { written } = store.commitGroup([], [(w) => w.setStatus('bk_1', 'confirmed')], nowMs);
+   * written[0] // { ok: true, value: { id: 'bk_1', status: 'confirmed', … }, notifications: [] }
+   */
+  commitGroup(outcomes: readonly Outcome[], writes: readonly GroupWrite[], nowMs: number, timing?: CommitTiming): GroupCommitResult {
+    this.#checkBatch(outcomes.length);
+    this.prepareTapWindow();
+    const seen: SeenTap[] = [];
+    const result = this.#run(() => this.#tx.commitGroup(outcomes, writes, nowMs, seen, timing));
+    if (timing !== undefined) timing.syncMs = timing.now() - this.#statementsDoneMs;
+    for (const { tapId, eventId, tappedAtMs } of seen) this.#ctx.taps.remember(tapId, eventId, tappedAtMs);
+    return result;
+  }
+
+  #applyWrite(ctx: StoreContext, write: GroupWrite, nowMs: number): WriteOutcome {
+    const savepoint = ctx.db.transaction(() => {
+      const batch = new CommitBatch(ctx, nowMs);
+      const writer = this.bookings.writer(batch);
+      const value = write(writer);
+      batch.flush();
+      return { value, notifications: writer.notifications };
+    });
+    try {
+      const { value, notifications } = savepoint();
+      return { ok: true, value, notifications };
+    } catch (error) {
+      const storeError = toStoreError(error);
+      // The database's own trouble is the whole group's: it is retried as one.
+      if (storeError instanceof StoreError && (storeError.code === 'ERR_STORE_BUSY' || storeError.code === 'ERR_STORE_IO')) throw storeError;
+      return { ok: false, error };
+    }
   }
 
   /**

@@ -34,11 +34,11 @@ describe('shows over HTTP', () => {
     expect(read.body).toEqual({
       id: 'gala', ...gala, name: 'Winter Gala 2026',
       categories: [
-        { ...gala.categories[0], available: 5, seatMap: { rows: [{ row: 'A', seats: 3, taken: [] }, { row: 'B', seats: 2, taken: [] }] } },
-        { ...gala.categories[1], available: 300 },
+        { ...gala.categories[0], available: 5, held: 0, sold: 0, seatMap: { rows: [{ row: 'A', seats: 3, taken: [] }, { row: 'B', seats: 2, taken: [] }] } },
+        { ...gala.categories[1], available: 300, held: 0, sold: 0 },
       ],
     });
-    // The count comes from the engine's showAvailability, which the inventory actor will own.
+    // The counts come from the box office's snapshot (the show's inventory actor in the real engine).
     h.engine.showAvailable.set('gala', { stalls: 1, standing: 7 });
     const counted = (await h.call('GET', '/v1/shows/gala')).body as { categories: Array<{ available: number }> };
     expect(counted.categories.map((c) => c.available)).toEqual([1, 7]);

@@ -12,6 +12,7 @@
 import Database from 'better-sqlite3';
 import type { Show, ShowInput } from '../../src/domain/show.ts';
 import { migrate } from '../../src/store/schema.ts';
+import { emptyBoxOffice } from '../../src/testkit/empty-box-office.ts';
 import { ShowStore, type ShowPage } from '../../src/store/shows.ts';
 import type { ShowSearch } from '../../src/store/shows-search.ts';
 import type { Customer, Machine, Ride, Tap, TapState, Ticket } from '../../src/domain/types.ts';
@@ -228,8 +229,8 @@ export class FakeEngine implements EngineApi {
     return { machine, created };
   }
 
-  putShow(id: string, input: ShowInput): { show: Show; created: boolean } {
-    return this.#showStore().put(id, input, 1_000);
+  putShow(id: string, input: ShowInput): Promise<{ show: Show; created: boolean }> {
+    return Promise.resolve(this.#showStore().put(id, input, 1_000));
   }
 
   getShow(id: string): Show | undefined {
@@ -240,11 +241,17 @@ export class FakeEngine implements EngineApi {
     return this.#showStore().search(search);
   }
 
-  showAvailability(showId: string): Record<string, number> | undefined {
+  /** Knows no bookings; a show's counts are its capacity, or what a test set in `showAvailable`. */
+  readonly boxOffice = emptyBoxOffice((showId) => {
     const show = this.getShow(showId);
     if (show === undefined) return undefined;
-    return this.showAvailable.get(showId) ?? Object.fromEntries(show.categories.map((c) => [c.id, c.capacity]));
-  }
+    const set = this.showAvailable.get(showId);
+    const available = show.categories.map((c) => {
+      const left = set?.[c.id] ?? c.capacity;
+      return { categoryId: c.id, capacity: c.capacity, held: 0, sold: c.capacity - left, available: left };
+    });
+    return { available, seatMaps: {} };
+  });
 
   #showStore(): ShowStore {
     if (this.#shows === undefined) {

@@ -8,6 +8,7 @@ import type { Tap } from '../../src/domain/types.ts';
 import type { Metrics } from '../../src/metrics/metrics.ts';
 import { Engine } from '../../src/pipeline/engine.ts';
 import type { PipelineOptions } from '../../src/pipeline/pipeline-options.ts';
+import type { PaymentProvider } from '../../src/payments/provider.ts';
 import { silentLogger } from '../../src/platform/logger.ts';
 import { sequentialIds } from '../../src/platform/ids.ts';
 import { TicketStore } from '../../src/store/index.ts';
@@ -36,6 +37,9 @@ export interface HarnessOptions {
   evaluator?: (options: EvaluatorOptions) => Evaluator;
   dir?: string;
   metrics?: Metrics;
+  /** The box office's card provider and hold time (Engine options). */
+  payments?: PaymentProvider;
+  holdMs?: number;
 }
 
 export async function startEngine(options: HarnessOptions = {}): Promise<EngineHarness> {
@@ -52,6 +56,8 @@ export async function startEngine(options: HarnessOptions = {}): Promise<EngineH
     system: kit.system,
     ...(options.metrics !== undefined && { metrics: options.metrics }),
     ...(options.pipeline !== undefined && { pipeline: options.pipeline }),
+    ...(options.payments !== undefined && { payments: options.payments }),
+    ...(options.holdMs !== undefined && { holdMs: options.holdMs }),
   });
   const notifications: Notification[] = [];
   engine.onNotifications((batch) => notifications.push(...batch));

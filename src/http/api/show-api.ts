@@ -2,7 +2,7 @@
  * Declarations of the shows catalogue routes: create or replace a show (admins), read one with each category's
  * live `available` count and, for seated categories, a seat map, and search shows (any token). The handlers are
  * in show-routes.ts. The seat map is this API's own simple shape, `{ rows: [{ row, seats, taken: [] }] }`: seat
- * numbers `1..seats`, `taken` the numbers no longer free (none until bookings exist).
+ * numbers `1..seats`, `taken` the numbers held or sold.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { SHOW_STATUSES, ShowBody } from '../../domain/show.ts';
@@ -21,20 +21,22 @@ const SeatMap = z.strictObject({
 
 const CategoryAnswer = z.strictObject({
   id: Id, name: z.string(), price: Cents, capacity: z.number().int(),
-  available: z.number().int().meta({ description: 'left to sell (the capacity until bookings exist)' }),
+  available: z.number().int().meta({ description: 'left to sell now: capacity - held - sold' }),
+  held: z.number().int().meta({ description: 'held by bookings not yet paid' }),
+  sold: z.number().int().meta({ description: 'sold (confirmed bookings)' }),
   rows: z.array(z.strictObject({ row: z.string(), seats: z.number().int() })).optional(),
   seatMap: SeatMap.optional(),
 }).meta({ id: 'ShowCategory' });
 
 export const ShowAnswer = z.strictObject({
   id: Id, name: z.string(), venue: z.string(), location: z.string(), startsAt: z.string(), endsAt: z.string().optional(),
-  salesStartAt: z.string().optional(), salesEndAt: z.string().optional(), status: z.enum(SHOW_STATUSES),
+  salesStartAt: z.string().optional(), salesEndAt: z.string().optional(), doorsOpenAt: z.string().optional(), status: z.enum(SHOW_STATUSES),
   categories: z.array(CategoryAnswer),
 }).meta({
   id: 'Show',
   example: {
     id: 'winter-gala', name: 'Winter Gala', venue: 'Concertgebouw', location: 'Amsterdam', startsAt: '2026-12-05T20:00:00+01:00',
-    status: 'on_sale', categories: [{ id: 'floor', name: 'Floor', price: 3_000, capacity: 200, available: 200 }],
+    status: 'on_sale', categories: [{ id: 'floor', name: 'Floor', price: 3_000, capacity: 200, available: 196, held: 2, sold: 2 }],
   },
 });
 
