@@ -48,6 +48,12 @@ Flags:
                            unless the server has accepted that token lately (it is in the token cache)
   --cors-origin ORIGIN     allow browser calls from ORIGIN (e.g. https://app.example); repeat it or separate
                            origins with commas; '*' allows any (default: no CORS headers)
+  --hold-seconds N         how long a booking holds its seats before it must be paid, 1-86400 (default ${DEFAULT_CONFIG.holdSeconds})
+  --card-delay-ms N        the simulated card provider's delay from charge to webhook, 0-60000 (default ${DEFAULT_CONFIG.card.delayMs})
+  --card-failure-rate R    share of card charges the simulated provider declines, 0-1 (default ${DEFAULT_CONFIG.card.failureRate})
+  --payment-webhook-secret SECRET
+                           the provider's webhook signing secret, 16-256 characters (default: a random one each start,
+                           shared with the simulated provider inside ticketd)
   --metrics-token TOKEN    a bearer token that may read GET /metrics (Prometheus) and nothing else, 16-128
                            printable characters; admin tokens may always read it
   --shutdown-timeout-ms N  longest a graceful stop may take before the process exits anyway (default ${SHUTDOWN_TIMEOUT_MS_DEFAULT})
@@ -89,6 +95,10 @@ const FLAGS = {
   'rate-limit-unauthenticated-burst': { type: 'string' },
   'cors-origin': { type: 'string', multiple: true },
   'metrics-token': { type: 'string' },
+  'hold-seconds': { type: 'string' },
+  'card-delay-ms': { type: 'string' },
+  'card-failure-rate': { type: 'string' },
+  'payment-webhook-secret': { type: 'string' },
   'shutdown-timeout-ms': { type: 'string' },
   'log-level': { type: 'string' },
   'headers-timeout-ms': { type: 'string' },
@@ -163,6 +173,12 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     corsOrigins: corsOrigins(values, values['cors-origin']),
     ...metricsTokenFlag(values, values['metrics-token']),
     serverLimits: serverLimitFlags(values),
+    holdSeconds: intFlag(values, 'hold-seconds', DEFAULT_CONFIG.holdSeconds, 1, 86_400),
+    card: {
+      delayMs: intFlag(values, 'card-delay-ms', DEFAULT_CONFIG.card.delayMs, 0, 60_000),
+      failureRate: shareFlag(values, 'card-failure-rate', DEFAULT_CONFIG.card.failureRate),
+    },
+    ...webhookSecretFlag(values),
   };
   const logLevel = values['log-level'] ?? 'info';
   if (!(LOG_LEVELS as readonly unknown[]).includes(logLevel)) {
@@ -214,6 +230,25 @@ function corsOrigins(values: ParsedFlags['values'], raw: unknown): string[] {
     }
   }
   return [...new Set(origins)];
+}
+
+/** A share in [0, 1] (`--card-failure-rate 0.05`), or `fallback` when absent. */
+function shareFlag(values: ParsedFlags['values'], name: string, fallback: number): number {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const n = typeof raw === 'string' && /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 0 && n <= 1)) throw new UsageError(`${flagLabel(values, name)} must be a number in [0, 1], got '${String(raw)}'`);
+  return n;
+}
+
+/** `--payment-webhook-secret`: 16-256 printable characters. */
+function webhookSecretFlag(values: ParsedFlags['values']): { webhookSecret?: string } {
+  const raw = values['payment-webhook-secret'];
+  if (raw === undefined) return {};
+  if (typeof raw !== 'string' || !/^[\x21-\x7e]{16,256}$/.test(raw)) {
+    throw new UsageError(`${flagLabel(values, 'payment-webhook-secret')} must be 16-256 printable characters`);
+  }
+  return { webhookSecret: raw };
 }
 
 /** `--metrics-token`, checked (see checkMetricsToken). */

@@ -23,6 +23,8 @@ import { addMetrics, type MetricsEndpoint } from './metrics-route.ts';
 import { errorBody } from './http-error.ts';
 import { SseHub } from './sse-hub.ts';
 import { addShowRoutes } from './show-routes.ts';
+import { addBookingRoutes } from './booking-routes.ts';
+import type { WebhookVerifier } from '../payments/webhook-signature.ts';
 import { addTapRoutes } from './tap-routes.ts';
 import { addTokenRoutes } from './token-routes.ts';
 
@@ -57,6 +59,8 @@ export interface CreateAppOptions {
   accessLog?: AccessLogOptions;
   /** Prometheus metrics: every request counted, and `GET /metrics` for an admin or the metrics token. */
   metrics?: MetricsEndpoint;
+  /** The payment provider's webhook signatures (`POST /v1/payments/webhook`); absent, every webhook is refused. */
+  payments?: { webhooks: WebhookVerifier };
 }
 
 export interface CreatedApp {
@@ -114,6 +118,7 @@ export function createApp(options: CreateAppOptions): CreatedApp {
   addEventsRoute(app, deps);
   addCatalogRoutes(app, deps);
   addShowRoutes(app, deps);
+  addBookingRoutes(app, deps, options.payments?.webhooks);
   addDeadLetterRoutes(app, deps);
   addTokenRoutes(app, deps);
   addApiDocs(app);
@@ -123,7 +128,7 @@ export function createApp(options: CreateAppOptions): CreatedApp {
     const answer = errorAnswer(error);
     if (answer.internal) onInternalError(error, requestIdOf(c));
     for (const [name, value] of Object.entries(answer.headers)) c.header(name, value);
-    return c.json(errorBody(answer.code, answer.message), answer.status);
+    return c.json(errorBody(answer.code, answer.message, answer.details), answer.status);
   });
   return { app, hub };
 }

@@ -12,8 +12,11 @@ import type { Principal } from '../domain/principal.ts';
 import type { AppEnv } from './app-env.ts';
 import { HttpError } from './http-error.ts';
 
-/** Paths anyone may call: a load balancer's health checks carry no token, nor does a reader of the API's description. */
-export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/openapi.json', '/docs']);
+/**
+ * Paths anyone may call: a load balancer's health checks carry no token, nor does a reader of the API's description,
+ * nor a payment provider (its webhook is trusted by its signature instead).
+ */
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/openapi.json', '/docs', '/v1/payments/webhook']);
 /** Below this prefix: the docs page's script and styles (see api-docs.ts), as public as the page. */
 export const PUBLIC_PREFIX = '/docs/assets/';
 

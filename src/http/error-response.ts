@@ -4,6 +4,7 @@
  */
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { HTTPException } from 'hono/http-exception';
+import { BoxOfficeError, type BoxOfficeErrorCode } from '../box-office/box-office-error.ts';
 import { EngineError, type EngineErrorCode } from '../pipeline/engine-api.ts';
 import { InputError } from '../domain/input-error.ts';
 import { StoreError } from '../store/store-error.ts';
@@ -17,7 +18,20 @@ export interface ErrorAnswer {
   headers: Readonly<Record<string, string>>;
   /** True for errors nobody planned for: worth logging with the original error. */
   internal: boolean;
+  /** What was not available (a box-office refusal): the category, the seats, the counts. */
+  details?: Readonly<Record<string, unknown>>;
 }
+
+/** The status of each box-office refusal (src/box-office/box-office-error.ts). */
+const BOX_OFFICE_STATUS: Record<BoxOfficeErrorCode, ContentfulStatusCode> = {
+  unknown_show: 404, unknown_customer: 404, unknown_booking: 404, unknown_payment: 404,
+  unknown_category: 422, invalid_seats: 422, invalid_quantity: 422, too_many_items: 422, too_many_seats: 422,
+  idempotency_key_reused: 422,
+  show_not_on_sale: 409, sales_closed: 409, sold_out: 409, seats_taken: 409, too_many_holds: 409, booking_not_cancellable: 409,
+  booking_not_held: 409, nonce_reused: 409, capacity_below_sold: 409,
+  version_mismatch: 412,
+  overloaded: 503,
+};
 
 const ENGINE_ERRORS: Record<EngineErrorCode, { status: ContentfulStatusCode; code: string }> = {
   ERR_OVERLOADED: { status: 429, code: 'overloaded' },
@@ -44,6 +58,13 @@ export function errorAnswer(error: unknown): ErrorAnswer {
   }
   if (error instanceof InputError) return answer(400, error.code, error.message);
   if (error instanceof EngineError) return engineAnswer(error);
+  if (error instanceof BoxOfficeError) {
+    const status = BOX_OFFICE_STATUS[error.code];
+    return {
+      status, code: error.code, message: error.message, headers: status === 503 ? { 'Retry-After': '1' } : {}, internal: false,
+      ...(error.details !== undefined && { details: { ...error.details } }),
+    };
+  }
   if (error instanceof StoreError && error.code === 'ERR_INVALID_CURSOR') {
     // The engine hands page cursors through to the store, which is the one that can tell a forged one.
     return answer(400, 'invalid_cursor', 'cursor is not one this server handed out');

@@ -17,6 +17,10 @@ export type HttpErrorCode =
   | 'unknown_machine'
   | 'unknown_token'
   | 'unknown_show'
+  | 'unknown_booking'
+  | 'unknown_payment'
+  | 'invalid_signature'
+  | 'invalid_body'
   | 'unauthorized'
   | 'forbidden'
   | 'rate_limited'
@@ -48,7 +52,7 @@ export class HttpError extends Error {
 }
 
 export interface ErrorBody {
-  error: { code: string; message: string };
+  error: { code: string; message: string; details?: Readonly<Record<string, unknown>> };
 }
 
 /**
@@ -57,6 +61,6 @@ export interface ErrorBody {
  * @example
  * errorBody('invalid_json', 'body is not JSON'); // { error: { code: 'invalid_json', message: 'body is not JSON' } }
  */
-export function errorBody(code: string, message: string): ErrorBody {
-  return { error: { code, message } };
+export function errorBody(code: string, message: string, details?: Readonly<Record<string, unknown>>): ErrorBody {
+  return { error: { code, message, ...(details !== undefined && { details }) } };
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { RATE_LIMIT_DEFAULTS, rateLimiters, type RateLimitConfig } from '../auth/rate-limiter.ts';
@@ -9,6 +10,8 @@ import { STREAMS_PER_CUSTOMER_MAX_DEFAULT } from '../http/sse-hub.ts';
 import { SERVER_LIMITS_DEFAULT, startHttpServer, type ServerLimits } from '../http/server.ts';
 import { Metrics } from '../metrics/metrics.ts';
 import { Engine } from '../pipeline/engine.ts';
+import { SimulatedCardProvider, type WebhookSink } from '../payments/simulated-provider.ts';
+import { SIGNATURE_HEADER, WebhookVerifier } from '../payments/webhook-signature.ts';
 import type { PipelineOptions } from '../pipeline/pipeline-options.ts';
 import { systemContext, type RuntimeContext } from '../platform/context.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -42,6 +45,12 @@ export interface TicketdConfig {
   pipeline?: Partial<PipelineOptions>;
   /** A bearer token that may read `GET /metrics` and nothing else (admin tokens may too); absent: admins only. */
   metricsToken?: string;
+  /** How long a booking holds its seats before it must be paid. */
+  holdSeconds: number;
+  /** The simulated card provider: delay from charge to webhook, and the share of charges it declines. */
+  card: { delayMs: number; failureRate: number };
+  /** The webhook signing secret shared with the payment provider; absent: a random one each start. */
+  webhookSecret?: string;
   log: Logger;
   runtime?: RuntimeContext;
 }
@@ -57,7 +66,12 @@ export const DEFAULT_CONFIG = {
   rateLimits: RATE_LIMIT_DEFAULTS,
   corsOrigins: [],
   serverLimits: SERVER_LIMITS_DEFAULT,
+  holdSeconds: 900,
+  card: { delayMs: 500, failureRate: 0.05 },
 } as const;
+
+/** Webhook signatures are accepted within 5 minutes of their timestamp, and each only once. */
+const WEBHOOK_TOLERANCE_MS = 300_000;
 
 const WRITE_WAIT_MS = 1_000;
 
@@ -105,10 +119,19 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
       const shows = store.shows.seedIfAbsent(demoVenue(runtime.clock.now()), runtime.clock.now());
       if (shows > 0) config.log.info('seeded the demo venue', { shows });
     }
+    // The simulated card provider answers through ticketd's own webhook route, in-process (payments/simulated-provider.ts).
+    const webhookSecret = config.webhookSecret ?? randomBytes(32).toString('base64url');
+    let deliverWebhook: WebhookSink = () => Promise.reject(new Error('the HTTP app is not up yet'));
+    const provider = new SimulatedCardProvider({
+      clock: runtime.clock, random: runtime.random, ids: runtime.ids, secret: webhookSecret, sink: (delivery) => deliverWebhook(delivery),
+      delayMs: config.card.delayMs, failureRate: config.card.failureRate, pendingMax: 100_000, rememberedMax: 1_000_000, deliveryAttemptsMax: 5,
+    });
     engine = await Engine.start({
       store,
       runtime,
       log: config.log,
+      payments: provider,
+      holdMs: config.holdSeconds * 1_000,
       evaluator: (options) => {
         const inline = new InlineEvaluator(options);
         if (config.workers === 0) return inline;
@@ -135,7 +158,15 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
       // With the request's id when a request failed (the access line carries it too), and always the stack.
       onInternalError: (error, requestId) => config.log.error('internal error', { requestId, err: error }),
       metrics: { metrics, token: config.metricsToken },
+      payments: { webhooks: new WebhookVerifier({ secret: webhookSecret, clock: runtime.clock, toleranceMs: WEBHOOK_TOLERANCE_MS, replayMemoryMax: 100_000 }) },
     });
+    deliverWebhook = async ({ body, signature }) => {
+      const answer = await app.request('/v1/payments/webhook', {
+        method: 'POST', body, headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature },
+      });
+      // Anything but 200 is retried by the provider (a later attempt is signed anew).
+      if (answer.status !== 200) throw new Error(`webhook answered ${answer.status}: ${await answer.text()}`);
+    };
     const server = await startHttpServer({ app, host: config.host, port: config.port, limits: config.serverLimits });
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`;
     let closing: Promise<void> | undefined;

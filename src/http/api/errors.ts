@@ -51,7 +51,10 @@ export function errorResponses(codes: ErrorCodes, options: { auth: boolean; body
   for (const [status, list] of [...merged].sort(([a], [b]) => a - b)) {
     const [first, ...rest] = list as [string, ...string[]];
     const schema = z.strictObject({
-      error: z.strictObject({ code: z.enum([first, ...rest]), message: z.string().min(1) }),
+      error: z.strictObject({
+        code: z.enum([first, ...rest]), message: z.string().min(1),
+        details: z.record(z.string(), z.unknown()).optional().meta({ description: 'what was not available: categoryId, seats, requested, available' }),
+      }),
     });
     const example = { error: { code: first, message: EXAMPLE_MESSAGES[first] ?? first.replaceAll('_', ' ') } };
     responses[status] = { description: `Error codes: ${list.join(', ')}`, content: { 'application/json': { schema, example } } };
