@@ -79,7 +79,7 @@ interface ShowInventory {
 /**
  * @example
  * const office = new BoxOffice({ store, system, runtime, commit, provider, log, holdMs: 900_000 });
- * await office.start();
+ * office.start();
  * const { booking } = await office.book({ customerId: 'c1', showId: 'gala', items: [{ categoryId: 'stalls', quantity: 2 }], payment: { method: 'wallet' } });
  * booking.status; // 'confirmed'
  */
@@ -99,11 +99,12 @@ export class BoxOffice {
   }
 
   /**
-   * Loads (or makes) the venue's signing key and resumes every saga a stop left in flight: holds still held are
-   * paid, confirmed, expired or refunded as their state says; refunds asked of the provider are asked again (with
-   * the same idempotency key); waiting lines are served. Runs in the background after the first page is read.
+   * Loads (or makes) the venue's signing key and resumes, in the background, every saga a stop left in flight:
+   * holds still held are paid, confirmed, expired or refunded as their state says; refunds asked of the provider are
+   * asked again (with the same idempotency key); waiting lines are served. Resolves once they are under way (the
+   * pages of open bookings are read); `resumed` settles when they are done.
    */
-  async start(): Promise<void> {
+  start(): void {
     this.#loadVenueKey();
     const { bookings } = this.#o.store;
     const resumed: Promise<void>[] = [];
@@ -115,8 +116,11 @@ export class BoxOffice {
     }
     for (const showId of bookings.showsWithWaiting()) resumed.push(this.#offerWaiting(showId));
     if (resumed.length > 0) this.#o.log.info('resuming booking sagas', { sagas: resumed.length });
-    await Promise.all(resumed.map((p) => p.catch((error: unknown) => this.#o.log.error('saga not resumed', { error: String(error) }))));
+    this.resumed = Promise.all(resumed.map((p) => p.catch((error: unknown) => this.#o.log.error('saga not resumed', { error: String(error) })))).then(() => undefined);
   }
+
+  /** Settles when the sagas `start` resumed are done (or failed, logged). */
+  resumed: Promise<void> = Promise.resolve();
 
   /** Stops taking part: later calls are refused; the actors stop with the system. */
   stop(): void {
@@ -261,6 +265,9 @@ export class BoxOffice {
     if (current === undefined) return;
     this.#inventories.delete(showId);
     await current.client.ref.stop();
+    // Started again at once from the new shape, so the expiry timer of the show's holds runs on.
+    const show = this.#o.store.shows.get(showId);
+    if (show !== undefined && !this.#stopped) this.#inventory(show);
   }
 
   // ---- waiting list -------------------------------------------------------------------------------------------
@@ -326,6 +333,7 @@ export class BoxOffice {
     const payment = this.#o.store.bookings.payment(event.paymentId);
     if (payment === undefined) throw new BoxOfficeError('unknown_payment', `no payment '${event.paymentId}'`);
     let applied = false;
+    let refunds: StoredPayment[] = [];
     await this.#serially(payment.bookingId, async () => {
       applied = await this.#o.commit((w) => {
         if (!w.markWebhook(event.id)) return false;
@@ -343,8 +351,11 @@ export class BoxOffice {
           : { ...p, status: 'failed' as const, providerTransactionId: event.providerTransactionId, failureReason: event.reason };
         const next = w.updatePayment(settled);
         w.notify(b.customerId, b.id, { type: event.type === 'charge.succeeded' ? 'payment.succeeded' : 'payment.failed', data: paymentNotice(next, b) });
+        // Paid for a booking no longer held (expired or cancelled meanwhile): refunded, decided in this same commit.
+        if (b.status !== 'held' && next.status === 'succeeded') refunds = refundsIn(w, b.id);
         return true;
       });
+      await this.#askRefunds(refunds);
       if (applied) await this.#advance(payment.bookingId);
     });
     return { applied };
@@ -409,7 +420,9 @@ export class BoxOffice {
     const booking = this.#booking(bookingId);
     if (booking.status !== 'held') {
       // A payment that succeeded for a booking no longer held (expired, cancelled): give the money back.
-      for (const p of booking.payments) if (p.status === 'succeeded' && p.refundRequested === 0) await this.#refund(p);
+      if (booking.status !== 'confirmed' && booking.payments.some((p) => p.status === 'succeeded' && p.refundRequested === 0)) {
+        await this.#askRefunds(await this.#o.commit((w) => refundsIn(w, booking.id)));
+      }
       return;
     }
     if (booking.total === 0 || booking.payments.some((p) => p.status === 'succeeded')) {
@@ -477,13 +490,14 @@ export class BoxOffice {
     const { client } = this.#inventory(this.#show(booking.showId));
     const confirmed = answerOf(await client.confirm(booking.id));
     if (!confirmed.ok) {
-      await this.#o.commit((w) => {
+      const refunds = await this.#o.commit((w) => {
         const b = w.booking(booking.id)!;
-        if (b.status !== 'held') return;
+        if (b.status !== 'held') return [];
         const expired = w.setStatus(b.id, 'expired');
         w.notify(b.customerId, b.id, { type: 'booking.expired', data: publicBooking(expired) });
+        return refundsIn(w, b.id);
       });
-      await this.#advance(booking.id);
+      await this.#askRefunds(refunds);
       void this.#offerWaiting(booking.showId);
       return;
     }
@@ -511,33 +525,21 @@ export class BoxOffice {
   async #releaseAndSettle(booking: StoredBooking, reason: Extract<ReleaseReason, 'payment_failed' | 'cancelled'>): Promise<void> {
     const { client } = this.#inventory(this.#show(booking.showId));
     answerOf(await client.release(booking.id, reason));
-    await this.#committingOrReload(booking.showId, (w) => {
+    const refunds = await this.#committingOrReload(booking.showId, (w) => {
       const b = w.booking(booking.id)!;
-      if (b.status !== 'held' && b.status !== 'confirmed') return;
+      if (b.status !== 'held' && b.status !== 'confirmed') return [];
       w.voidTickets(b.id);
       const ended = w.setStatus(b.id, reason);
       // A failed payment was told as `payment.failed`; a cancellation is told here.
       if (reason === 'cancelled') w.notify(b.customerId, b.id, { type: 'booking.cancelled', data: publicBooking(ended) });
+      return refundsIn(w, b.id);
     });
-    const after = this.#booking(booking.id);
-    for (const p of after.payments) if (p.status === 'succeeded' && p.refundRequested === 0) await this.#refund(p);
+    await this.#askRefunds(refunds);
   }
 
-  /** Gives a succeeded payment back: at once to the wallet, or by asking the provider (its webhook confirms). */
-  async #refund(payment: StoredPayment): Promise<void> {
-    const asked = await this.#o.commit((w) => {
-      const p = w.payment(payment.id)!;
-      const b = w.booking(p.bookingId)!;
-      if (p.status !== 'succeeded' || p.refundRequested > 0) return undefined;
-      if (p.method === 'wallet') {
-        const balanceAfter = w.creditWallet(b.customerId, p.amount);
-        const refunded = w.updatePayment({ ...p, status: 'refunded', refunded: p.amount, refundRequested: p.amount });
-        w.notify(b.customerId, b.id, { type: 'payment.refunded', data: paymentNotice(refunded, b, p.amount) }, p.amount, balanceAfter);
-        return undefined;
-      }
-      return w.updatePayment({ ...p, refundRequested: p.amount });
-    });
-    if (asked !== undefined) await this.#askRefund(asked);
+  /** Asks the provider for each card refund a commit decided (`refundsIn`). */
+  async #askRefunds(payments: readonly StoredPayment[]): Promise<void> {
+    for (const payment of payments) await this.#askRefund(payment);
   }
 
   /** Asks the provider for the refund a payment records as requested; the same key again never refunds twice. */
@@ -558,14 +560,14 @@ export class BoxOffice {
   /** Holds the inventory actor released on its timer: written `expired`, then the waiting line is served. */
   async #expired(showId: string, records: readonly InventoryRecord[]): Promise<void> {
     await Promise.all(records.map((record) => this.#serially(record.bookingId, async () => {
-      const changed = await this.#o.commit((w) => {
+      const refunds = await this.#o.commit((w) => {
         const b = w.booking(record.bookingId);
-        if (b?.status !== 'held') return false;
+        if (b?.status !== 'held') return [];
         const expired = w.setStatus(b.id, 'expired');
         w.notify(b.customerId, b.id, { type: 'booking.expired', data: publicBooking(expired) });
-        return true;
+        return refundsIn(w, b.id);
       });
-      if (changed) await this.#advance(record.bookingId);
+      await this.#askRefunds(refunds);
     }).catch((error: unknown) => this.#o.log.error('expiry not written', { bookingId: record.bookingId, error: String(error) }))));
     await this.#offerWaiting(showId);
   }
@@ -684,6 +686,27 @@ function priced(show: Show, items: readonly { categoryId: string; quantity: numb
     const unitPrice = show.categories.find((c) => c.id === item.categoryId)!.price;
     return { ...item, unitPrice, amount: unitPrice * item.quantity };
   });
+}
+
+/**
+ * Inside a commit: gives back every payment of a booking that succeeded and is not yet being refunded. A wallet is
+ * credited here and then (`payment.refunded` in the same commit); a card refund is recorded as requested and answered
+ * for the caller to ask of the provider once the commit is durable (the next start asks again if it never was).
+ */
+function refundsIn(w: BookingWriter, bookingId: string): StoredPayment[] {
+  const b = w.booking(bookingId)!;
+  const ask: StoredPayment[] = [];
+  for (const p of b.payments) {
+    if (p.status !== 'succeeded' || p.refundRequested > 0) continue;
+    if (p.method === 'wallet') {
+      const balanceAfter = w.creditWallet(b.customerId, p.amount);
+      const refunded = w.updatePayment({ ...p, status: 'refunded', refunded: p.amount, refundRequested: p.amount });
+      w.notify(b.customerId, b.id, { type: 'payment.refunded', data: paymentNotice(refunded, b, p.amount) }, p.amount, balanceAfter);
+    } else {
+      ask.push(w.updatePayment({ ...p, refundRequested: p.amount }));
+    }
+  }
+  return ask;
 }
 
 function paymentNotice(p: StoredPayment, b: StoredBooking, refundAmount?: number): PaymentNoticeData {

@@ -138,7 +138,7 @@ export class Engine implements EngineApi {
       log: options.log,
       holdMs: options.holdMs ?? DEFAULT_HOLD_MS,
     });
-    await engine.#boxOffice.start();
+    engine.#boxOffice.start();
     engine.#state = { ready: true };
     void engine.#decideLegacyPending().catch((error: unknown) => engine.#log.error('legacy pending taps not decided', { error: String(error) }));
     return engine;

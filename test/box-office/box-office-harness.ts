@@ -4,7 +4,7 @@
  * and B of 3) and a general-admission `floor` of 4.
  */
 import type { ShowInput } from '../../src/domain/show.ts';
-import { parseProviderEvent } from '../../src/payments/provider.ts';
+import { parseProviderEvent, type PaymentProvider } from '../../src/payments/provider.ts';
 import { SimulatedCardProvider } from '../../src/payments/simulated-provider.ts';
 import { seededRandom } from '../../src/platform/random.ts';
 import { sequentialIds } from '../../src/platform/ids.ts';
@@ -22,16 +22,31 @@ export interface BoxOfficeHarness extends EngineHarness {
   provider: SimulatedCardProvider;
 }
 
-export async function startBoxOffice(options: { seed?: number; holdMs?: number; cardDelayMs?: number; cardFailureRate?: number; shuffle?: boolean } = {}): Promise<BoxOfficeHarness> {
+export interface BoxOfficeHarnessOptions {
+  seed?: number;
+  holdMs?: number;
+  cardDelayMs?: number;
+  cardFailureRate?: number;
+  shuffle?: boolean;
+  /** A data dir to open (and keep): a restart opens the same one. */
+  dir?: string;
+  /** Another card provider than the simulated one (e.g. one that records its calls). */
+  provider?: PaymentProvider;
+}
+
+export async function startBoxOffice(options: BoxOfficeHarnessOptions = {}): Promise<BoxOfficeHarness> {
   let deliver: (body: string) => Promise<unknown> = () => Promise.reject(new Error('not started'));
-  const late: { provider?: SimulatedCardProvider } = {};
+  // The engine resumes sagas as it starts, before the simulated provider (which needs the kit's clock) exists.
+  let providerMade: (p: SimulatedCardProvider) => void = () => undefined;
+  const made = new Promise<SimulatedCardProvider>((resolve) => (providerMade = resolve));
   const h = await startEngine({
     seed: options.seed ?? 1,
     shuffle: options.shuffle ?? false,
+    ...(options.dir !== undefined && { dir: options.dir }),
     holdMs: options.holdMs ?? 60_000,
-    payments: {
-      charge: (request) => late.provider!.charge(request),
-      refund: (request) => late.provider!.refund(request),
+    payments: options.provider ?? {
+      charge: async (request) => (await made).charge(request),
+      refund: async (request) => (await made).refund(request),
     },
   });
   const provider = new SimulatedCardProvider({
@@ -39,7 +54,7 @@ export async function startBoxOffice(options: { seed?: number; holdMs?: number; 
     sink: async ({ body }) => void (await deliver(body)), delayMs: options.cardDelayMs ?? 500, failureRate: options.cardFailureRate ?? 0,
     pendingMax: 10_000, rememberedMax: 100_000, deliveryAttemptsMax: 3,
   });
-  late.provider = provider;
+  providerMade(provider);
   deliver = (body) => h.engine.boxOffice.applyProviderEvent(parseProviderEvent(body)!);
   await h.run(h.engine.putShow('gala', GALA));
   return Object.assign(h, { provider });
