@@ -34,7 +34,7 @@ export function formatOnsaleSummary(s: OnsaleSummary): string {
   const lines = [
     `ticketd onsale: show ${s.showId}, category ${s.categoryId}, at ${s.url}, seed ${s.seed}, buyers onsale-${s.runId}-<n>` +
       (s.interrupted ? ' (interrupted)' : '') + (s.serverGone ? ' (stopped: the server stopped answering)' : ''),
-    row('buyers', `${s.buyers.created} created${buyersFailed} (card ${s.plans.card}, abandon ${s.plans.abandon}, wallet ${s.plans.wallet} attempted)`),
+    row('buyers', `${s.buyers.created} created in ${seconds(s.buyers.ms)}${buyersFailed} (card ${s.plans.card}, abandon ${s.plans.abandon}, wallet ${s.plans.wallet} attempted)`),
     row('attempts', `${s.attempts} of ${s.buyers.requested} in ${seconds(s.bookingMs)}, then ${seconds(s.settleMs)} settling card payments`),
     row('holds/s', `${s.holdsPerS.toFixed(1)} (bookings answered 201 per second of attempts)`),
     row('confirmed/s', `${s.confirmedPerS.toFixed(1)} (bookings confirmed per second of attempts and settling)`),

@@ -93,7 +93,8 @@ export interface OnsaleSummary {
   categoryId: string;
   runId: string;
   seed: number;
-  buyers: { requested: number; created: number; failed: number; firstProblem?: string };
+  /** `ms`: the time creating them took, before the first attempt. */
+  buyers: { requested: number; created: number; failed: number; ms: number; firstProblem?: string };
   /** Attempts made of `buyers.requested` (fewer when interrupted or the server went away). */
   attempts: number;
   plans: Record<BuyerPlan, number>;
@@ -163,7 +164,9 @@ export async function runOnsaleSession(options: OnsaleOptions, deps: OnsaleDeps)
   };
   const { categoryId, price } = await readCategory(options, send);
   const buyerId = (i: number): string => `onsale-${runId}-${i}`;
+  const buyersStartMs = clock.now();
   const buyers = await createBuyers(options, send, buyerId, price * options.quantity);
+  buyers.ms = clock.now() - buyersStartMs;
   const random = seededRandom(options.seed);
   const plans = Array.from({ length: options.buyerCount }, () => planOf(random.next(), options));
   const latencies = new LatencyRecorder(options.latencySamplesMax, random);
@@ -228,7 +231,7 @@ async function readCategory(options: OnsaleOptions, send: Send): Promise<{ categ
 async function createBuyers(
   options: OnsaleOptions, send: Send, buyerId: (i: number) => string, balance: number,
 ): Promise<OnsaleSummary['buyers']> {
-  const buyers: OnsaleSummary['buyers'] = { requested: options.buyerCount, created: 0, failed: 0 };
+  const buyers: OnsaleSummary['buyers'] = { requested: options.buyerCount, created: 0, failed: 0, ms: 0 };
   await forEachBounded(options.buyerCount, options.concurrency, () => options.signal?.aborted === true, async (i) => {
     const id = buyerId(i + 1);
     const answer = await send({

@@ -38,7 +38,9 @@ const GET_CONCURRENCY = 16;
 const running: RunningBinary[] = [];
 const dataDirs: string[] = [];
 afterAll(async () => {
-  await Promise.all(running.map((binary) => binary.stop('SIGKILL')));
+  // A binary killed by the test has exited already (by a signal: exitCode stays null, signalCode says which).
+  const alive = running.filter((binary) => binary.process.exitCode === null && binary.process.signalCode === null);
+  await Promise.all(alive.map((binary) => binary.stop('SIGKILL')));
   for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -126,8 +128,24 @@ async function allBookings(url: string, buyers: readonly string[]): Promise<Map<
   return byBuyer;
 }
 
+/** Reads again, in place, the bookings that `unsettled` picks (the objects in `byBuyer`'s lists change too). */
+async function rereadUnsettled(url: string, bookings: Booking[], unsettled: (booking: Booking) => boolean): Promise<void> {
+  const indexes = bookings.flatMap((booking, i) => (unsettled(booking) ? [i] : []));
+  await forEachBounded(indexes.length, GET_CONCURRENCY, () => false, async (k) => {
+    const i = indexes[k]!;
+    const answer = await api<Booking>(`${url}/v1/bookings/${bookings[i]!.id}`, 'GET');
+    expect(answer.status, `GET /v1/bookings/${bookings[i]!.id}`).toBe(200);
+    Object.assign(bookings[i]!, answer.body);
+  });
+}
+
 function buyersOf(summary: OnsaleSummary, count: number): string[] {
   return Array.from({ length: count }, (_, i) => `onsale-${summary.runId}-${i + 1}`);
+}
+
+/** What a payment took and kept: its amount less its refunds once it succeeded, nothing otherwise. */
+function kept(payment: Payment): number {
+  return ['succeeded', 'refunded', 'partially_refunded'].includes(payment.status) ? payment.amount - payment.refunded : 0;
 }
 
 function validTickets(bookings: Iterable<Booking>): number {
@@ -138,40 +156,57 @@ function validTickets(bookings: Iterable<Booking>): number {
   return tickets;
 }
 
+/** `ticketd onsale` on `showId` with `buyers` buyers, card payments (which settle) and no abandoning; must exit 0. */
+async function sale(server: RunningBinary, showId: string, buyers: number, extra: string[]): Promise<OnsaleSummary> {
+  const run = await runOnsaleProcess([
+    '--url', server.url, '--credentials', `${server.dataDir}/demo-credentials.json`, '--show', showId,
+    '--buyers', String(buyers), '--concurrency', '64', '--card-share', '0.3', '--abandon-share', '0',
+    '--seed', String(SEED), '--json', ...extra,
+  ]).exited;
+  const summary = summaryOf(run);
+  expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+  expect(summary.buyers).toMatchObject({ requested: buyers, created: buyers, failed: 0 });
+  expect(summary.attempts).toBe(buyers);
+  expect(summary.unsettled).toBe(0);
+  expect(summary.audit).toMatchObject({ holds: true, problems: [] });
+  expect(run.stderr).toMatch(new RegExp(`attempts \\d+/${buyers} {2}confirmed \\d+ {2}sold_out \\d+ {2}held \\d+`));
+  return summary;
+}
+
+/** The run confirmed exactly `capacity` places: by its own count, by the show, and by every buyer's bookings. */
+async function expectSoldExactly(url: string, summary: OnsaleSummary, showId: string, buyers: number, capacity: number) {
+  expect((summary.answers.confirmed ?? 0) + (summary.answers.held ?? 0)).toBe(capacity);
+  expect(summary.bookings).toEqual({ confirmed: capacity });
+  expect(await category(url, showId)).toMatchObject({ capacity, sold: capacity, available: 0, held: 0 });
+  const byBuyer = await allBookings(url, buyersOf(summary, buyers));
+  const bookings = [...byBuyer.values()].flat();
+  expect(bookings.filter((b) => b.status === 'confirmed')).toHaveLength(capacity);
+  expect(bookings).toHaveLength(capacity);
+  expect(validTickets(bookings)).toBe(capacity);
+}
+
 describe('ticketd onsale against the real binary', () => {
-  it('sells exactly 100 places to 2,000 buyers at once; everyone else is sold out and on the waiting list', async () => {
+  it('sells exactly 100 places to 2,000 buyers at once, the rest sold out; with --waitlist the rest wait', async () => {
     const server = await start({ args: ['--card-delay-ms', '50', '--card-failure-rate', '0'] });
     await putShow(server.url, 'rush', 100);
-    const run = await runOnsaleProcess([
-      '--url', server.url, '--credentials', `${server.dataDir}/demo-credentials.json`, '--show', 'rush',
-      '--buyers', '2000', '--concurrency', '64', '--card-share', '0.3', '--abandon-share', '0', '--waitlist',
-      '--seed', String(SEED), '--json',
-    ]).exited;
-    const summary = summaryOf(run);
-    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
-    expect(summary.buyers).toMatchObject({ requested: 2_000, created: 2_000, failed: 0 });
-    expect(summary.attempts).toBe(2_000);
+    const summary = await sale(server, 'rush', 2_000, []);
     expect(summary.answers.sold_out).toBe(1_900);
-    expect((summary.answers.confirmed ?? 0) + (summary.answers.held ?? 0)).toBe(100);
-    expect(summary.bookings).toEqual({ confirmed: 100 });
-    expect(summary.waitlisted).toBe(1_900);
-    expect(summary.unsettled).toBe(0);
-    expect(summary.audit).toMatchObject({ holds: true, problems: [] });
-    expect(run.stderr).toMatch(/attempts \d+\/2000 {2}confirmed \d+ {2}sold_out \d+ {2}held \d+/);
+    expect(summary.waitlisted).toBe(0);
+    await expectSoldExactly(server.url, summary, 'rush', 2_000, 100);
 
-    // The server's own word, read by the test itself.
-    expect(await category(server.url, 'rush')).toMatchObject({ capacity: 100, sold: 100, available: 0, held: 0 });
-    const byBuyer = await allBookings(server.url, buyersOf(summary, 2_000));
-    const bookings = [...byBuyer.values()].flat();
-    expect(bookings.filter((b) => b.status === 'confirmed')).toHaveLength(100);
-    expect(bookings).toHaveLength(100);
-    expect(validTickets(bookings)).toBe(100);
-    expect([...byBuyer.values()].filter((list) => list.length > 1)).toEqual([]);
+    // The same with the waiting list, smaller: 200 buyers for 20 places.
+    await putShow(server.url, 'rush-waiting', 20);
+    const waiting = await sale(server, 'rush-waiting', 200, ['--waitlist']);
+    expect(waiting.answers.sold_out).toBe(180);
+    expect(waiting.waitlisted).toBe(180);
+    expect(waiting.waitlistRefused).toEqual({});
+    await expectSoldExactly(server.url, waiting, 'rush-waiting', 200, 20);
   }, 120_000);
 
   it('after a SIGKILL mid-sale and a restart, the show, the payments and the wallets add up', async () => {
-    const capacity = 150;
-    const buyerCount = 600;
+    // Few buyers beyond what the kill needs: creating a buyer costs the server more than a booking attempt.
+    const capacity = 120;
+    const buyerCount = 300;
     const flags = ['--card-delay-ms', '200', '--card-failure-rate', '0.2'];
     const first = await start({ args: [...flags, '--hold-seconds', '3'] });
     await putShow(first.url, 'crash', capacity);
@@ -195,16 +230,23 @@ describe('ticketd onsale against the real binary', () => {
 
     const second = await start({ dataDir: first.dataDir, args: [...flags, '--hold-seconds', '2'] });
     const buyers = buyersOf(summary, buyerCount);
-    let byBuyer = await allBookings(second.url, buyers);
-    for (let round = 0; round < SETTLE_ROUNDS_MAX && [...byBuyer.values()].flat().some((b) => b.status === 'held'); round++) {
+    // Settled: nothing held any more, and no money kept for a booking that is not confirmed (a card payment that
+    // succeeded after its hold expired is refunded, through the provider, a little later).
+    const settled = (all: Booking[]) => !all.some((b) => b.status === 'held' || (b.status !== 'confirmed' && b.payments.some((p) => kept(p) > 0)));
+    const byBuyer = await allBookings(second.url, buyers);
+    const bookings = [...byBuyer.values()].flat();
+    for (let round = 0; round < SETTLE_ROUNDS_MAX && !settled(bookings); round++) {
       await new Promise((resolve) => setTimeout(resolve, SETTLE_ROUND_MS));
-      byBuyer = await allBookings(second.url, buyers);
+      await rereadUnsettled(second.url, bookings, (b) => !settled([b]));
     }
     const checkedAtMs = Date.now();
-    const bookings = [...byBuyer.values()].flat();
     expect(bookings.filter((b) => b.status === 'held' && Date.parse(b.holdExpiresAt) <= checkedAtMs)).toEqual([]);
     expect(bookings.filter((b) => b.status === 'held')).toEqual([]);
-    expect(bookings.length).toBeGreaterThan(0);
+    // Killed mid-sale: fewer attempts than buyers; at least as many bookings confirmed as were answered confirmed
+    // before the kill; the abandoned holds expired.
+    expect(summary.attempts).toBeLessThan(buyerCount);
+    expect(bookings.filter((b) => b.status === 'confirmed').length).toBeGreaterThanOrEqual(summary.answers.confirmed ?? 0);
+    expect(bookings.filter((b) => b.status === 'expired').length).toBeGreaterThan(0);
 
     const floor = await category(second.url, 'crash');
     expect(floor.sold).toBe(validTickets(bookings));
@@ -221,7 +263,6 @@ describe('ticketd onsale against the real binary', () => {
         expect(payment.bookingId).toBe(booking.id);
       }
     });
-    const kept = (p: Payment) => (['succeeded', 'refunded', 'partially_refunded'].includes(p.status) ? p.amount - p.refunded : 0);
     const unpaid = bookings.filter((b) => b.status === 'confirmed' && !b.payments.some((p) => p.status === 'succeeded'));
     expect(unpaid.map((b) => b.id)).toEqual([]);
     const keptWithoutTickets = bookings.filter((b) => b.status !== 'confirmed' && b.payments.some((p) => kept(p) > 0));
