@@ -49,6 +49,33 @@ function describe(type: string, d: Json): string | undefined {
       const sign = change >= 0 ? '+' : '';
       return `${sign}${money(change)} → ${money(balance)} ${typeof currency === 'string' ? currency : 'EUR'}${kind}`;
     }
+    case 'booking.held':
+    case 'booking.confirmed':
+    case 'booking.expired':
+    case 'booking.cancelled': {
+      const { id, showId, status, total, currency, items } = d;
+      if (typeof id !== 'string' || typeof showId !== 'string' || !isCents(total) || !Array.isArray(items)) return undefined;
+      const places = items.map((i) => (isRecord(i) && Array.isArray(i.seats) ? i.seats.join(' ') : isRecord(i) ? `${String(i.quantity)} × ${String(i.categoryId)}` : '?'));
+      return `${id} ${showId} ${places.join(', ')}  ${money(total)} ${typeof currency === 'string' ? currency : 'EUR'}  ${String(status)}`;
+    }
+    case 'payment.succeeded':
+    case 'payment.failed':
+    case 'payment.refunded': {
+      const { method, amount, refundAmount, failureReason, booking } = d;
+      if (typeof method !== 'string' || !isCents(amount)) return undefined;
+      const shown = isCents(refundAmount) ? refundAmount : amount;
+      const why = typeof failureReason === 'string' ? ` (${failureReason})` : '';
+      return `${method} ${money(shown)}${why}  booking ${isRecord(booking) ? String(booking.id) : '?'}`;
+    }
+    case 'ticket.checked_in': {
+      const { ticketId, gateId } = d;
+      return typeof ticketId === 'string' && typeof gateId === 'string' ? `${ticketId} at ${gateId}` : undefined;
+    }
+    case 'waitlist.offered': {
+      const { booking } = d;
+      if (!isRecord(booking) || typeof booking.id !== 'string') return undefined;
+      return `booking ${booking.id} held for you until ${String(booking.holdExpiresAt)}: pay it to keep it`;
+    }
     default:
       return undefined;
   }

@@ -25,6 +25,15 @@ function readmeCurlScript(): string {
   return lines.slice(lines.findIndex((l) => l.startsWith('ADMIN='))).join('\n');
 }
 
+/** The README's booking walk: the `sh` block after "a booking from hold to check-in". */
+function readmeBookingScript(): string {
+  const text = fs.readFileSync(README, 'utf8');
+  const start = text.indexOf('a booking from hold to check-in');
+  const block = /```sh\n([\s\S]*?)```/.exec(text.slice(start));
+  if (start < 0 || block === null) throw new Error('README has no booking walk');
+  return block[1]!;
+}
+
 let ticketd: RunningBinary;
 beforeAll(async () => {
   ticketd = await startBinary();
@@ -58,6 +67,23 @@ describe('the README examples', () => {
     const issued = Number(/issued\s+(\d+)/.exec(out)?.[1]);
     expect(sent).toBeGreaterThan(0);
     expect(issued).toBeGreaterThan(sent / 2);
+  });
+
+  it('walk a booking from hold to check-in and a refunded cancellation, as the box office section shows', () => {
+    const script = readmeBookingScript().replaceAll('localhost:8080', new URL(ticketd.url).host).replaceAll('./data/', `${ticketd.dataDir}/`);
+    // Each answer on its own line, to read them apart.
+    const out = execFileSync('bash', ['-c', `set -e\ncurl() { command curl "$@"; echo; }\n${script}`], { encoding: 'utf8', timeout: 60_000 });
+    const lines = out.split('\n').filter((l) => l.startsWith('{'));
+    const [show, booking, first, second, stale, cancelled, customer] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(show).toMatchObject({ id: 'demo-recital', status: 'on_sale' });
+    expect(booking).toMatchObject({ customerId: 'customer-1', status: 'confirmed', total: 9_000, version: 2 });
+    expect((booking!.tickets as unknown[]).length).toBe(2);
+    expect(first).toEqual({ result: 'ok' });
+    expect(second).toMatchObject({ result: 'already_checked_in', firstCheckIn: { gateId: 'north-1' } });
+    expect(stale).toMatchObject({ error: { code: 'version_mismatch' } });
+    expect(cancelled).toMatchObject({ status: 'cancelled', version: 3, payments: [{ status: 'refunded', refunded: 9_000 }] });
+    expect((cancelled!.tickets as Array<{ status: string }>).map((t) => t.status)).toEqual(['voided', 'voided']);
+    expect(customer).toMatchObject({ id: 'customer-1' });
   });
 
   it('configure a server by environment variables alone, as the Configuration section shows', async () => {

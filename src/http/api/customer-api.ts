@@ -61,7 +61,10 @@ export const eventsRoute = createRoute({
   request: { params: IdParam, query: EventsQuery, headers: EventsHeaders },
   responses: responses({
     200: {
-      description: 'ticket.issued, ticket.rejected and balance.changed events; a `: heartbeat` comment in between',
+      description: 'ticket.issued, ticket.rejected and balance.changed events (taps and top-ups); booking.held, ' +
+        'booking.confirmed, booking.expired, booking.cancelled (data: the booking), payment.succeeded, payment.failed, ' +
+        'payment.refunded (data: the payment with its booking\'s id, status and version), ticket.checked_in and ' +
+        'waitlist.offered (data: the entry and the booking held for it); a `: heartbeat` comment in between',
       content: { 'text/event-stream': { schema: z.string(), example: 'id: 42\nevent: balance.changed\ndata: {"customerId":"customer-1","balance":12500,"currency":"EUR","change":2500,"cause":{"kind":"top-up","topUpId":"topup-7"}}\n\n' } },
     },
   }, {
