@@ -74,12 +74,9 @@ export class RawConnection {
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => this.#onData(chunk));
     // A socket given up (closed after `connection: close` or a failure) says nothing about the next request's.
-    socket.on('error', (error) => {
-      if (this.#socket === socket) this.#fail(error.message);
-    });
-    socket.on('close', () => {
-      if (this.#socket === socket) this.#fail('connection closed');
-    });
+    // The server may close an idle connection between requests (its keep-alive timeout): the next send reconnects.
+    socket.on('error', (error) => this.#drop(socket, error.message));
+    socket.on('close', () => this.#drop(socket, 'connection closed'));
     this.#socket = socket;
     this.#buffer = '';
     return socket;
@@ -90,6 +87,12 @@ export class RawConnection {
     this.#resolve = undefined;
     clearTimeout(this.#timer);
     resolve?.(answer);
+  }
+
+  #drop(socket: net.Socket, error: string): void {
+    if (this.#socket !== socket) return;
+    this.#socket = undefined;
+    this.#fail(error);
   }
 
   #fail(error: string): void {

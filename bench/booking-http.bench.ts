@@ -19,8 +19,9 @@
  *   npm run bench:booking-http -- [--runs 3] [--duration 10] [--connections 32] [--customers 200]
  *     [--ga-places 400000] [--rows 40] [--seats-per-row 50] [--only ga,together] [--profile DIR] [--json FILE]
  *
- * `--profile DIR` runs the server under `node --cpu-prof --cpu-prof-dir DIR`; read it with
- * `node --import tsx bench/booking-http-profile.ts DIR/*.cpuprofile`. Use it with `--runs 1 --only <scenario>`.
+ * `--profile DIR` runs the server under `node --cpu-prof --cpu-prof-dir DIR` and writes when each scenario ran to
+ * `DIR/booking-http-windows.json`; read one scenario's share of the profile with
+ * `node --import tsx bench/booking-http-profile.ts DIR/*.cpuprofile --windows DIR/booking-http-windows.json --scenario ga`.
  *
  * @example
  * npm run bench:booking-http -- --runs 3 --duration 10
@@ -34,10 +35,12 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_INVENTORY_LIMITS } from '../src/box-office/inventory-types.ts';
 import { withTimeout } from '../src/platform/with-timeout.ts';
 import type { LoadJob, LoadMessage, LoadResult, OrchestratorMessage } from './booking-http-load.ts';
+import type { ProfileWindow } from './booking-http-profile.ts';
 import {
   CUSTOMER_PREFIX, FILL_QUANTITY, fillPlaces, gaBodies, putCustomers, putShow, SHOW_ID, soldOutBodies, startServer,
   stopProcess, togetherBodies, type RunningServer, type ShowShape,
 } from './booking-http-setup.ts';
+import { fmtInt, log, medians, printMedians, printScenario, type RunFigures, type ScenarioFigures } from './booking-http-report.ts';
 import { coresBetween, machineCoresBetween, readMachine, readProc } from './e2e/proc-sampler.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -132,25 +135,6 @@ function gaAttemptsMax(shape: ShowShape): number {
   return Math.max(1, Math.min(byHolds, byPlaces));
 }
 
-/** One scenario's figures in one run. */
-interface ScenarioFigures {
-  name: string;
-  result: LoadResult;
-  serverCores: number | null;
-  serverMainCores: number | null;
-  loadCores: number;
-  /** This process (reading the server's output, sampling /proc) while the job ran. */
-  benchCores: number;
-  machineCores: number | null;
-}
-
-interface RunFigures {
-  run: number;
-  loadAverageBefore: number[];
-  scenarios: ScenarioFigures[];
-  fill?: { holds: number; ms: number; left: Record<string, number> };
-}
-
 /** The load process: one per run, jobs one at a time over IPC. */
 class LoadProcess {
   readonly child: ChildProcess;
@@ -185,11 +169,17 @@ class LoadProcess {
   }
 }
 
-async function measure(load: LoadProcess, server: RunningServer, job: LoadJob): Promise<ScenarioFigures> {
+/** When each scenario ran, on the profiles' clock (written next to them with `--profile`). */
+const windows: ProfileWindow[] = [];
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
+async function measure(load: LoadProcess, server: RunningServer, job: LoadJob, run: number): Promise<ScenarioFigures> {
   const pid = server.process.pid!;
+  const fromUs = monotonicUs();
   const before = { server: readProc(pid), machine: readMachine(), bench: process.cpuUsage() };
   const result = await load.run(job);
   const after = { server: readProc(pid), machine: readMachine(), bench: process.cpuUsage(before.bench) };
+  windows.push({ run, name: job.name, fromUs, toUs: monotonicUs() });
   const figures: ScenarioFigures = {
     name: job.name,
     result,
@@ -198,6 +188,9 @@ async function measure(load: LoadProcess, server: RunningServer, job: LoadJob): 
     loadCores: result.cpuMs / Math.max(result.elapsedMs, 1),
     benchCores: (after.bench.user + after.bench.system) / 1000 / Math.max(result.elapsedMs, 1),
     machineCores: machineCoresBetween(before.machine, after.machine),
+    iowaitCores: before.machine === undefined || after.machine === undefined
+      ? null
+      : (after.machine.iowaitS - before.machine.iowaitS) / ((after.machine.atMs - before.machine.atMs) / 1000),
   };
   printScenario(figures);
   return figures;
@@ -220,22 +213,22 @@ function getJob(server: RunningServer, settings: Settings, name: string, route: 
 async function runScenarios(load: LoadProcess, server: RunningServer, settings: Settings, run: number): Promise<Omit<RunFigures, 'run' | 'loadAverageBefore'>> {
   const { only, shape, customers, durationMs } = settings;
   const scenarios: ScenarioFigures[] = [];
-  if (only.has('http.health')) scenarios.push(await measure(load, server, getJob(server, settings, 'http.health', '/health', null)));
-  if (only.has('http.customer')) scenarios.push(await measure(load, server, getJob(server, settings, 'http.customer', `/v1/customers/${CUSTOMER_PREFIX}1`, server.admin)));
+  if (only.has('http.health')) scenarios.push(await measure(load, server, getJob(server, settings, 'http.health', '/health', null), run));
+  if (only.has('http.customer')) scenarios.push(await measure(load, server, getJob(server, settings, 'http.customer', `/v1/customers/${CUSTOMER_PREFIX}1`, server.admin), run));
   const ga = gaBodies(shape, customers, run);
   if (only.has('ga')) {
-    await measure(load, server, bookingJob(server, settings, 'ga (warm-up)', ga, WARMUP_ATTEMPTS, WARMUP_MS));
-    scenarios.push(await measure(load, server, bookingJob(server, settings, 'ga', ga, gaAttemptsMax(shape), durationMs)));
+    await measure(load, server, bookingJob(server, settings, 'ga (warm-up)', ga, WARMUP_ATTEMPTS, WARMUP_MS), run);
+    scenarios.push(await measure(load, server, bookingJob(server, settings, 'ga', ga, gaAttemptsMax(shape), durationMs), run));
   }
   if (only.has('together')) {
-    scenarios.push(await measure(load, server, bookingJob(server, settings, 'together', togetherBodies(customers, run), REFUSALS_MAX, durationMs)));
+    scenarios.push(await measure(load, server, bookingJob(server, settings, 'together', togetherBodies(customers, run), REFUSALS_MAX, durationMs), run));
   }
   if (!only.has('sold-out')) return { scenarios };
   const started = performance.now();
   const fill = await fillPlaces(server.url, server.admin);
   const fillMs = performance.now() - started;
   log(`  fill: ${fill.holds} holds of up to ${FILL_QUANTITY} places in ${fillMs.toFixed(0)} ms; left ${JSON.stringify(fill.left)}`);
-  scenarios.push(await measure(load, server, bookingJob(server, settings, 'sold-out', soldOutBodies(shape, customers, run), REFUSALS_MAX, durationMs)));
+  scenarios.push(await measure(load, server, bookingJob(server, settings, 'sold-out', soldOutBodies(shape, customers, run), REFUSALS_MAX, durationMs), run));
   return { scenarios, fill: { ...fill, ms: fillMs } };
 }
 
@@ -274,82 +267,6 @@ async function runOnce(settings: Settings, run: number, cleanup: Set<() => void>
   return { run, loadAverageBefore, ...figures };
 }
 
-// ---- reporting -----------------------------------------------------------------------------------------------
-
-function log(line: string): void {
-  process.stdout.write(`${line}\n`);
-}
-
-const fmtInt = (n: number | null | undefined) => (n === null || n === undefined ? '-' : Math.round(n).toLocaleString('en-US'));
-const fmtMs = (ms: number | null | undefined) => (ms === null || ms === undefined ? '-' : ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
-const fmtCores = (c: number | null | undefined) => (c === null || c === undefined ? '-' : c.toFixed(2));
-const counts = (record: Record<string, number>) => Object.entries(record).map(([k, v]) => `${k}: ${v}`).join(', ');
-
-function printScenario(f: ScenarioFigures): void {
-  const r = f.result;
-  const errors = Object.keys(r.errors).length === 0 ? '' : `  ERRORS ${counts(r.errors)} (first: ${r.firstError})`;
-  log(`  ${f.name.padEnd(14)} ${fmtInt(r.decidedPerSec).padStart(8)} decided/s  ${fmtInt(r.decided)} of ${fmtInt(r.attempts)} in ${(r.elapsedMs / 1000).toFixed(1)} s` +
-    `  2xx ${fmtInt(r.accepted)}  refused {${counts(r.refused)}}  p50 ${fmtMs(r.latency.p50Ms)} ms  p99 ${fmtMs(r.latency.p99Ms)} ms` +
-    `  server ${fmtCores(f.serverCores)} cores (main ${fmtCores(f.serverMainCores)})  load ${fmtCores(f.loadCores)}  bench ${fmtCores(f.benchCores)}  machine ${fmtCores(f.machineCores)}${errors}`);
-}
-
-function median(xs: Array<number | null>): number | null {
-  const sorted = xs.filter((x): x is number => x !== null).sort((a, b) => a - b);
-  if (sorted.length === 0) return null;
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-interface MedianRow {
-  name: string;
-  decidedPerSec: number | null;
-  perRun: number[];
-  p50Ms: number | null;
-  p99Ms: number | null;
-  accepted: number | null;
-  refused: number | null;
-  errors: number;
-  serverCores: number | null;
-  serverMainCores: number | null;
-  loadCores: number | null;
-}
-
-function medians(runs: RunFigures[]): MedianRow[] {
-  const names = [...new Set(runs.flatMap((r) => r.scenarios.map((s) => s.name)))];
-  return names.map((name) => {
-    const of = runs.flatMap((r) => r.scenarios.filter((s) => s.name === name));
-    return {
-      name,
-      decidedPerSec: median(of.map((s) => s.result.decidedPerSec)),
-      perRun: of.map((s) => Math.round(s.result.decidedPerSec)),
-      p50Ms: median(of.map((s) => s.result.latency.p50Ms)),
-      p99Ms: median(of.map((s) => s.result.latency.p99Ms)),
-      accepted: median(of.map((s) => s.result.accepted)),
-      refused: median(of.map((s) => Object.values(s.result.refused).reduce((a, b) => a + b, 0))),
-      errors: of.reduce((sum, s) => sum + Object.values(s.result.errors).reduce((a, b) => a + b, 0), 0),
-      serverCores: median(of.map((s) => s.serverCores)),
-      serverMainCores: median(of.map((s) => s.serverMainCores)),
-      loadCores: median(of.map((s) => s.loadCores)),
-    };
-  });
-}
-
-function printMedians(settings: Settings, runs: RunFigures[], rows: MedianRow[]): void {
-  log('');
-  log(`POST /v1/bookings (holds) on one show over HTTP: node ${process.version}, ${os.cpus().length} cpus, ${settings.connections} keep-alive connections (${settings.client} client), ` +
-    `${settings.customers} customers, ${fmtInt(settings.shape.gaPlaces)} GA places + ${settings.shape.rows} x ${settings.shape.seatsPerRow} seats; ` +
-    `median of ${runs.length} run(s); load average before each run: ${runs.map((r) => r.loadAverageBefore.join('/')).join(', ')}`);
-  const header = `${'scenario'.padEnd(15)}${'decided/s'.padStart(11)}${'  runs'.padEnd(26)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}` +
-    `${'2xx'.padStart(9)}${'refused'.padStart(10)}${'errors'.padStart(8)}${'server'.padStart(8)}${'main'.padStart(6)}${'load'.padStart(6)}`;
-  log(header);
-  for (const r of rows) {
-    log(`${r.name.padEnd(15)}${fmtInt(r.decidedPerSec).padStart(11)}  ${r.perRun.map((x) => fmtInt(x)).join(' / ').padEnd(24)}` +
-      `${fmtMs(r.p50Ms).padStart(8)}${fmtMs(r.p99Ms).padStart(8)}${fmtInt(r.accepted).padStart(9)}${fmtInt(r.refused).padStart(10)}` +
-      `${String(r.errors).padStart(8)}${fmtCores(r.serverCores).padStart(8)}${fmtCores(r.serverMainCores).padStart(6)}${fmtCores(r.loadCores).padStart(6)}`);
-  }
-  log('decided/s: 201 held + 409 sold_out/seats_taken per second; server: cores of all its threads, main: its event loop; load: the load process.');
-}
-
 async function main(): Promise<void> {
   const settings = parseSettings();
   const cleanup = new Set<() => void>();
@@ -361,6 +278,11 @@ async function main(): Promise<void> {
   for (let run = 1; run <= settings.runs; run++) runs.push(await runOnce(settings, run, cleanup));
   const rows = medians(runs);
   printMedians(settings, runs, rows);
+  if (settings.profileDir !== undefined) {
+    const file = path.join(settings.profileDir, 'booking-http-windows.json');
+    fs.writeFileSync(file, `${JSON.stringify(windows, null, 2)}\n`);
+    log(`profiles in ${settings.profileDir}; each scenario alone: node --import tsx bench/booking-http-profile.ts ${settings.profileDir}/*.cpuprofile --windows ${file} --scenario ga`);
+  }
   if (settings.jsonFile !== undefined) {
     fs.writeFileSync(settings.jsonFile, `${JSON.stringify({ node: process.version, settings: { ...settings, only: [...settings.only] }, medians: rows, runs }, null, 2)}\n`);
     log(`figures written to ${settings.jsonFile}`);
