@@ -560,7 +560,8 @@ export class BoxOffice {
   /** Holds the inventory actor released on its timer: written `expired`, then the waiting line is served. */
   async #expired(showId: string, records: readonly InventoryRecord[]): Promise<void> {
     await Promise.all(records.map((record) => this.#serially(record.bookingId, async () => {
-      const refunds = await this.#o.commit((w) => {
+      // The actor has released the seats: if this commit fails, it starts again from what is committed (still held).
+      const refunds = await this.#committingOrReload(showId, (w) => {
         const b = w.booking(record.bookingId);
         if (b?.status !== 'held') return [];
         const expired = w.setStatus(b.id, 'expired');

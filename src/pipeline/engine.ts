@@ -184,15 +184,21 @@ export class Engine implements EngineApi {
     );
   }
 
-  /** Runs a box-office write in the ledger's next group commit (see BoxOffice). */
+  /**
+   * Runs a box-office write in the ledger's next group commit (see BoxOffice). Bounded: a ledger that neither
+   * commits nor refuses it within ASK_TIMEOUT_MS (a restarted ledger forgot it) is answered `ERR_STORE_BUSY`.
+   */
   #commitWrite<T>(write: (w: BookingWriter) => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+    const committed = new Promise<T>((resolve, reject) => {
       const done = (outcome: WriteOutcome | StoreError): void => {
         if (outcome instanceof StoreError) reject(outcome);
         else if (outcome.ok) resolve(outcome.value as T);
         else reject(outcome.error instanceof Error ? outcome.error : new Error(String(outcome.error)));
       };
       if (!this.#ledger.tell({ kind: 'write', write, done })) reject(new BoxOfficeError('overloaded', 'the ledger is full; retry'));
+    });
+    return withTimeout(committed, { timeoutMs: ASK_TIMEOUT_MS, what: 'a box-office commit', clock: this.#runtime.clock }).catch((error: unknown) => {
+      throw error instanceof TimeoutError ? new StoreError('ERR_STORE_BUSY', error.message) : error;
     });
   }
 
