@@ -5,15 +5,16 @@
 import type { OnsaleProgress, OnsaleSummary } from './onsale-run.ts';
 
 /**
- * One progress line, without line ending.
+ * One progress line, without line ending; the buyers created are shown until they all are.
  *
  * @example
- * formatOnsaleProgress({ elapsedMs: 3_000, done: 700, total: 2_000, confirmed: 60, soldOut: 500, held: 12 });
+ * formatOnsaleProgress({ elapsedMs: 3_000, buyers: 2_000, done: 700, total: 2_000, confirmed: 60, soldOut: 500, held: 12 });
  * // '   3.0 s  attempts 700/2000  confirmed 60  sold_out 500  held 12'
  */
 export function formatOnsaleProgress(p: OnsaleProgress): string {
   const seconds = (p.elapsedMs / 1_000).toFixed(1).padStart(6);
-  return `${seconds} s  attempts ${p.done}/${p.total}  confirmed ${p.confirmed}  sold_out ${p.soldOut}  held ${p.held}`;
+  const buyers = p.buyers < p.total ? `  buyers ${p.buyers}/${p.total}` : '';
+  return `${seconds} s${buyers}  attempts ${p.done}/${p.total}  confirmed ${p.confirmed}  sold_out ${p.soldOut}  held ${p.held}`;
 }
 
 /**

@@ -79,6 +79,8 @@ export interface OnsaleDeps {
 
 export interface OnsaleProgress {
   elapsedMs: number;
+  /** Buyers created (or refused) so far, of `total`. */
+  buyers: number;
   done: number;
   total: number;
   confirmed: number;
@@ -164,17 +166,20 @@ export async function runOnsaleSession(options: OnsaleOptions, deps: OnsaleDeps)
   };
   const { categoryId, price } = await readCategory(options, send);
   const buyerId = (i: number): string => `onsale-${runId}-${i}`;
-  const buyersStartMs = clock.now();
-  const buyers = await createBuyers(options, send, buyerId, price * options.quantity);
-  buyers.ms = clock.now() - buyersStartMs;
+  const buyers: OnsaleSummary['buyers'] = { requested: options.buyerCount, created: 0, failed: 0, ms: 0 };
   const random = seededRandom(options.seed);
   const plans = Array.from({ length: options.buyerCount }, () => planOf(random.next(), options));
   const latencies = new LatencyRecorder(options.latencySamplesMax, random);
   const attempts = new Attempts(options, plans, send, latencies, { buyerId, categoryId });
-  const startMs = clock.now();
-  const stopProgress = startProgress(options, clock, attempts, startMs);
-  const { bookingEndMs, settleEndMs, unsettled, audit } = await playAndAudit(options, clock, send, attempts)
-    .finally(stopProgress);
+  const stopProgress = startProgress(options, clock, buyers, attempts);
+  let startMs = clock.now();
+  const phases = await (async () => {
+    await createBuyers(options, send, buyerId, price * options.quantity, buyers);
+    buyers.ms = clock.now() - startMs;
+    startMs = clock.now();
+    return playAndAudit(options, clock, send, attempts);
+  })().finally(stopProgress);
+  const { bookingEndMs, settleEndMs, unsettled, audit } = phases;
   const statuses: Partial<Record<BookingStatus, number>> = {};
   for (const b of audit.bookings) statuses[b.status] = (statuses[b.status] ?? 0) + 1;
   const confirmed = statuses.confirmed ?? 0;
@@ -229,9 +234,8 @@ async function readCategory(options: OnsaleOptions, send: Send): Promise<{ categ
 }
 
 async function createBuyers(
-  options: OnsaleOptions, send: Send, buyerId: (i: number) => string, balance: number,
-): Promise<OnsaleSummary['buyers']> {
-  const buyers: OnsaleSummary['buyers'] = { requested: options.buyerCount, created: 0, failed: 0, ms: 0 };
+  options: OnsaleOptions, send: Send, buyerId: (i: number) => string, balance: number, buyers: OnsaleSummary['buyers'],
+): Promise<void> {
   await forEachBounded(options.buyerCount, options.concurrency, () => options.signal?.aborted === true, async (i) => {
     const id = buyerId(i + 1);
     const answer = await send({
@@ -249,7 +253,6 @@ async function createBuyers(
   if (buyers.created === 0 && buyers.failed > 0) {
     throw new OnsaleSetupError('ERR_ONSALE_UNREACHABLE', `no buyer could be created: ${buyers.firstProblem ?? 'no answer'}`);
   }
-  return buyers;
 }
 
 /**
@@ -309,14 +312,17 @@ function sortedCounts(counts: Map<string, number>): Record<string, number> {
   return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
 }
 
-/** Reports progress every `progressIntervalMs` until the returned function is called. */
-function startProgress(options: OnsaleOptions, clock: Clock, attempts: Attempts, startMs: number): () => void {
+/** Reports progress every `progressIntervalMs`, from the first buyer created, until the returned function is called. */
+function startProgress(
+  options: OnsaleOptions, clock: Clock, buyers: OnsaleSummary['buyers'], attempts: Attempts,
+): () => void {
   const onProgress = options.onProgress;
   if (onProgress === undefined) return () => {};
+  const startMs = clock.now();
   const tick = (): void => {
     onProgress({
-      elapsedMs: clock.now() - startMs, done: attempts.done, total: options.buyerCount, confirmed: attempts.confirmed,
-      soldOut: attempts.soldOut, held: attempts.held,
+      elapsedMs: clock.now() - startMs, buyers: buyers.created + buyers.failed, done: attempts.done,
+      total: options.buyerCount, confirmed: attempts.confirmed, soldOut: attempts.soldOut, held: attempts.held,
     });
     timer = clock.setTimer(tick, options.progressIntervalMs);
   };

@@ -247,8 +247,11 @@ describe('ticketd onsale', () => {
   it('shows a progress line about once a second on stderr', async () => {
     const { out } = await onsale([...RUN, '--buyers', '40', '--concurrency', '1'], { capacity: 100, latencyMs: 100 });
     const lines = out.stderr.split('\n').filter((l) => l.includes('attempts'));
-    expect(lines.length).toBeGreaterThanOrEqual(3);
-    expect(lines[0]).toMatch(/^ +1\.0 s {2}attempts \d+\/40 {2}confirmed \d+ {2}sold_out 0 {2}held \d+$/);
+    // 40 buyers created one at a time, 100 ms each, then 40 attempts, settling and the audit: a line each second.
+    expect(lines.length).toBeGreaterThanOrEqual(7);
+    // The show is read first (100 ms), so 9 buyers are in at 1 s.
+    expect(lines[0]).toBe('   1.0 s  buyers 9/40  attempts 0/40  confirmed 0  sold_out 0  held 0');
+    expect(lines.at(-1)).toMatch(/^ +\d+\.0 s {2}attempts \d+\/40 {2}confirmed \d+ {2}sold_out 0 {2}held \d+$/);
   });
 
   it('prints the human summary with the figures and the audit', async () => {
@@ -318,8 +321,10 @@ describe('ticketd onsale', () => {
   });
 
   it('formats the progress line', () => {
-    expect(formatOnsaleProgress({ elapsedMs: 3_000, done: 700, total: 2_000, confirmed: 60, soldOut: 500, held: 12 }))
+    expect(formatOnsaleProgress({ elapsedMs: 3_000, buyers: 2_000, done: 700, total: 2_000, confirmed: 60, soldOut: 500, held: 12 }))
       .toBe('   3.0 s  attempts 700/2000  confirmed 60  sold_out 500  held 12');
+    expect(formatOnsaleProgress({ elapsedMs: 1_000, buyers: 800, done: 0, total: 2_000, confirmed: 0, soldOut: 0, held: 0 }))
+      .toBe('   1.0 s  buyers 800/2000  attempts 0/2000  confirmed 0  sold_out 0  held 0');
   });
 });
 
