@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { goodCustomer, goodMachine, goodRide, goodTap, goodTokenScope, goodTopUp, tapIdsOf, type Fields } from './body-arbitraries.ts';
 import { bareRequest, encodeSegment, routedPaths, type FuzzRequest } from './fuzz-request.ts';
 import { RawJson, toJsonText } from './json-text.ts';
+import { goodBooking, goodCheckIn, goodProviderEvent, goodWaitingEntry } from './route-requests.ts';
 import { goodShow } from './show-bodies.ts';
 
 /** The routes that read a body, each with a good body for it. */
@@ -17,6 +18,12 @@ const BODY_ROUTES: ReadonlyArray<{ method: string; path: string; good: fc.Arbitr
   { method: 'PUT', path: '/v1/machines/fz-raw-m', good: goodMachine },
   { method: 'PUT', path: '/v1/shows/fz-raw-s', good: goodShow },
   { method: 'POST', path: '/v1/tokens', good: goodTokenScope },
+  // The box office's: a show no run makes, so a body that happens to be good books nothing (404 unknown_show).
+  { method: 'POST', path: '/v1/bookings', good: goodBooking(['fz-raw-none']) },
+  { method: 'POST', path: '/v1/bookings/fz-raw-bk/pay', good: fc.constantFrom({ method: 'wallet' }, { method: 'card' }) },
+  { method: 'POST', path: '/v1/shows/fz-raw-none/waiting-list', good: goodWaitingEntry },
+  { method: 'POST', path: '/v1/check-ins', good: goodCheckIn },
+  { method: 'POST', path: '/v1/payments/webhook', good: goodProviderEvent },
 ];
 
 /** `good` (an object, or an array of them) with its first number field written as `literal`, if it has one. */
@@ -135,13 +142,24 @@ const ROUTES: ReadonlyArray<{ path: string; methods: readonly string[] }> = [
   { path: '/v1/dead-letters/1/replay', methods: ['POST'] },
   { path: '/v1/tokens', methods: ['GET', 'HEAD', 'POST'] },
   { path: '/v1/tokens/fz-tok-1', methods: ['DELETE'] },
+  { path: '/v1/bookings', methods: ['POST'] },
+  { path: '/v1/bookings/fz-bk-1', methods: ['GET', 'HEAD'] },
+  { path: '/v1/bookings/fz-bk-1/pay', methods: ['POST'] },
+  { path: '/v1/bookings/fz-bk-1/cancel', methods: ['POST'] },
+  { path: '/v1/customers/customer-1/bookings', methods: ['GET', 'HEAD'] },
+  { path: '/v1/payments/fz-pay-1', methods: ['GET', 'HEAD'] },
+  { path: '/v1/payments/webhook', methods: ['POST'] },
+  { path: '/v1/shows/demo-recital/waiting-list', methods: ['POST'] },
+  { path: '/v1/shows/demo-recital/check-in-list', methods: ['GET', 'HEAD'] },
+  { path: '/v1/check-ins', methods: ['POST'] },
 ];
 
 /** A trailing slash is the same route (`/v1/rides/` is `/v1/rides`). */
 const KNOWN_PATH = [
-  /^\/(health|ready|openapi\.json|docs)\/?$/, /^\/v1\/(taps|rides|machines|shows|dead-letters|tokens)\/?$/,
-  /^\/v1\/(taps|customers|rides|machines|shows|dead-letters|tokens)\/[^/]+\/?$/,
-  /^\/v1\/customers\/[^/]+\/(top-ups|tickets|events)\/?$/, /^\/v1\/dead-letters\/[^/]+\/replay\/?$/,
+  /^\/(health|ready|openapi\.json|docs)\/?$/, /^\/v1\/(taps|rides|machines|shows|dead-letters|tokens|bookings|check-ins)\/?$/,
+  /^\/v1\/(taps|customers|rides|machines|shows|dead-letters|tokens|bookings|payments)\/[^/]+\/?$/,
+  /^\/v1\/customers\/[^/]+\/(top-ups|tickets|events|bookings)\/?$/, /^\/v1\/dead-letters\/[^/]+\/replay\/?$/,
+  /^\/v1\/bookings\/[^/]+\/(pay|cancel)\/?$/, /^\/v1\/shows\/[^/]+\/(waiting-list|check-in-list)\/?$/,
 ];
 
 /** Whether `path` may reach a route once the URL is normalised (`..`) and percent-decoded. */
@@ -150,7 +168,11 @@ function mayBeKnown(path: string): boolean {
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'FOO', 'PROPFIND', 'M-SEARCH'];
-const SEGMENTS = ['v1', 'v2', 'taps', 'tokens', 'customers', 'customer-1', 'events', 'top-ups', 'tickets', 'rides', 'machines', 'shows', 'dead-letters', 'replay', 'health', 'x', '1', '..', '.', '%2e', 'V1'];
+const SEGMENTS = [
+  'v1', 'v2', 'taps', 'tokens', 'customers', 'customer-1', 'events', 'top-ups', 'tickets', 'rides', 'machines', 'shows', 'dead-letters', 'replay',
+  'health', 'x', '1', '..', '.', '%2e', 'V1', 'bookings', 'pay', 'cancel', 'payments', 'webhook', 'check-ins', 'waiting-list', 'check-in-list',
+  'demo-recital',
+];
 
 const wrongMethod: fc.Arbitrary<FuzzRequest> = fc.constantFrom(...ROUTES).chain((route) =>
   fc.constantFrom(...METHODS.filter((m) => !route.methods.includes(m))).map((method) => {
@@ -167,7 +189,8 @@ const unknownPath: fc.Arbitrary<FuzzRequest> = fc
     fc.oneof(
       fc.constantFrom('/', '/v1', '/v1/', '/v2/taps', '/v1/taps/', '/V1/taps', '/v1/tapsx', '/v1/customers', '/v1/customers/',
         '/v1/customers/customer-1/tickets/x', '/v1/machines', '/v1/dead-letters/1/replay/x', '/v1/taps/a/b', '/favicon.ico',
-        '/v1/rides/ride-a/extra', '/v1/customers/customer-1/events/'),
+        '/v1/rides/ride-a/extra', '/v1/customers/customer-1/events/', '/v1/payments', '/v1/bookings/x/pay/y', '/v1/check-ins/x',
+        '/v1/shows/demo-recital/waiting-list/x', '/v1/payments/webhook/x'),
       fc.array(fc.oneof(fc.constantFrom(...SEGMENTS), fc.string({ unit: 'binary', minLength: 1, maxLength: 8 }).map((s) => encodeSegment(s) ?? '%ED%A0%80')), { maxLength: 5 })
         .map((segments) => `/${segments.join('/')}`),
     ),

@@ -1,10 +1,11 @@
 /**
  * Requests for each route of the API, mostly wrong: bad path ids and weird path segments, bad query values, bodies
- * with one thing wrong. Each knows whether it must fail (see FuzzRequest.mustFail).
+ * with one thing wrong. Each knows whether it must fail (see FuzzRequest.mustFail). The box office's good bodies
+ * (`goodBooking`, …) are exported for raw-requests.ts too.
  */
 import fc from 'fast-check';
 import {
-  DEMO_CUSTOMERS, customerBody, machineBody, rideBody, tapId, tapsBody, tokenBody, topUpBody, type BodyCase,
+  DEMO_CUSTOMERS, customerBody, machineBody, rideBody, tapId, tapsBody, tokenBody, topUpBody, type BodyCase, type Fields,
 } from './body-arbitraries.ts';
 import { ID_PATTERN, badId } from './field-values.ts';
 import { bareRequest, encodeSegment, jsonRequest, routedPaths, withQuery, type FuzzRequest } from './fuzz-request.ts';
@@ -234,4 +235,181 @@ export const tokenRequests: fc.Arbitrary<FuzzRequest> = fc.oneof(
   // Never the id of a real token (the admin's among them): every revocation here is refused.
   pathSegment(['fz-tok-1'], fc.nat({ max: 1_000_000 }).map((n) => `fz-tok-${n}`))
     .map((s) => bareRequest('DELETE', `/v1/tokens/${s.text}`, true)),
+);
+
+// ---- the box office (issue 10): bookings, payments and their webhook, the waiting list, check-in ---------------
+
+const BOOKING_SHOWS = ['demo-recital', 'demo-open-air', 'fz-s-1', 'nope'];
+const BOOKING_CATEGORIES = ['cat-0', 'cat-1', 'cat-3', 'stalls', 'floor'];
+const seatId = fc.tuple(fc.nat({ max: 4 }), fc.integer({ min: 1, max: 30 })).map(([row, n]) => `R${row}-${n}`);
+
+const goodBookingItem: fc.Arbitrary<Fields> = fc.oneof(
+  fc.record(
+    { categoryId: fc.constantFrom(...BOOKING_CATEGORIES), quantity: fc.integer({ min: 1, max: 100 }), together: fc.boolean() },
+    { requiredKeys: ['categoryId', 'quantity'] },
+  ),
+  fc.record({ categoryId: fc.constantFrom(...BOOKING_CATEGORIES), seats: fc.uniqueArray(seatId, { minLength: 1, maxLength: 6 }) }),
+);
+
+/**
+ * A well-formed `POST /v1/bookings` body; `shows` are the show ids it may name. Whether it books depends on the shows
+ * and wallets the fuzz run made: an answer may be any 4xx.
+ */
+export function goodBooking(shows: readonly string[] = BOOKING_SHOWS): fc.Arbitrary<Fields> {
+  return fc.record(
+    {
+      customerId: fc.constantFrom(...DEMO_CUSTOMERS, 'nobody'),
+      showId: fc.constantFrom(...shows),
+      items: fc.array(goodBookingItem, { minLength: 1, maxLength: 3 }),
+      payment: fc.constantFrom('wallet', 'card').map((method) => ({ method })),
+    },
+    { requiredKeys: ['customerId', 'showId', 'items'] },
+  );
+}
+
+/** One thing wrong with an item, each against a rule of the schema. */
+const badBookingItem: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom(0, 101, 1.5, -1, '2', null, 1e300).map((quantity) => ({ categoryId: 'cat-0', quantity })),
+  fc.constantFrom([], ['A7'], ['A-'], ['-7'], ['A-12345'], ['A-7 '], [7], 'A-7').map((seats) => ({ categoryId: 'cat-0', seats })),
+  fc.constantFrom('yes', 1, null).map((together) => ({ categoryId: 'cat-0', quantity: 2, together })),
+  fc.constant({ categoryId: 'cat-0', quantity: 1, seats: ['R0-1'] }),
+  fc.constant({ categoryId: 'cat-0' }),
+  fc.constant({ categoryId: 'cat-0', quantity: 1, extra: 1 }),
+  fc.constant({ categoryId: 'cat-0', seats: Array.from({ length: 101 }, (_, i) => `R0-${i + 1}`) }),
+  badId.map((categoryId) => ({ categoryId, quantity: 1 })),
+  fc.constantFrom(null, 1, 'cat-0', []),
+);
+
+const badBooking: fc.Arbitrary<Fields> = fc.oneof(
+  fc.tuple(goodBooking(), fc.constantFrom('customerId', 'showId'), badId).map(([b, key, value]) => ({ ...b, [key]: value })),
+  fc.tuple(goodBooking(), fc.constantFrom('customerId', 'showId', 'items')).map(([b, key]) => {
+    const { [key]: _dropped, ...rest } = b;
+    return rest;
+  }),
+  fc.tuple(goodBooking(), badBookingItem, fc.nat()).map(([b, item, at]) => {
+    const items = [...(b.items as unknown[])];
+    items.splice(at % (items.length + 1), 0, item);
+    return { ...b, items };
+  }),
+  fc.tuple(goodBooking(), fc.constantFrom([], {}, null, 'x', Array.from({ length: 21 }, () => ({ categoryId: 'cat-0', quantity: 1 }))))
+    .map(([b, items]) => ({ ...b, items })),
+  fc.tuple(goodBooking(), fc.constantFrom({ method: 'cash' }, {}, 'wallet', null, { method: 'card', extra: 1 }))
+    .map(([b, payment]) => ({ ...b, payment })),
+  fc.tuple(goodBooking(), fc.constantFrom('extra', '__proto__', 'total', 'price')).map(([b, key]) => ({ ...b, [key]: 1 })),
+);
+
+/** Idempotency-Key: absent, from a small pool (so keys come again, with the same body or another), or not one. */
+const idempotencyKey: fc.Arbitrary<QueryValue> = fc.oneof(
+  { weight: 3, arbitrary: fc.constant({ value: undefined, good: true }) },
+  { weight: 3, arbitrary: fc.nat({ max: 20 }).map((n) => ({ value: `fz-key-${n}`, good: true })) },
+  { weight: 1, arbitrary: fc.constantFrom('', 'a b', 'x'.repeat(129), 'é').map((value) => ({ value, good: false })) },
+);
+
+const ifMatch: fc.Arbitrary<QueryValue> = fc.oneof(
+  { weight: 2, arbitrary: fc.constant({ value: undefined, good: true }) },
+  { weight: 2, arbitrary: fc.tuple(fc.nat({ max: 9 }), fc.constantFrom('"%"', 'W/"%"', '%')).map(([n, form]) => ({ value: form.replace('%', String(n)), good: true })) },
+  { weight: 1, arbitrary: fc.constantFrom('', '*', 'abc', '"x"', '"1234567890"', 'W/', '"-1"', '1.5').map((value) => ({ value, good: false })) },
+);
+
+const bookingId = pathSegment(['fz-bk-1'], fc.nat({ max: 1_000_000 }).map((n) => `bk-${n}`));
+const paymentId = pathSegment(['fz-pay-1'], fc.nat({ max: 1_000_000 }).map((n) => `pay-${n}`));
+const method = fc.oneof(
+  { weight: 2, arbitrary: fc.constantFrom('wallet', 'card').map((m) => ({ body: { method: m }, good: true })) },
+  { weight: 1, arbitrary: fc.constantFrom({ method: 'cash' }, {}, { method: 'card', extra: 1 }, 'wallet', null, []).map((body) => ({ body, good: false })) },
+);
+
+/** A well-formed waiting-list entry. */
+export const goodWaitingEntry: fc.Arbitrary<Fields> = fc.record({
+  customerId: fc.constantFrom(...DEMO_CUSTOMERS, 'nobody'), categoryId: fc.constantFrom(...BOOKING_CATEGORIES), quantity: fc.integer({ min: 1, max: 100 }),
+});
+
+const waitingEntry = fc.oneof(
+  { weight: 1, arbitrary: goodWaitingEntry.map((body) => ({ body, good: true })) },
+  {
+    weight: 2,
+    arbitrary: fc.oneof(
+      fc.constantFrom(0, 101, 1.5, '1', null).map((quantity) => ({ customerId: 'customer-1', categoryId: 'cat-0', quantity })),
+      badId.map((customerId) => ({ customerId, categoryId: 'cat-0', quantity: 1 })),
+      badId.map((categoryId) => ({ customerId: 'customer-1', categoryId, quantity: 1 })),
+      fc.constantFrom({ customerId: 'customer-1', categoryId: 'cat-0' }, { customerId: 'customer-1', categoryId: 'cat-0', quantity: 1, extra: 1 }, [], null),
+    ).map((body) => ({ body, good: false })),
+  },
+);
+
+const scanTime = fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2030, 0, 1) }).map((ms) => new Date(ms).toISOString());
+
+/** A well-formed scan whose secret is no ticket's (answered 200 with a refusal, or 404 for an unknown show). */
+export const goodCheckIn: fc.Arbitrary<Fields> = fc.record(
+  {
+    secret: fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 120 }),
+    gateId: fc.constantFrom('north-1', 'g.1:a-b'),
+    scannedAt: scanTime,
+    // A small pool: a nonce comes again with the same scan or another (409 nonce_reused).
+    nonce: fc.oneof(fc.nat({ max: 1_000_000 }).map((n) => `fz-scan-${n}`), fc.nat({ max: 10 }).map((n) => `fz-again-${n}`)),
+    showId: fc.constantFrom(...BOOKING_SHOWS),
+  },
+  { requiredKeys: ['secret', 'gateId', 'scannedAt', 'nonce'] },
+);
+
+/** A scan: well-formed, or with one field wrong. */
+const checkInBody = fc.oneof(
+  { weight: 1, arbitrary: goodCheckIn.map((body) => ({ body, good: true })) },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(
+      fc.constantFrom<[string, unknown]>(
+        ['secret', ''], ['secret', 'x'.repeat(1_000)], ['secret', 7], ['gateId', ''], ['gateId', 'north 1'], ['gateId', 'g'.repeat(65)],
+        ['scannedAt', '2026-12-05T19:02:11'], ['scannedAt', 'now'], ['scannedAt', 1_764_583_200_000], ['nonce', ''], ['nonce', 'n/1'],
+        ['nonce', 'n'.repeat(65)], ['showId', ''], ['showId', 'a b'], ['extra', 1],
+      ),
+      fc.nat({ max: 1_000_000 }),
+    ).map(([[key, value], n]) => ({
+      body: { secret: 'AQFq', gateId: 'north-1', scannedAt: '2026-12-05T19:02:11+01:00', nonce: `fz-bad-${n}`, [key]: value },
+      good: false,
+    })),
+  },
+);
+
+/** A provider's webhook event (charge or refund of a payment), unsigned. */
+export const goodProviderEvent: fc.Arbitrary<Fields> = fc.record({
+  type: fc.constantFrom('charge.succeeded', 'charge.failed', 'refund.succeeded'), id: fc.nat().map((n) => `evt-${n}`),
+  paymentId: fc.nat().map((n) => `pay-${n}`), providerTransactionId: fc.constant('txn-1'), amount: fc.nat({ max: 100_000 }), createdAt: fc.nat(),
+});
+
+/** What a provider might post: a webhook event, or anything; never with a signature this server accepts. */
+const webhookBody = fc.oneof(goodProviderEvent, fc.jsonValue({ maxDepth: 2 }));
+const webhookSignature = fc.option(
+  fc.oneof(
+    fc.constantFrom('', 't=1,v1=00', `t=1,v1=${'0'.repeat(64)}`, `t=${Math.floor(Date.UTC(2026, 0, 1) / 1_000)},v1=${'a'.repeat(64)}`, 'v1=,t='),
+    fc.string({ unit: 'binary-ascii', maxLength: 80 }).filter((s) => /^[\x20-\x7e]*$/.test(s)),
+  ),
+  { nil: undefined },
+);
+
+export const bookingRequests: fc.Arbitrary<FuzzRequest> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.tuple(fc.oneof({ weight: 1, arbitrary: goodBooking().map((body) => ({ body, good: true })) }, { weight: 2, arbitrary: badBooking.map((body) => ({ body, good: false })) }), idempotencyKey, fc.boolean())
+      .map(([b, key, asBytes]) => {
+        const request = withBody('POST', '/v1/bookings', { body: b.body, mustFail: !b.good, tapIds: [] }, asBytes, !b.good || !key.good);
+        if (key.value !== undefined) request.headers['idempotency-key'] = key.value;
+        return request;
+      }),
+  },
+  fc.tuple(bookingId, fc.constantFrom('GET', 'HEAD')).map(([s, verb]) => bareRequest(verb, `/v1/bookings/${s.text}`, s.id === undefined)),
+  fc.tuple(bookingId, method).map(([s, m]) => jsonRequest('POST', `/v1/bookings/${s.text}/pay`, m.body, s.id === undefined || !m.good)),
+  fc.tuple(bookingId, ifMatch).map(([s, version]) =>
+    bareRequest('POST', `/v1/bookings/${s.text}/cancel`, s.id === undefined || !version.good, version.value === undefined ? {} : { 'if-match': version.value })),
+  fc.tuple(customerId, limit, cursor).map(([s, l, c]) =>
+    bareRequest('GET', withQuery(`/v1/customers/${s.text}/bookings`, { limit: l.value, cursor: c.value }), s.id === undefined || !l.good || !c.good)),
+  fc.tuple(paymentId, fc.constantFrom('GET', 'HEAD')).map(([s, verb]) => bareRequest(verb, `/v1/payments/${s.text}`, s.id === undefined)),
+  fc.tuple(webhookBody, webhookSignature).map(([body, signature]) => {
+    // Signed by no one this server trusts: always refused, before the body is read as an event.
+    const request = jsonRequest('POST', '/v1/payments/webhook', body, true);
+    if (signature !== undefined) request.headers['ticketd-signature'] = signature;
+    return request;
+  }),
+  fc.tuple(showId, waitingEntry).map(([s, entry]) => jsonRequest('POST', `/v1/shows/${s.text}/waiting-list`, entry.body, s.id === undefined || !entry.good)),
+  checkInBody.map((scan) => jsonRequest('POST', '/v1/check-ins', scan.body, !scan.good)),
+  fc.tuple(showId, fc.constantFrom('GET', 'HEAD')).map(([s, verb]) => bareRequest(verb, `/v1/shows/${s.text}/check-in-list`, s.id === undefined)),
 );
