@@ -1,16 +1,28 @@
 /**
  * The booking attempts of `ticketd onsale`, one per buyer, at most `concurrency` in flight, and what the server
  * answered them: a booking (held, confirmed or payment_failed), or an error code (`sold_out`, …), after which a
- * buyer may join the waiting list. Attempts stop starting when the run is interrupted or the server is gone.
+ * buyer may join the waiting list. Attempts stop starting when the run is interrupted or the server is gone. Card
+ * bookings answered `held` are read again afterwards until they settle.
  */
 
+import type { Clock } from '../platform/clock.ts';
+import { sleep } from './cli-clock.ts';
 import type { LatencyRecorder } from './latency-recorder.ts';
+import { readBooking } from './onsale-audit.ts';
 import { errorCode, isRecord, type OnsaleAnswer, type OnsaleRequest } from './onsale-http.ts';
 
 export type BuyerPlan = 'card' | 'wallet' | 'abandon';
 
 /** A booking the run made: its id, how its buyer pays, and its status as last read. */
 export interface MadeBooking { id: string; plan: BuyerPlan; status: string }
+
+/** Rounds of `GET /v1/bookings/:id` for the card bookings still held, this long apart, and a time bound on them. */
+export interface SettleOptions {
+  concurrency: number;
+  settleRoundsMax: number;
+  settleIntervalMs: number;
+  settleTimeoutMs: number;
+}
 
 export type Send = (request: OnsaleRequest) => Promise<OnsaleAnswer>;
 
@@ -106,6 +118,39 @@ export class Attempts {
   count(counts: Map<string, number>, key: string): void {
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
+}
+
+/**
+ * Reads the card bookings answered `held` again, round after round, until none is `held` any more or the rounds or
+ * the time run out; answers how many are still held.
+ *
+ * @example
+ * const unsettled = await settleCards({ concurrency: 16, settleRoundsMax: 120, settleIntervalMs: 250, settleTimeoutMs: 60_000 },
+ *   cliClock, send, attempts); // 0
+ */
+export async function settleCards(
+  options: SettleOptions, clock: Clock, send: Send, attempts: Attempts,
+): Promise<number> {
+  let pending = attempts.made.filter((b) => b.plan === 'card' && b.status === 'held');
+  const endMs = clock.now() + options.settleTimeoutMs;
+  for (let round = 0; round < options.settleRoundsMax && pending.length > 0 && clock.now() < endMs; round++) {
+    await sleep(clock, options.settleIntervalMs);
+    const still: MadeBooking[] = [];
+    await forEachBounded(pending.length, options.concurrency, () => false, async (i) => {
+      const booking = pending[i]!;
+      const answer = await send({ method: 'GET', path: `/v1/bookings/${encodeURIComponent(booking.id)}` });
+      const read = answer.kind === 'answered' && answer.status === 200 ? readBooking(answer.body) : undefined;
+      if (read !== undefined) booking.status = read.status;
+      if (booking.status !== 'held') {
+        attempts.held--;
+        if (booking.status === 'confirmed') attempts.confirmed++;
+      } else {
+        still.push(booking);
+      }
+    });
+    pending = still;
+  }
+  return pending.length;
 }
 
 /**

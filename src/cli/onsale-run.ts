@@ -11,11 +11,10 @@ import type { BookingStatus } from '../box-office/booking-types.ts';
 import type { Clock } from '../platform/clock.ts';
 import { seededRandom, type Random } from '../platform/random.ts';
 import type { FetchLike } from './batch-sender.ts';
-import { sleep } from './cli-clock.ts';
 import { LatencyRecorder, type LatencyPercentiles } from './latency-recorder.ts';
 import { auditOnsale, readBooking, type AuditedBooking, type AuditResult } from './onsale-audit.ts';
 import { errorCode, isRecord, sendJson, type OnsaleAnswer, type OnsaleHttpOptions, type OnsaleRequest } from './onsale-http.ts';
-import { Attempts, forEachBounded, planOf, type BuyerPlan, type MadeBooking, type Send } from './onsale-attempts.ts';
+import { Attempts, forEachBounded, planOf, settleCards, type BuyerPlan, type MadeBooking, type Send } from './onsale-attempts.ts';
 
 export interface OnsaleOptions {
   url: string;
@@ -172,14 +171,8 @@ export async function runOnsaleSession(options: OnsaleOptions, deps: OnsaleDeps)
   const latencies = new LatencyRecorder(options.latencySamplesMax, random);
   const attempts = new Attempts(options, plans, send, latencies, { buyerId, categoryId });
   const stopProgress = startProgress(options, clock, buyers, attempts);
-  let startMs = clock.now();
-  const phases = await (async () => {
-    await createBuyers(options, send, buyerId, price * options.quantity, buyers);
-    buyers.ms = clock.now() - startMs;
-    startMs = clock.now();
-    return playAndAudit(options, clock, send, attempts);
-  })().finally(stopProgress);
-  const { bookingEndMs, settleEndMs, unsettled, audit } = phases;
+  const { attemptsStartMs: startMs, bookingEndMs, settleEndMs, unsettled, audit } =
+    await play(options, clock, send, { buyers, buyerId, balance: price * options.quantity }, attempts).finally(stopProgress);
   const statuses: Partial<Record<BookingStatus, number>> = {};
   for (const b of audit.bookings) statuses[b.status] = (statuses[b.status] ?? 0) + 1;
   const confirmed = statuses.confirmed ?? 0;
@@ -199,10 +192,21 @@ export async function runOnsaleSession(options: OnsaleOptions, deps: OnsaleDeps)
   };
 }
 
-/** The attempts, the settling of card payments and the audit, with the moments the first two ended. */
-async function playAndAudit(options: OnsaleOptions, clock: Clock, send: Send, attempts: Attempts): Promise<{
-  bookingEndMs: number; settleEndMs: number; unsettled: number; audit: { bookings: AuditedBooking[]; result: AuditResult | null };
+/**
+ * The whole run after the show is read: the buyers created, the attempts, the settling of card payments and the
+ * audit, with the moments the attempts started and the first two phases ended.
+ */
+async function play(
+  options: OnsaleOptions, clock: Clock, send: Send,
+  who: { buyers: OnsaleSummary['buyers']; buyerId: (i: number) => string; balance: number }, attempts: Attempts,
+): Promise<{
+  attemptsStartMs: number; bookingEndMs: number; settleEndMs: number; unsettled: number;
+  audit: { bookings: AuditedBooking[]; result: AuditResult | null };
 }> {
+  const buyersStartMs = clock.now();
+  await createBuyers(options, send, who.buyerId, who.balance, who.buyers);
+  const attemptsStartMs = clock.now();
+  who.buyers.ms = attemptsStartMs - buyersStartMs;
   await attempts.run();
   const bookingEndMs = clock.now();
   // Once the server is gone nothing more can be learnt from it; after an interrupt the audit still runs (it is
@@ -213,7 +217,7 @@ async function playAndAudit(options: OnsaleOptions, clock: Clock, send: Send, at
     : attempts.made.filter((b) => b.plan === 'card' && b.status === 'held').length;
   const settleEndMs = clock.now();
   const audit = attempts.serverGone ? { bookings: [], result: null } : await auditRun(options, send, attempts.made);
-  return { bookingEndMs, settleEndMs, unsettled, audit };
+  return { attemptsStartMs, bookingEndMs, settleEndMs, unsettled, audit };
 }
 
 async function readCategory(options: OnsaleOptions, send: Send): Promise<{ categoryId: string; price: number }> {
@@ -253,33 +257,6 @@ async function createBuyers(
   if (buyers.created === 0 && buyers.failed > 0) {
     throw new OnsaleSetupError('ERR_ONSALE_UNREACHABLE', `no buyer could be created: ${buyers.firstProblem ?? 'no answer'}`);
   }
-}
-
-/**
- * Reads the card bookings answered `held` again, round after round, until none is `held` any more or the rounds or
- * the time run out; answers how many are still held.
- */
-async function settleCards(options: OnsaleOptions, clock: Clock, send: Send, attempts: Attempts): Promise<number> {
-  let pending = attempts.made.filter((b) => b.plan === 'card' && b.status === 'held');
-  const endMs = clock.now() + options.settleTimeoutMs;
-  for (let round = 0; round < options.settleRoundsMax && pending.length > 0 && clock.now() < endMs; round++) {
-    await sleep(clock, options.settleIntervalMs);
-    const still: MadeBooking[] = [];
-    await forEachBounded(pending.length, options.concurrency, () => false, async (i) => {
-      const booking = pending[i]!;
-      const answer = await send({ method: 'GET', path: `/v1/bookings/${encodeURIComponent(booking.id)}` });
-      const read = answer.kind === 'answered' && answer.status === 200 ? readBooking(answer.body) : undefined;
-      if (read !== undefined) booking.status = read.status;
-      if (booking.status !== 'held') {
-        attempts.held--;
-        if (booking.status === 'confirmed') attempts.confirmed++;
-      } else {
-        still.push(booking);
-      }
-    });
-    pending = still;
-  }
-  return pending.length;
 }
 
 /**
