@@ -355,6 +355,130 @@ describe('POST /v1/bookings/:id/cancel', () => {
   });
 });
 
+describe('races and other paths of the saga', () => {
+  it('refunds a card payment that succeeds after its booking was cancelled while it was pending', async () => {
+    const showId = await newShow([{ id: 'floor', price: 2_000, capacity: 10 }]);
+    const customer = await newCustomer(0);
+    const held = await book({ customerId: customer.id, showId, items: [{ categoryId: 'floor', quantity: 1 }], payment: { method: 'card' } });
+    expect(held.body.payments[0]!.status).toBe('pending');
+    // Cancelled before the provider's webhook (50 ms later) says the charge succeeded.
+    const cancelled = await api<Booking>('POST', `/v1/bookings/${held.body.id}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    const paymentId = held.body.payments[0]!.id;
+    let payment = (await api<BookingPayment>('GET', `/v1/payments/${paymentId}`)).body;
+    for (let i = 0; i < POLLS_MAX && payment.status !== 'refunded'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      payment = (await api<BookingPayment>('GET', `/v1/payments/${paymentId}`)).body;
+    }
+    expect(payment).toMatchObject({ status: 'refunded', refunded: 2_000 });
+    const after = await api<Booking>('GET', `/v1/bookings/${held.body.id}`);
+    expect(after.body).toMatchObject({ status: 'cancelled', tickets: [] });
+    const show = await api<{ categories: Array<{ available: number }> }>('GET', `/v1/shows/${showId}`);
+    expect(show.body.categories[0]!.available).toBe(10);
+  });
+
+  it('offers a waiting-list entry at once when its places are free, and confirms the offer paid by card after the webhook', async () => {
+    const showId = await newShow([{ id: 'floor', price: 1_000, capacity: 4 }]);
+    const customer = await newCustomer(0);
+    const joined = await api<{ status: string; bookingId?: string }>('POST', `/v1/shows/${showId}/waiting-list`, {
+      token: customer.token, body: { customerId: customer.id, categoryId: 'floor', quantity: 3 },
+    });
+    expect(joined.status).toBe(201);
+    expect(joined.body).toMatchObject({ status: 'offered', bookingId: expect.any(String) as string });
+    const paying = await api<Booking>('POST', `/v1/bookings/${joined.body.bookingId!}/pay`, { token: customer.token, body: { method: 'card' } });
+    expect(paying.status).toBe(200);
+    expect(paying.body).toMatchObject({ status: 'held', payments: [expect.objectContaining({ method: 'card', status: 'pending' })] });
+    expectError(await api('POST', `/v1/bookings/${joined.body.bookingId!}/pay`, { token: customer.token, body: { method: 'card' } }), 409, 'booking_not_held');
+    const confirmed = await pollBooking(joined.body.bookingId!, (b) => b.status !== 'held', { token: customer.token });
+    expect(confirmed.status).toBe('confirmed');
+    expect(confirmed.tickets).toHaveLength(3);
+  });
+
+  it('seats a together request side by side in one row', async () => {
+    const showId = await newShow([{ id: 'stalls', price: 1_000, capacity: 12, rows: [{ row: 'A', seats: 6 }, { row: 'B', seats: 6 }] }]);
+    const customer = await newCustomer(100_000);
+    // A-2 and A-5 taken: four together no longer fit in row A.
+    expect((await book({ customerId: customer.id, showId, items: [{ categoryId: 'stalls', seats: ['A-2', 'A-5'] }], payment: { method: 'wallet' } })).status).toBe(201);
+    const together = await book({ customerId: customer.id, showId, items: [{ categoryId: 'stalls', quantity: 4, together: true }], payment: { method: 'wallet' } });
+    expect(together.status).toBe(201);
+    const seats = together.body.items[0]!.seats!;
+    expect(seats).toHaveLength(4);
+    const rows = new Set(seats.map((s) => s.split('-')[0]));
+    const numbers = seats.map((s) => Number(s.split('-')[1])).sort((a, b) => a - b);
+    expect(rows).toEqual(new Set(['B']));
+    expect(numbers.at(-1)! - numbers[0]!).toBe(3);
+  });
+
+  it('tells a voided ticket, a ticket of another show, and a checked-in ticket on the stream', async () => {
+    const { booking, showId, customer } = await confirmedBooking(2);
+    const otherShow = await newShow([{ id: 'floor', price: 1_000, capacity: 10 }]);
+    const gate = tokens.machines['gate-1']!;
+    const stream = await SseClient.open(server.port, `/v1/customers/${customer.id}/events`, { authorization: `Bearer ${customer.token}`, 'last-event-id': '0' });
+    try {
+      const at = new Date().toISOString();
+      const wrongShow = await api<{ result: string }>('POST', '/v1/check-ins', { token: gate, body: { secret: booking.tickets[0]!.secret, gateId: 'g-1', scannedAt: at, nonce: fresh('scan'), showId: otherShow } });
+      expect(wrongShow.body.result).toBe('wrong_show');
+      const ok = await api<{ result: string }>('POST', '/v1/check-ins', { token: gate, body: { secret: booking.tickets[0]!.secret, gateId: 'g-1', scannedAt: at, nonce: fresh('scan') } });
+      expect(ok.body.result).toBe('ok');
+      await stream.waitFor(() => stream.events.some((e) => e.event === 'ticket.checked_in'), 'ticket.checked_in');
+      expect(stream.events.find((e) => e.event === 'ticket.checked_in')!.data).toMatchObject({ ticketId: booking.tickets[0]!.id, bookingId: booking.id, showId, gateId: 'g-1' });
+      expect((await api('POST', `/v1/bookings/${booking.id}/cancel`)).status).toBe(200);
+      const voided = await api<{ result: string }>('POST', '/v1/check-ins', { token: gate, body: { secret: booking.tickets[1]!.secret, gateId: 'g-1', scannedAt: at, nonce: fresh('scan'), showId } });
+      expect(voided.body.result).toBe('voided');
+    } finally {
+      stream.close();
+    }
+  });
+});
+
+describe('waiting list order and concurrent changes', () => {
+  it('serves the line in order: a group that does not fit yet is not passed by a smaller one behind it', async () => {
+    const showId = await newShow([{ id: 'floor', price: 1_000, capacity: 3 }]);
+    const holder = await newCustomer(10_000);
+    const [big, small, late] = await Promise.all([newCustomer(10_000), newCustomer(10_000), newCustomer(10_000)]);
+    const bought = await book({ customerId: holder.id, showId, items: [{ categoryId: 'floor', quantity: 1 }], payment: { method: 'wallet' } });
+    const rest = await book({ customerId: holder.id, showId, items: [{ categoryId: 'floor', quantity: 2 }], payment: { method: 'wallet' } });
+    expect([bought.body.status, rest.body.status]).toEqual(['confirmed', 'confirmed']);
+    const join = (who: { id: string }, quantity: number): Promise<Answer<{ id: string; status: string; bookingId?: string }>> =>
+      api('POST', `/v1/shows/${showId}/waiting-list`, { body: { customerId: who.id, categoryId: 'floor', quantity } });
+    const bigEntry = await join(big, 2);
+    const smallEntry = await join(small, 1);
+    expect([bigEntry.body.status, smallEntry.body.status]).toEqual(['waiting', 'waiting']);
+    // One place back: the first in line wants two, so no one is offered.
+    expect((await api('POST', `/v1/bookings/${bought.body.id}/cancel`)).status).toBe(200);
+    // Joining answers after a pass over the line, which runs after the one the cancel started: that one is done.
+    expect((await join(late, 3)).body.status).toBe('waiting');
+    const afterOne = await api<{ bookings: Booking[] }>('GET', `/v1/customers/${small.id}/bookings`);
+    expect(afterOne.body.bookings).toEqual([]);
+    // Two more: the first in line is offered its two, then the next its one.
+    expect((await api('POST', `/v1/bookings/${rest.body.id}/cancel`)).status).toBe(200);
+    const bigOffer = await pollList(big.id, 1);
+    const smallOffer = await pollList(small.id, 1);
+    expect(bigOffer.map((b) => [b.status, b.items[0]!.quantity])).toEqual([['held', 2]]);
+    expect(smallOffer.map((b) => [b.status, b.items[0]!.quantity])).toEqual([['held', 1]]);
+  });
+
+  it('cancels a booking once when cancels come at once', async () => {
+    const { booking, customer } = await confirmedBooking(2);
+    const answers = await Promise.all(Array.from({ length: 4 }, () => api('POST', `/v1/bookings/${booking.id}/cancel`, { token: customer.token })));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409, 409, 409]);
+    expect(await balanceOf(customer.id)).toBe(100_000);
+    const show = await api<{ categories: Array<{ available: number; sold: number }> }>('GET', `/v1/shows/${booking.showId}`);
+    expect(show.body.categories[0]).toMatchObject({ available: 10, sold: 0 });
+  });
+});
+
+/** A customer's bookings once there are at least `count` (read at most POLLS_MAX times). */
+async function pollList(customerId: string, count: number): Promise<Booking[]> {
+  let bookings = (await api<{ bookings: Booking[] }>('GET', `/v1/customers/${customerId}/bookings`)).body.bookings;
+  for (let i = 0; i < POLLS_MAX && bookings.length < count; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    bookings = (await api<{ bookings: Booking[] }>('GET', `/v1/customers/${customerId}/bookings`)).body.bookings;
+  }
+  return bookings;
+}
+
 describe('reading bookings and payments', () => {
   it('pages a customer\'s bookings newest first with limit and cursor', async () => {
     const showId = await newShow([{ id: 'floor', price: 500, capacity: 20 }]);
@@ -561,6 +685,25 @@ describe('holds that run out, cards that are declined (a server with 1 s holds a
     } finally {
       stream.close();
     }
+  });
+
+  it('offers the places of an expired hold to the waiting list', async () => {
+    const at = short!;
+    const showId = await newShow([{ id: 'floor', price: 1_000, capacity: 2 }], at);
+    const [holder, waiter] = await Promise.all([newCustomer(10_000, at), newCustomer(10_000, at)]);
+    const held = await book({ customerId: holder.id, showId, items: [{ categoryId: 'floor', quantity: 2 }] }, { at });
+    expect(held.body.status).toBe('held');
+    const joined = await api<{ status: string }>('POST', `/v1/shows/${showId}/waiting-list`, { at, body: { customerId: waiter.id, categoryId: 'floor', quantity: 2 } });
+    expect(joined.body.status).toBe('waiting');
+    expect((await pollBooking(held.body.id, (b) => b.status !== 'held', { at })).status).toBe('expired');
+    let offered: Booking[] = [];
+    for (let i = 0; i < POLLS_MAX && offered.length === 0; i++) {
+      offered = (await api<{ bookings: Booking[] }>('GET', `/v1/customers/${waiter.id}/bookings`, { at })).body.bookings;
+      if (offered.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(offered.map((b) => [b.status, b.items[0]!.quantity])).toEqual([['held', 2]]);
+    const paid = await api<Booking>('POST', `/v1/bookings/${offered[0]!.id}/pay`, { at, body: { method: 'wallet' } });
+    expect(paid.body.status).toBe('confirmed');
   });
 
   it('fails a declined card booking (payment_failed) and gives its places back', async () => {
