@@ -43,7 +43,8 @@ Flags:
 A 429 or 503 is retried after its Retry-After (at most ${D.retryAfterMaxMs / 1_000} s), and a network error after a short wait,
 ${D.retryAttemptsMax} times; after ${D.networkErrorsInARowMax} attempts in a row without an answer the run stops.
 
-Prints a progress line on stderr about once a second (attempts done/total, confirmed, sold_out, held), then on
+Prints a progress line on stderr about once a second (buyers created while they are being created, attempts
+done/total, confirmed, sold_out, held), then on
 stdout: holds/s (bookings answered 201 per second), bookings confirmed/s, p50/p99 latency of POST /v1/bookings,
 the attempts by answer, the run's bookings by status, and the AUDIT from the server's own state (GET
 /v1/shows/:id and every booking of the run): in each category, sold equals the valid tickets of the run's
