@@ -10,6 +10,7 @@ import { usageErrorText } from './usage-error.ts';
 export const USAGE = `Usage: ticketd <command> [flags]
 
 Commands:
+  onsale      play a sales opening on one show: many buyers at once, figures, an audit of the server's state
   serve       run the ticketing engine and its HTTP API
   simulate    send taps from simulated ticket machines; report throughput and latency
   subscribe   follow a customer's notifications live (Server-Sent Events)
@@ -29,6 +30,10 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  onsale: {
+    run: async (argv, io) => (await import('./onsale.ts')).runOnsale(argv, io),
+    usage: async () => (await import('./onsale.ts')).ONSALE_USAGE,
+  },
   serve: {
     // The serve command takes over the process's signals itself, so it gets no CliIo.
     run: async (argv) => (await import('./serve.ts')).runServe(argv),

@@ -86,7 +86,9 @@ export function addBookingRoutes(app: TicketdApp, deps: RouteDeps, webhooks: Web
   route(app, [
     operation(customerBookingsRoute, ownCustomer('id'), (c) => {
       const { limit, cursor } = c.req.valid('query');
-      const page = office.listBookings(c.req.valid('param').id, limit, cursor);
+      const { id } = c.req.valid('param');
+      if (deps.engine.getCustomer(id) === undefined) throw new HttpError(404, 'unknown_customer', `no customer '${id}'`);
+      const page = office.listBookings(id, limit, cursor);
       return c.json({ bookings: page.bookings, nextCursor: page.nextCursor ?? null }, 200);
     }),
   ]);

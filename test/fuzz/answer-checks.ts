@@ -16,9 +16,12 @@ function describeExchange(request: FuzzRequest, answer: FuzzAnswer): string {
 /** The error body's code; fails unless the body is exactly `{ error: { code, message } }` with non-empty strings. */
 function errorCode(answer: FuzzAnswer, what: string): string {
   expect(answer.contentType, what).toContain('application/json');
-  const body = JSON.parse(answer.text) as { error?: { code?: unknown; message?: unknown } };
+  const body = JSON.parse(answer.text) as { error?: { code?: unknown; message?: unknown; details?: unknown } };
   expect(Object.keys(body), what).toEqual(['error']);
-  expect(Object.keys(body.error ?? {}).sort(), what).toEqual(['code', 'message']);
+  // `details` (an object) is allowed: the box office's refusals name what was not available.
+  const { details, ...rest } = body.error ?? {};
+  expect(Object.keys(rest).sort(), what).toEqual(['code', 'message']);
+  if (details !== undefined) expect(typeof details === 'object' && details !== null && !Array.isArray(details), what).toBe(true);
   const { code, message } = body.error ?? {};
   expect(typeof code === 'string' && code.length > 0, what).toBe(true);
   expect(typeof message === 'string' && message.length > 0, what).toBe(true);

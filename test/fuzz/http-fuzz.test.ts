@@ -19,6 +19,7 @@ import { bareRequest, jsonRequest, type FuzzRequest } from './fuzz-request.ts';
 import { startFuzzTarget, type FuzzTarget } from './fuzz-target.ts';
 import { rawBodyRequests, routingRequests } from './raw-requests.ts';
 import {
+  bookingRequests,
   catalogRequests, customerRequests, deadLetterRequests, eventsRequests, showRequests, tapRequests, tokenRequests,
 } from './route-requests.ts';
 
@@ -66,10 +67,11 @@ describe(`HTTP API under generated bad input (seed ${seed})`, () => {
   it('shows: search with every query parameter, read, create or replace', () => fuzz(showRequests, 400));
   it('dead letters: list with reason, limit and cursor; read; replay', () => fuzz(deadLetterRequests, 400));
   it('tokens: create, list, revoke', () => fuzz(tokenRequests, 300));
+  it('box office: bookings, pay, cancel, payments and the webhook, waiting list, check-in', () => fuzz(bookingRequests, 700));
   it('bodies that are not JSON, not UTF-8, or any JSON value', () => fuzz(rawBodyRequests, 700));
   it('unknown routes and wrong methods', () => fuzz(routingRequests, 400));
   it('callers without a token, with a bad one, or with too little scope', () => {
-    const anyRoute = fc.oneof(tapRequests, customerRequests, eventsRequests, catalogRequests, showRequests, deadLetterRequests, tokenRequests, routingRequests);
+    const anyRoute = fc.oneof(tapRequests, customerRequests, eventsRequests, catalogRequests, showRequests, deadLetterRequests, tokenRequests, bookingRequests, routingRequests);
     return fuzz(fromOtherCallers(anyRoute), 500);
   });
 

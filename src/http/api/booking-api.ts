@@ -183,7 +183,7 @@ export const cancelBookingRoute = createRoute({
 export const customerBookingsRoute = createRoute({
   method: 'get', path: '/v1/customers/{id}/bookings', tags, summary: 'A customer\'s bookings, newest first',
   request: { params: IdParam, query: PageQuery },
-  responses: responses({ 200: ok(BookingPage, 'One page') }, { 400: ['invalid_field', 'invalid_query', 'invalid_cursor'] }, { auth: true, body: false }),
+  responses: responses({ 200: ok(BookingPage, 'One page') }, { 400: ['invalid_field', 'invalid_query', 'invalid_cursor'], 404: ['unknown_customer'] }, { auth: true, body: false }),
 });
 
 export const getPaymentRoute = createRoute({
