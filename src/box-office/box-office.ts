@@ -62,6 +62,8 @@ const INVENTORY_MAILBOX_DEFAULT = 10_000;
 const OFFERS_PER_PASS_MAX = 1_000;
 /** Tickets one check-in list may carry. */
 const CHECK_IN_LIST_MAX = 100_000;
+/** Shows kept in memory for the booking path. */
+const SHOW_CACHE_MAX = 1_000;
 /** The venue's first key id (ticket secrets carry it, so keys can rotate). */
 const VENUE_KEY_ID = 1;
 
@@ -88,6 +90,7 @@ export class BoxOffice {
   readonly #limits: InventoryLimits;
   readonly #inventories = new Map<string, ShowInventory>();
   readonly #chains = new Map<string, Promise<void>>();
+  readonly #shows = new Map<string, Show>();
   #generation = 0;
   #signingKey!: KeyObject;
   #keyRing!: TicketKeyRing;
@@ -141,6 +144,12 @@ export class BoxOffice {
    */
   async book(request: BookingRequest, idempotencyKey?: string): Promise<BookResult> {
     this.#checkRunning();
+    // Requests under one key wait for each other: the second finds the first's booking instead of holding seats too.
+    if (idempotencyKey !== undefined) return this.#serially(`key:${request.customerId}:${idempotencyKey}`, () => this.#book(request, idempotencyKey));
+    return this.#book(request, undefined);
+  }
+
+  async #book(request: BookingRequest, idempotencyKey: string | undefined): Promise<BookResult> {
     const requestHash = idempotencyKey === undefined ? undefined : hashRequest(request);
     if (idempotencyKey !== undefined) {
       const earlier = this.#o.store.bookings.byIdempotencyKey(request.customerId, idempotencyKey);
@@ -165,13 +174,15 @@ export class BoxOffice {
           const earlier = w.bookingByKey(request.customerId, idempotencyKey);
           if (earlier !== undefined) return { booking: earlier, earlier: true };
         }
-        w.insertBooking({
+        const inserted = w.insertBooking({
           id: bookingId, customerId: request.customerId, showId: show.id, items, total, currency: CURRENCY,
           holdExpiresAtMs: held.record.expiresAtMs,
           ...(idempotencyKey !== undefined && { idempotencyKey, requestHash: requestHash! }),
         });
-        if (method !== undefined && total > 0) w.insertPayment({ id: this.#o.runtime.ids.next('pay'), bookingId, method, amount: total, currency: CURRENCY });
-        const booking = w.booking(bookingId)!;
+        const payments = method !== undefined && total > 0
+          ? [w.insertPayment({ id: this.#o.runtime.ids.next('pay'), bookingId, method, amount: total, currency: CURRENCY })]
+          : [];
+        const booking = { ...inserted, payments };
         w.notify(booking.customerId, booking.id, { type: 'booking.held', data: publicBooking(booking) });
         return { booking, earlier: false };
       });
@@ -183,6 +194,8 @@ export class BoxOffice {
       await client.release(bookingId, 'abandoned');
       return this.#replayed(written.booking, requestHash!);
     }
+    // Held to pay later: nothing more to do now (the common case of a rush, read back from nothing).
+    if (written.booking.payments.length === 0 && total > 0) return { booking: publicBooking(written.booking), replayed: false };
     await this.#serially(bookingId, () => this.#advance(bookingId));
     return { booking: this.#answer(bookingId), replayed: false };
   }
@@ -243,7 +256,7 @@ export class BoxOffice {
 
   /** Counts and seat maps of a show, live from its inventory actor; undefined for an unknown show. */
   async snapshot(showId: string): Promise<InventorySnapshot | undefined> {
-    const show = this.#o.store.shows.get(showId);
+    const show = this.#showOf(showId);
     if (show === undefined) return undefined;
     return answerOf(await this.#inventory(show).client.snapshot());
   }
@@ -261,12 +274,13 @@ export class BoxOffice {
   }
 
   async showReplaced(showId: string): Promise<void> {
+    this.#shows.delete(showId);
     const current = this.#inventories.get(showId);
     if (current === undefined) return;
     this.#inventories.delete(showId);
     await current.client.ref.stop();
     // Started again at once from the new shape, so the expiry timer of the show's holds runs on.
-    const show = this.#o.store.shows.get(showId);
+    const show = this.#showOf(showId);
     if (show !== undefined && !this.#stopped) this.#inventory(show);
   }
 
@@ -293,7 +307,7 @@ export class BoxOffice {
    */
   #offerWaiting(showId: string): Promise<void> {
     return this.#serially(`waitlist:${showId}`, async () => {
-      const show = this.#o.store.shows.get(showId);
+      const show = this.#showOf(showId);
       if (show === undefined || this.#stopped) return;
       const { client } = this.#inventory(show);
       for (const category of show.categories) {
@@ -345,6 +359,12 @@ export class BoxOffice {
           w.notify(b.customerId, b.id, { type: 'payment.refunded', data: paymentNotice(next, b, event.amount) });
           return true;
         }
+        if (p.status === 'failed' && event.type === 'charge.succeeded' && p.refundRequested === 0) {
+          // Failed here (its booking ended before the charge was known to be taken) but taken after all, e.g. a charge
+          // asked just before a crash: the money goes back.
+          refunds = [w.updatePayment({ ...p, providerTransactionId: event.providerTransactionId, refundRequested: p.amount })];
+          return true;
+        }
         if (p.status !== 'pending') return true; // settled already (a late duplicate from the provider)
         const settled = event.type === 'charge.succeeded'
           ? { ...p, status: 'succeeded' as const, providerTransactionId: event.providerTransactionId }
@@ -371,7 +391,7 @@ export class BoxOffice {
     this.#checkRunning();
     const verification = verifyTicketSecret(scan.secret, this.#keyRing);
     const admitting = showId ?? (verification.ok ? verification.fields.showId : '');
-    const show = admitting === '' ? undefined : this.#o.store.shows.get(admitting);
+    const show = admitting === '' ? undefined : this.#showOf(admitting);
     if (showId !== undefined && show === undefined) throw new BoxOfficeError('unknown_show', `no show '${showId}'`);
     const opensAt = show?.doorsOpenAt === undefined ? 0 : parseTappedAt(show.doorsOpenAt);
     const decision = await this.#o.commit((w) => {
@@ -399,7 +419,7 @@ export class BoxOffice {
 
   /** What a scanner downloads to admit to a show offline. */
   checkInList(showId: string): (CheckInList & { keys: Array<{ keyId: number; publicKey: string }> }) | undefined {
-    const show = this.#o.store.shows.get(showId);
+    const show = this.#showOf(showId);
     if (show === undefined) return undefined;
     const list = buildCheckInList({
       showId, generatedAt: this.#o.runtime.clock.now(), ticketsMax: CHECK_IN_LIST_MAX,
@@ -451,10 +471,11 @@ export class BoxOffice {
     await this.#o.commit((w) => {
       const p = w.payment(payment.id)!;
       const b = w.booking(booking.id)!;
-      if (p.status !== 'pending' || b.status !== 'held') return;
-      const balanceAfter = w.debitWallet(b.customerId, p.amount);
+      if (p.status !== 'pending') return;
+      // No longer held (it expired, or was cancelled, before its turn): nothing is taken.
+      const balanceAfter = b.status === 'held' ? w.debitWallet(b.customerId, p.amount) : undefined;
       if (balanceAfter === undefined) {
-        const failed = w.updatePayment({ ...p, status: 'failed', failureReason: 'insufficient_funds' });
+        const failed = w.updatePayment({ ...p, status: 'failed', failureReason: b.status === 'held' ? 'insufficient_funds' : `booking_${b.status}` });
         w.notify(b.customerId, b.id, { type: 'payment.failed', data: paymentNotice(failed, b) });
         return;
       }
@@ -576,7 +597,7 @@ export class BoxOffice {
   /** A saga a stop left in flight: its show's actor is started (which expires what is due) and it moves on. */
   #resume(booking: StoredBooking): Promise<void> {
     return this.#serially(booking.id, async () => {
-      const show = this.#o.store.shows.get(booking.showId);
+      const show = this.#showOf(booking.showId);
       if (show === undefined) return;
       this.#inventory(show);
       if (booking.holdExpiresAtMs <= this.#o.runtime.clock.now() && !booking.payments.some((p) => p.status === 'succeeded')) return; // the actor expires it
@@ -625,8 +646,21 @@ export class BoxOffice {
     return show;
   }
 
-  #show(showId: string): Show {
+  /** A show as the store has it, cached until it is replaced (`showReplaced`): read on every booking request. */
+  #showOf(showId: string): Show | undefined {
+    const cached = this.#shows.get(showId);
+    if (cached !== undefined) return cached;
     const show = this.#o.store.shows.get(showId);
+    if (show !== undefined) {
+      // Bounded: the least recently added show is dropped first.
+      if (this.#shows.size >= SHOW_CACHE_MAX) this.#shows.delete(this.#shows.keys().next().value!);
+      this.#shows.set(showId, show);
+    }
+    return show;
+  }
+
+  #show(showId: string): Show {
+    const show = this.#showOf(showId);
     if (show === undefined) throw new BoxOfficeError('unknown_show', `no show '${showId}'`);
     return show;
   }
@@ -690,7 +724,8 @@ function priced(show: Show, items: readonly { categoryId: string; quantity: numb
 }
 
 /**
- * Inside a commit: gives back every payment of a booking that succeeded and is not yet being refunded. A wallet is
+ * Inside a commit that ends a booking: fails its wallet payment still waiting for its turn, and gives back every
+ * payment that succeeded and is not yet being refunded. A wallet is
  * credited here and then (`payment.refunded` in the same commit); a card refund is recorded as requested and answered
  * for the caller to ask of the provider once the commit is durable (the next start asks again if it never was).
  */
@@ -698,6 +733,14 @@ function refundsIn(w: BookingWriter, bookingId: string): StoredPayment[] {
   const b = w.booking(bookingId)!;
   const ask: StoredPayment[] = [];
   for (const p of b.payments) {
+    if (p.status === 'pending' && (p.method === 'wallet' || p.providerTransactionId === undefined)) {
+      // Its turn never came (a booking's steps run one at a time, so no charge is in flight): the booking ended
+      // first, nothing is taken. A card charge the provider took is left to its webhook: if it succeeds, the webhook
+      // finds the booking ended and refunds it.
+      const failed = w.updatePayment({ ...p, status: 'failed', failureReason: `booking_${b.status}` });
+      w.notify(b.customerId, b.id, { type: 'payment.failed', data: paymentNotice(failed, b) });
+      continue;
+    }
     if (p.status !== 'succeeded' || p.refundRequested > 0) continue;
     if (p.method === 'wallet') {
       const balanceAfter = w.creditWallet(b.customerId, p.amount);

@@ -2,6 +2,7 @@ import type { ActorRef } from '../actors/actor-ref.ts';
 import type { Props } from '../actors/types.ts';
 import type { Customer } from '../domain/types.ts';
 import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
+import { runSoon } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
 import { StoreError, type StoreErrorCode } from '../store/store-error.ts';
 import type { TicketStore } from '../store/ticket-store.ts';
@@ -57,7 +58,10 @@ export function ledgerProps(deps: LedgerDeps): Props<LedgerMessage, LedgerReply>
       const queueFlush = (): void => {
         if (flushQueued || retrying || (pendingCount === 0 && pendingWrites.length === 0)) return;
         flushQueued = true;
-        ctx.self.tell({ kind: 'flush' });
+        // Taps come batched by pricing: flush now. Box-office writes come one per request: flush after the event
+        // loop's next I/O, so the writes of every request read meanwhile share the commit (and its fsync).
+        if (pendingCount > 0 || pendingWrites.length >= WRITES_PER_COMMIT_MAX) ctx.self.tell({ kind: 'flush' });
+        else runSoon(() => ctx.self.tell({ kind: 'flush' }));
       };
       const take = (): Evaluated => {
         const batch: Evaluated = { origins: [], outcomes: [] };
