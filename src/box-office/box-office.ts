@@ -640,7 +640,8 @@ export class BoxOffice {
     const show = this.#show(showId);
     const now = this.#o.runtime.clock.now();
     if (show.status !== 'on_sale') throw new BoxOfficeError('show_not_on_sale', `show ${showId} is ${show.status}`);
-    if ((show.salesStartAt !== undefined && now < parseTappedAt(show.salesStartAt)) || (show.salesEndAt !== undefined && now >= parseTappedAt(show.salesEndAt))) {
+    const salesEnd = parseTappedAt(show.salesEndAt ?? show.endsAt ?? show.startsAt);
+    if ((show.salesStartAt !== undefined && now < parseTappedAt(show.salesStartAt)) || now >= salesEnd) {
       throw new BoxOfficeError('sales_closed', `sales of show ${showId} are open from ${show.salesStartAt ?? 'now'} to ${show.salesEndAt ?? show.startsAt}`);
     }
     return show;

@@ -3,6 +3,7 @@
  * and the seat maps) or searches them. Drafts are for admins' eyes only. Declared and validated in
  * api/show-api.ts.
  */
+import { parseTappedAt } from '../domain/rfc3339.ts';
 import type { Show } from '../domain/show.ts';
 import type { EngineApi } from '../pipeline/engine-api.ts';
 import { adminOnly, principalOf, type Guard } from './access.ts';
@@ -30,7 +31,9 @@ export function addShowRoutes(app: TicketdApp, deps: RouteDeps): void {
         ...(q !== undefined && { q }), ...(from !== undefined && { fromMs: from }), ...(to !== undefined && { toMs: to }),
         ...(cursor !== undefined && { cursor }),
       });
-      const shows = await Promise.all(page.shows.map((show) => withAvailability(engine, show, false)));
+      const answered = await Promise.all(page.shows.map((show) => withAvailability(engine, show, false, deps.clock.now())));
+      // On sale means places left: a sold-out or ended show leaves this page (the cursor still goes on from it).
+      const shows = available === 'true' ? answered.filter((show) => show.status === 'on_sale') : answered;
       return c.json({ shows, nextCursor: page.nextCursor ?? null }, 200);
     }),
   ]);
@@ -42,11 +45,11 @@ export function addShowRoutes(app: TicketdApp, deps: RouteDeps): void {
       if (show === undefined || (show.status === 'draft' && principalOf(c).role !== 'admin')) {
         throw new HttpError(404, 'unknown_show', `no show '${id}'`);
       }
-      return c.json(await withAvailability(engine, show, true), 200);
+      return c.json(await withAvailability(engine, show, true, deps.clock.now()), 200);
     }),
     operation(putShowRoute, adminOnly, async (c) => {
       const { show, created } = await engine.putShow(c.req.valid('param').id, c.req.valid('json'));
-      const answer = await withAvailability(engine, show, true);
+      const answer = await withAvailability(engine, show, true, deps.clock.now());
       return created ? c.json(answer, 201) : c.json(answer, 200);
     }),
   ]);
@@ -54,12 +57,18 @@ export function addShowRoutes(app: TicketdApp, deps: RouteDeps): void {
 
 /**
  * The show as answered: each category with its live counts from the show's inventory actor (`available`, `held`,
- * `sold`) and, with `seatMaps`, the seat map of a seated one (which seats are held or sold).
+ * `sold`) and, with `seatMaps`, the seat map of a seated one (which seats are held or sold). The status says what
+ * the stored one cannot know: an on-sale show with no place left is `sold_out` (until places come back), and one
+ * whose end (else start) has passed is `ended`.
  */
-async function withAvailability(engine: EngineApi, show: Show, seatMaps: boolean) {
+async function withAvailability(engine: EngineApi, show: Show, seatMaps: boolean, nowMs: number) {
   const snapshot = await engine.boxOffice.snapshot(show.id);
+  const left = snapshot?.available.reduce((sum, a) => sum + a.available, 0);
+  const over = nowMs >= parseTappedAt(show.endsAt ?? show.startsAt);
+  const status = show.status === 'on_sale' && over ? 'ended' : show.status === 'on_sale' && left === 0 ? 'sold_out' : show.status;
   return {
     ...show,
+    status,
     categories: show.categories.map((category) => {
       const counts = snapshot?.available.find((a) => a.categoryId === category.id);
       const taken = snapshot?.seatMaps[category.id];

@@ -42,6 +42,10 @@ describe('shows over HTTP', () => {
     h.engine.showAvailable.set('gala', { stalls: 1, standing: 7 });
     const counted = (await h.call('GET', '/v1/shows/gala')).body as { categories: Array<{ available: number }> };
     expect(counted.categories.map((c) => c.available)).toEqual([1, 7]);
+    // No place left in any category: the on-sale show reads as sold_out, and leaves the available=true search.
+    h.engine.showAvailable.set('gala', { stalls: 0, standing: 0 });
+    expect((await h.call('GET', '/v1/shows/gala')).body).toMatchObject({ status: 'sold_out' });
+    expect(((await h.call('GET', '/v1/shows?available=true')).body as { shows: unknown[] }).shows).toEqual([]);
   });
 
   it('lets only admins write, hides drafts from other tokens, and answers 404 unknown_show', async () => {
