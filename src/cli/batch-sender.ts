@@ -5,27 +5,15 @@
  */
 
 import type { Tap } from '../domain/types.ts';
-import type { Clock } from '../platform/clock.ts';
 import { sleep } from './cli-clock.ts';
 import { describeFetchError } from './fetch-error.ts';
+import { isRecord, parseJson, type RetryingRequestOptions } from './http-client.ts';
 
-/** The part of `fetch` the CLI uses; tests pass a fake. */
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
-export interface BatchSenderOptions {
+/** `retryAttemptsMax` counts the retries of a batch answered 429. */
+export interface BatchSenderOptions extends RetryingRequestOptions {
   /** The full URL of `POST /v1/taps`. */
   url: string;
-  /** Sent as `Authorization: Bearer <token>` when given. */
-  token?: string;
-  fetch: FetchLike;
-  clock: Clock;
-  requestTimeoutMs: number;
-  /** Retries of a batch answered 429, after the first try. */
-  retryAttemptsMax: number;
-  /** Longest wait before a retry, whatever Retry-After says. */
-  retryAfterMaxMs: number;
-  /** Aborting cuts a retry wait short; the batch then ends with its last answer. */
-  signal?: AbortSignal;
   /** Every answered request's round trip, body included. */
   onRoundTrip(latencyMs: number): void;
   /** Every 429 that is about to be retried, with the wait before the retry. */
@@ -160,14 +148,3 @@ export function parseRetryAfterMs(header: string | null, nowMs: number): number 
   return Number.isNaN(dateMs) ? undefined : Math.max(0, dateMs - nowMs);
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

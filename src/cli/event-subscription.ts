@@ -6,7 +6,7 @@
  */
 
 import type { Clock, TimerHandle } from '../platform/clock.ts';
-import type { FetchLike } from './batch-sender.ts';
+import type { FetchLike } from './http-client.ts';
 import { sleep } from './cli-clock.ts';
 import { describeFetchError } from './fetch-error.ts';
 import { SseParseError, SseParser, type SseEvent } from './sse-parser.ts';

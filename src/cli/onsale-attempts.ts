@@ -9,7 +9,8 @@ import type { Clock } from '../platform/clock.ts';
 import { sleep } from './cli-clock.ts';
 import type { LatencyRecorder } from './latency-recorder.ts';
 import { readBooking } from './onsale-audit.ts';
-import { errorCode, isRecord, type OnsaleAnswer, type OnsaleRequest } from './onsale-http.ts';
+import { isRecord } from './http-client.ts';
+import { errorCode, type OnsaleAnswer, type OnsaleRequest } from './onsale-http.ts';
 
 export type BuyerPlan = 'card' | 'wallet' | 'abandon';
 

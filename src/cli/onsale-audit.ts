@@ -6,7 +6,7 @@
  */
 
 import type { BookingStatus } from '../box-office/booking-types.ts';
-import { isRecord } from './onsale-http.ts';
+import { isRecord } from './http-client.ts';
 
 /** A category of the show as answered, with the live counts. */
 export interface AuditedCategory {

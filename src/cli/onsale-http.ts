@@ -5,26 +5,15 @@
  * requests that are safe to repeat come here: GETs, PUTs, and POSTs that carry an Idempotency-Key.
  */
 
-import type { Clock } from '../platform/clock.ts';
-import type { FetchLike } from './batch-sender.ts';
 import { parseRetryAfterMs } from './batch-sender.ts';
+import { isRecord, parseJson, type RetryingRequestOptions } from './http-client.ts';
 import { sleep } from './cli-clock.ts';
 import { describeFetchError } from './fetch-error.ts';
 
-export interface OnsaleHttpOptions {
+/** `retryAttemptsMax` counts retries of 429/503 answers and network errors alike. */
+export interface OnsaleHttpOptions extends RetryingRequestOptions {
   /** Base URL of the server, e.g. `http://127.0.0.1:8080`. */
   url: string;
-  /** Sent as `Authorization: Bearer <token>` when given. */
-  token?: string;
-  fetch: FetchLike;
-  clock: Clock;
-  requestTimeoutMs: number;
-  /** Attempts after the first, for 429/503 answers and network errors alike. */
-  retryAttemptsMax: number;
-  /** Longest wait before a retry, whatever Retry-After says. */
-  retryAfterMaxMs: number;
-  /** Aborting cuts a retry wait short; the request then ends with its last result. */
-  signal?: AbortSignal;
 }
 
 export interface OnsaleRequest {
@@ -109,24 +98,4 @@ export function errorCode(answer: Extract<OnsaleAnswer, { kind: 'answered' }>): 
   const body = answer.body;
   const error = isRecord(body) && isRecord(body.error) ? body.error : undefined;
   return typeof error?.code === 'string' ? error.code : `http_${answer.status}`;
-}
-
-/**
- * Whether `value` is a plain JSON object.
- *
- * @example
- * isRecord({ a: 1 }); // true
- * isRecord([1]);      // false
- */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function parseJson(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -10,10 +10,11 @@
 import type { BookingStatus } from '../box-office/booking-types.ts';
 import type { Clock } from '../platform/clock.ts';
 import { seededRandom, type Random } from '../platform/random.ts';
-import type { FetchLike } from './batch-sender.ts';
+import type { FetchLike } from './http-client.ts';
 import { LatencyRecorder, type LatencyPercentiles } from './latency-recorder.ts';
 import { auditOnsale, readBooking, type AuditedBooking, type AuditResult } from './onsale-audit.ts';
-import { errorCode, isRecord, sendJson, type OnsaleAnswer, type OnsaleHttpOptions, type OnsaleRequest } from './onsale-http.ts';
+import { isRecord } from './http-client.ts';
+import { errorCode, sendJson, type OnsaleAnswer, type OnsaleHttpOptions, type OnsaleRequest } from './onsale-http.ts';
 import { Attempts, forEachBounded, planOf, settleCards, type BuyerPlan, type MadeBooking, type Send } from './onsale-attempts.ts';
 
 export interface OnsaleOptions {

@@ -6,7 +6,7 @@
  */
 import { demoPark } from '../domain/demo-park.ts';
 import { AMOUNT_MAX } from '../domain/types.ts';
-import type { FetchLike } from './batch-sender.ts';
+import type { FetchLike } from './http-client.ts';
 
 /** The most customers topped up before a run (one GET and at most one POST each); more are left as they are. */
 export const TOP_UP_CUSTOMERS_MAX = 1_000;

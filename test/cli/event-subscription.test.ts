@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FetchLike } from '../../src/cli/batch-sender.ts';
+import type { FetchLike } from '../../src/cli/http-client.ts';
 import { backoffDelayMs, subscribeEvents, type SubscriptionOptions } from '../../src/cli/event-subscription.ts';
 import type { SseEvent } from '../../src/cli/sse-parser.ts';
 import { VirtualClock } from '../../src/platform/virtual-clock.ts';

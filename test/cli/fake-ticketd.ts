@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { FetchLike } from '../../src/cli/batch-sender.ts';
+import type { FetchLike } from '../../src/cli/http-client.ts';
 import { STALE_AGE_MS, UNKNOWN_CUSTOMER, UNKNOWN_RIDE } from '../../src/cli/tap-generator.ts';
 import type { Tap } from '../../src/domain/types.ts';
 import type { VirtualClock } from '../../src/platform/virtual-clock.ts';

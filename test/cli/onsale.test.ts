@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { FetchLike } from '../../src/cli/batch-sender.ts';
+import type { FetchLike } from '../../src/cli/http-client.ts';
 import { auditOnsale, type AuditedBooking } from '../../src/cli/onsale-audit.ts';
 import { formatOnsaleProgress } from '../../src/cli/onsale-report.ts';
 import type { OnsaleSummary } from '../../src/cli/onsale-run.ts';

@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FetchLike } from '../../src/cli/batch-sender.ts';
+import type { FetchLike } from '../../src/cli/http-client.ts';
 import { runSimulate } from '../../src/cli/simulate.ts';
 import { formatProgress } from '../../src/cli/simulation-report.ts';
 import type { SimulationSummary } from '../../src/cli/simulation.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   runSimulation, SIMULATION_DEFAULTS, type SimulationOptions, type SimulationProgress, type SimulationSummary,
 } from '../../src/cli/simulation.ts';
-import type { FetchLike } from '../../src/cli/batch-sender.ts';
+import type { FetchLike } from '../../src/cli/http-client.ts';
 import { seededRandom } from '../../src/platform/random.ts';
 import { VirtualClock } from '../../src/platform/virtual-clock.ts';
 import { drive } from './virtual-time.ts';
