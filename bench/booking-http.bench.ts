@@ -16,8 +16,13 @@
  * server's CPU (all threads, and its main thread) and the load process's. The run is repeated (`--runs`, default 3)
  * on a fresh server each time and the median of each column is printed with the load average before each run.
  *
+ * The load uses a minimal raw HTTP/1.1 client by default (`--client node-http` for `http.request`, which costs the
+ * load process about three times the CPU per request on this 2-core machine it shares with the server). The server's
+ * log (an access line per request) goes to `<data-dir>/server-stderr.log`, not through this process.
+ *
  *   npm run bench:booking-http -- [--runs 3] [--duration 10] [--connections 32] [--customers 200]
- *     [--ga-places 400000] [--rows 40] [--seats-per-row 50] [--only ga,together] [--profile DIR] [--json FILE]
+ *     [--ga-places 400000] [--rows 40] [--seats-per-row 50] [--only ga,together] [--client raw|node-http]
+ *     [--server-arg=--log-level --server-arg=warn] [--profile DIR] [--json FILE]
  *
  * `--profile DIR` runs the server under `node --cpu-prof --cpu-prof-dir DIR` and writes when each scenario ran to
  * `DIR/booking-http-windows.json`; read one scenario's share of the profile with
