@@ -74,6 +74,12 @@ export interface CommitTiming {
 
 type Fn<A extends unknown[], R> = (...args: A) => R;
 
+/** The database's own trouble (busy, failing) is the whole group commit's: it is retried as one. */
+function rethrowIfStorageFailed(error: unknown): void {
+  const storeError = toStoreError(error);
+  if (storeError instanceof StoreError && (storeError.code === 'ERR_STORE_BUSY' || storeError.code === 'ERR_STORE_IO')) throw storeError;
+}
+
 /** One write of the box office inside a group commit: reads and writes through the writer, answers a value. */
 export type GroupWrite = (writer: BookingWriter) => unknown;
 
@@ -107,6 +113,8 @@ export class TicketStore {
   #windowReady = false;
   /** When the statements of the commit being timed ended (see CommitTiming). */
   #statementsDoneMs = 0;
+  /** Writes of a group commit in a savepoint (better-sqlite3 nests it as SAVEPOINT), made once. */
+  readonly #allWrites: (ctx: StoreContext, writes: readonly GroupWrite[], nowMs: number) => WriteOutcome[];
 
   private constructor(db: Database.Database, ids: IdSource, batchSizeMax: number, secrets: SecretSource, taps: TapWindow, horizonMs: number) {
     this.#db = db;
@@ -116,6 +124,16 @@ export class TicketStore {
     this.#ctx = ctx;
     this.shows = new ShowStore(db, (fn) => this.#run(fn));
     this.bookings = new BookingStore(db, (fn) => this.#run(fn));
+    this.#allWrites = db.transaction((c: StoreContext, writes: readonly GroupWrite[], nowMs: number): WriteOutcome[] => {
+      const batch = new CommitBatch(c, nowMs);
+      const outcomes = writes.map((write): WriteOutcome => {
+        const writer = this.bookings.writer(batch);
+        const value = write(writer);
+        return { ok: true, value, notifications: writer.notifications };
+      });
+      batch.flush();
+      return outcomes;
+    });
     this.#batchSizeMax = batchSizeMax;
     const write = <A extends unknown[], R>(fn: Fn<[StoreContext, ...A], R>): Fn<A, R> => {
       const tx = db.transaction((...args: A) => fn(ctx, ...args));
@@ -142,7 +160,7 @@ export class TicketStore {
       }),
       commitGroup: write((c: StoreContext, outcomes: readonly Outcome[], writes: readonly GroupWrite[], nowMs: number, seen: SeenTap[], timing?: CommitTiming) => {
         const result = outcomes.length > 0 ? commitOutcomes(c, outcomes, nowMs, seen) : { results: [], notifications: [] };
-        const written = writes.map((w) => this.#applyWrite(c, w, nowMs));
+        const written = writes.length === 0 ? [] : this.#applyWrites(c, writes, nowMs);
         if (timing !== undefined) this.#statementsDoneMs = timing.now();
         return { ...result, written };
       }),
@@ -324,21 +342,26 @@ export class TicketStore {
     return result;
   }
 
-  #applyWrite(ctx: StoreContext, write: GroupWrite, nowMs: number): WriteOutcome {
-    const savepoint = ctx.db.transaction(() => {
-      const batch = new CommitBatch(ctx, nowMs);
-      const writer = this.bookings.writer(batch);
-      const value = write(writer);
-      batch.flush();
-      return { value, notifications: writer.notifications };
-    });
+  /**
+   * The writes of a group: all in one savepoint and one CommitBatch (one chain-head and wallet write for all), which
+   * is what happens when none throws. When one does, that savepoint is undone and each write runs again in a savepoint
+   * of its own, so the one that throws is undone alone (writes read what they change, so running one again is safe).
+   */
+  #applyWrites(ctx: StoreContext, writes: readonly GroupWrite[], nowMs: number): WriteOutcome[] {
     try {
-      const { value, notifications } = savepoint();
-      return { ok: true, value, notifications };
+      return this.#allWrites(ctx, writes, nowMs);
     } catch (error) {
-      const storeError = toStoreError(error);
-      // The database's own trouble is the whole group's: it is retried as one.
-      if (storeError instanceof StoreError && (storeError.code === 'ERR_STORE_BUSY' || storeError.code === 'ERR_STORE_IO')) throw storeError;
+      rethrowIfStorageFailed(error);
+      return writes.map((write) => this.#oneWrite(ctx, write, nowMs));
+    }
+  }
+
+  #oneWrite(ctx: StoreContext, write: GroupWrite, nowMs: number): WriteOutcome {
+    try {
+      const [outcome] = this.#allWrites(ctx, [write], nowMs);
+      return outcome!;
+    } catch (error) {
+      rethrowIfStorageFailed(error);
       return { ok: false, error };
     }
   }
