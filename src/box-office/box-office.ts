@@ -156,13 +156,15 @@ export class BoxOffice {
       if (earlier !== undefined) return this.#replayed(earlier, requestHash!);
     }
     const show = this.#showOnSale(request.showId);
-    if (this.#o.store.getCustomer(request.customerId) === undefined) {
-      throw new BoxOfficeError('unknown_customer', `no customer '${request.customerId}'`);
-    }
     const { client } = this.#inventory(show);
     const bookingId = this.#o.runtime.ids.next('bk');
     const held = answerOf(await client.hold(bookingId, request.items));
     if (!held.ok) throw refusal(held.code, held.detail);
+    // Checked once there is something to book: a rush's refusals (most of its answers) skip the read.
+    if (this.#o.store.getCustomer(request.customerId) === undefined) {
+      await client.release(bookingId, 'abandoned');
+      throw new BoxOfficeError('unknown_customer', `no customer '${request.customerId}'`);
+    }
     const items = priced(show, held.record.items);
     const total = items.reduce((sum, i) => sum + i.amount, 0);
     const method = request.payment?.method;

@@ -26,9 +26,10 @@ const Method = z.enum(['wallet', 'card'], expected('one of wallet, card'));
 const Quantity = z.number(expected('a number')).int('must be an integer').min(1, `must be in 1..${PLACES_MAX}`).max(PLACES_MAX, `must be in 1..${PLACES_MAX}`);
 const SeatId = z.string(expected('a string')).regex(/^[A-Za-z0-9]{1,8}-[0-9]{1,4}$/, 'must be a seat id: row-number, e.g. A-7');
 
+// The quantity form first: it is what most requests send, and a union tries its options in order.
 const ItemBody = z.union([
-  object({ categoryId: Id, seats: z.array(SeatId).min(1, 'must name 1 seat or more').max(PLACES_MAX, `must name at most ${PLACES_MAX} seats`) }),
   object({ categoryId: Id, quantity: Quantity, together: z.boolean(expected('a boolean')).optional() }),
+  object({ categoryId: Id, seats: z.array(SeatId).min(1, 'must name 1 seat or more').max(PLACES_MAX, `must name at most ${PLACES_MAX} seats`) }),
 ], { error: () => 'must be { categoryId, quantity, together? } or { categoryId, seats }' });
 
 export const BookingBody = object({
