@@ -13,15 +13,14 @@
  * seats, voids the tickets and refunds what was paid. Whenever seats come back, the waiting list is served first.
  *
  * Steps of one booking never interleave (`#serially`); different bookings run concurrently, and the inventory actor
- * and the ledger (one writer each) order what they touch. Every wait is bounded.
+ * and the ledger (one writer each) order what they touch. Every wait is bounded. The gate (tickets, check-in, the
+ * venue's key) is check-in-desk.ts; the stateless pieces (prices, refunds inside a commit, answers) saga-steps.ts.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { ActorSystem } from '../actors/actor-system.ts';
-import { decideCheckIn, type CheckInAnswer, type CheckInScan } from '../domain/check-in.ts';
-import { buildCheckInList, type CheckInList } from '../domain/check-in-list.ts';
+import type { CheckInAnswer, CheckInScan } from '../domain/check-in.ts';
 import { parseTappedAt } from '../domain/rfc3339.ts';
 import type { Show } from '../domain/show.ts';
-import { signTicketSecret, verifyTicketSecret, type TicketKeyRing } from '../domain/ticket-secret.ts';
+import type { TicketKeyRing } from '../domain/ticket-secret.ts';
 import type { PaymentMethod } from '../payments/payment.ts';
 import { PaymentError } from '../payments/payment-error.ts';
 import type { PaymentProvider, ProviderEvent } from '../payments/provider.ts';
@@ -31,11 +30,13 @@ import type { BookingPage, BookingWriter, StoredBooking, StoredPayment } from '.
 import { publicBooking, publicPayment } from '../store/bookings.ts';
 import type { TicketStore } from '../store/ticket-store.ts';
 import { BoxOfficeError } from './box-office-error.ts';
-import type { Booking, BookingItem, BookingPayment, BookingRequest, PaymentNoticeData, WaitingListEntry } from './booking-types.ts';
-import { InventoryClient, inventoryProps, type InventorySnapshot, type Overloaded } from './inventory-actor.ts';
+import type { Booking, BookingPayment, BookingRequest, WaitingListEntry } from './booking-types.ts';
+import { CheckInDesk, type CheckInListWithKeys } from './check-in-desk.ts';
+import { InventoryClient, inventoryProps, type InventorySnapshot } from './inventory-actor.ts';
 import { Inventory } from './inventory.ts';
+import { answerOf, CURRENCY, hashRequest, paymentNotice, priced, refundsIn, refusal } from './saga-steps.ts';
 import {
-  DEFAULT_INVENTORY_LIMITS, type HoldRefusalCode, type InventoryCategory, type RefusalDetail, type InventoryLimits, type InventoryRecord, type ReleaseReason,
+  DEFAULT_INVENTORY_LIMITS, type InventoryCategory, type InventoryLimits, type InventoryRecord, type ReleaseReason,
 } from './inventory-types.ts';
 
 /** Runs one write inside the ledger's next group commit; resolves once it is durable, with what the write answered. */
@@ -55,17 +56,12 @@ export interface BoxOfficeOptions {
   inventoryMailbox?: number;
 }
 
-const CURRENCY = 'EUR';
 const ASK_TIMEOUT_MS = 5_000;
 const INVENTORY_MAILBOX_DEFAULT = 10_000;
 /** Offers one pass over a show's waiting line may make before it yields to other work. */
 const OFFERS_PER_PASS_MAX = 1_000;
-/** Tickets one check-in list may carry. */
-const CHECK_IN_LIST_MAX = 100_000;
 /** Shows kept in memory for the booking path. */
 const SHOW_CACHE_MAX = 1_000;
-/** The venue's first key id (ticket secrets carry it, so keys can rotate). */
-const VENUE_KEY_ID = 1;
 
 /** A booking as answered, with `replayed` when an Idempotency-Key matched an earlier request. */
 export interface BookResult {
@@ -92,13 +88,13 @@ export class BoxOffice {
   readonly #chains = new Map<string, Promise<void>>();
   readonly #shows = new Map<string, Show>();
   #generation = 0;
-  #signingKey!: KeyObject;
-  #keyRing!: TicketKeyRing;
+  readonly #desk: CheckInDesk;
   #stopped = false;
 
   constructor(options: BoxOfficeOptions) {
     this.#o = options;
     this.#limits = options.limits ?? DEFAULT_INVENTORY_LIMITS;
+    this.#desk = new CheckInDesk({ store: options.store, runtime: options.runtime, commit: options.commit, showOf: (id) => this.#showOf(id) });
   }
 
   /**
@@ -108,7 +104,7 @@ export class BoxOffice {
    * pages of open bookings are read); `resumed` settles when they are done.
    */
   start(): void {
-    this.#loadVenueKey();
+    this.#desk.loadVenueKeys();
     const { bookings } = this.#o.store;
     const resumed: Promise<void>[] = [];
     for (let page = bookings.heldAfter(0); page.length > 0; page = bookings.heldAfter(page.at(-1)!.seq)) {
@@ -132,7 +128,7 @@ export class BoxOffice {
 
   /** The venue's public keys by key id: what a scanner needs to verify secrets offline. */
   get keyRing(): TicketKeyRing {
-    return this.#keyRing;
+    return this.#desk.keyRing;
   }
 
   // ---- bookings ----------------------------------------------------------------------------------------------
@@ -385,51 +381,15 @@ export class BoxOffice {
 
   // ---- check-in -----------------------------------------------------------------------------------------------
 
-  /**
-   * Decides one scan (domain/check-in.ts) in the group commit: the first `ok` per ticket wins, a nonce uploaded
-   * again answers what it answered, a nonce reused for another scan is `nonce_reused`.
-   */
-  async checkIn(scan: CheckInScan, showId?: string): Promise<CheckInAnswer> {
+  /** Decides one scan at a gate (check-in-desk.ts). */
+  checkIn(scan: CheckInScan, showId?: string): Promise<CheckInAnswer> {
     this.#checkRunning();
-    const verification = verifyTicketSecret(scan.secret, this.#keyRing);
-    const admitting = showId ?? (verification.ok ? verification.fields.showId : '');
-    const show = admitting === '' ? undefined : this.#showOf(admitting);
-    if (showId !== undefined && show === undefined) throw new BoxOfficeError('unknown_show', `no show '${showId}'`);
-    const opensAt = show?.doorsOpenAt === undefined ? 0 : parseTappedAt(show.doorsOpenAt);
-    const decision = await this.#o.commit((w) => {
-      const ticketRow = verification.ok ? w.ticket(verification.fields.ticketId) : undefined;
-      const ticket = ticketRow === undefined ? undefined : { id: ticketRow.id, showId: ticketRow.showId, voided: ticketRow.status === 'voided' };
-      const decided = decideCheckIn({
-        scan, verification, ticket, showId: admitting, checkInOpensAt: opensAt,
-        acceptedCheckIn: ticket === undefined ? undefined : w.acceptedCheckIn(ticket.id),
-        sameNonce: w.checkInByNonce(scan.nonce), receivedAt: w.nowMs,
-      });
-      if (decided.kind !== 'decided') return decided;
-      w.insertCheckIn(decided.record);
-      if (decided.answer.result === 'ok' && ticketRow !== undefined) {
-        const booking = w.booking(ticketRow.bookingId)!;
-        w.notify(booking.customerId, booking.id, {
-          type: 'ticket.checked_in',
-          data: { ticketId: ticketRow.id, bookingId: booking.id, showId: ticketRow.showId, gateId: scan.gateId, scannedAt: new Date(scan.scannedAt).toISOString() },
-        });
-      }
-      return decided;
-    });
-    if (decision.kind === 'nonce_reused') throw new BoxOfficeError('nonce_reused', `nonce ${scan.nonce} was used for another scan`);
-    return decision.answer;
+    return this.#desk.checkIn(scan, showId);
   }
 
-  /** What a scanner downloads to admit to a show offline. */
-  checkInList(showId: string): (CheckInList & { keys: Array<{ keyId: number; publicKey: string }> }) | undefined {
-    const show = this.#showOf(showId);
-    if (show === undefined) return undefined;
-    const list = buildCheckInList({
-      showId, generatedAt: this.#o.runtime.clock.now(), ticketsMax: CHECK_IN_LIST_MAX,
-      checkInOpensAt: show.doorsOpenAt === undefined ? 0 : parseTappedAt(show.doorsOpenAt),
-      tickets: this.#o.store.bookings.ticketsOfShow(showId).map((t) => ({ id: t.id, showId: t.showId, voided: t.status === 'voided', checkedIn: t.checkedIn })),
-    });
-    const keys = [...this.#keyRing].map(([keyId, key]) => ({ keyId, publicKey: key.export({ type: 'spki', format: 'pem' }).toString() }));
-    return { ...list, keys };
+  /** What a scanner downloads to admit to a show offline (check-in-desk.ts). */
+  checkInList(showId: string): CheckInListWithKeys | undefined {
+    return this.#desk.checkInList(showId);
   }
 
   // ---- the saga's steps ---------------------------------------------------------------------------------------
@@ -524,14 +484,7 @@ export class BoxOffice {
       void this.#offerWaiting(booking.showId);
       return;
     }
-    const issuedAtSec = Math.floor(this.#o.runtime.clock.now() / 1_000);
-    const tickets = booking.items.flatMap((item) =>
-      (item.seats ?? new Array<undefined>(item.quantity).fill(undefined)).map((seat) => {
-        const id = this.#o.runtime.ids.next('tkt');
-        const secret = signTicketSecret({ keyId: VENUE_KEY_ID, ticketId: id, showId: booking.showId, issuedAtSec }, this.#signingKey);
-        return { id, bookingId: booking.id, showId: booking.showId, categoryId: item.categoryId, ...(seat !== undefined && { seat }), secret };
-      }),
-    );
+    const tickets = this.#desk.issueTickets(booking);
     await this.#committingOrReload(booking.showId, (w) => {
       const b = w.booking(booking.id)!;
       if (b.status !== 'held') return;
@@ -700,95 +653,4 @@ export class BoxOffice {
     });
     return run;
   }
-
-  #loadVenueKey(): void {
-    const { bookings } = this.#o.store;
-    if (bookings.venueKeys().length === 0) {
-      const { privateKey } = generateKeyPairSync('ed25519');
-      bookings.addVenueKey(VENUE_KEY_ID, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), this.#o.runtime.clock.now());
-    }
-    const keys = bookings.venueKeys();
-    const ring = new Map<number, KeyObject>();
-    for (const { keyId, privateKeyPem } of keys) {
-      const privateKey = createPrivateKey(privateKeyPem);
-      ring.set(keyId, createPublicKey(privateKey));
-      if (keyId === VENUE_KEY_ID) this.#signingKey = privateKey;
-    }
-    this.#keyRing = ring;
-  }
-}
-
-/** The items as decided, each with the show's price: the server's, never the client's. */
-function priced(show: Show, items: readonly { categoryId: string; quantity: number; seats?: string[] }[]): BookingItem[] {
-  return items.map((item) => {
-    const unitPrice = show.categories.find((c) => c.id === item.categoryId)!.price;
-    return { ...item, unitPrice, amount: unitPrice * item.quantity };
-  });
-}
-
-/**
- * Inside a commit that ends a booking: fails its wallet payment still waiting for its turn, and gives back every
- * payment that succeeded and is not yet being refunded. A wallet is
- * credited here and then (`payment.refunded` in the same commit); a card refund is recorded as requested and answered
- * for the caller to ask of the provider once the commit is durable (the next start asks again if it never was).
- */
-function refundsIn(w: BookingWriter, bookingId: string): StoredPayment[] {
-  const b = w.booking(bookingId)!;
-  const ask: StoredPayment[] = [];
-  for (const p of b.payments) {
-    if (p.status === 'pending' && (p.method === 'wallet' || p.providerTransactionId === undefined)) {
-      // Its turn never came (a booking's steps run one at a time, so no charge is in flight): the booking ended
-      // first, nothing is taken. A card charge the provider took is left to its webhook: if it succeeds, the webhook
-      // finds the booking ended and refunds it.
-      const failed = w.updatePayment({ ...p, status: 'failed', failureReason: `booking_${b.status}` });
-      w.notify(b.customerId, b.id, { type: 'payment.failed', data: paymentNotice(failed, b) });
-      continue;
-    }
-    if (p.status !== 'succeeded' || p.refundRequested > 0) continue;
-    if (p.method === 'wallet') {
-      const balanceAfter = w.creditWallet(b.customerId, p.amount);
-      const refunded = w.updatePayment({ ...p, status: 'refunded', refunded: p.amount, refundRequested: p.amount });
-      w.notify(b.customerId, b.id, { type: 'payment.refunded', data: paymentNotice(refunded, b, p.amount) }, p.amount, balanceAfter);
-    } else {
-      ask.push(w.updatePayment({ ...p, refundRequested: p.amount }));
-    }
-  }
-  return ask;
-}
-
-function paymentNotice(p: StoredPayment, b: StoredBooking, refundAmount?: number): PaymentNoticeData {
-  return { ...publicPayment(p), booking: { id: b.id, status: b.status, version: b.version }, ...(refundAmount !== undefined && { refundAmount }) };
-}
-
-/** An actor's answer, or `overloaded` as a BoxOfficeError when the actor could not take the request. */
-function answerOf<T>(reply: T | Overloaded): T {
-  if (typeof reply === 'object' && reply !== null && 'code' in reply && reply.code === 'overloaded') {
-    throw new BoxOfficeError('overloaded', `the show's inventory is busy (${reply.reason}); retry`);
-  }
-  return reply as T;
-}
-
-/** A hold the actor refused, as the buyer's answer. (`duplicate_booking` cannot happen: booking ids are fresh.) */
-function refusal(code: HoldRefusalCode, detail: RefusalDetail): BoxOfficeError {
-  return new BoxOfficeError(code === 'duplicate_booking' ? 'overloaded' : code, describe(code, detail), detail);
-}
-
-function describe(code: HoldRefusalCode, d: RefusalDetail): string {
-  switch (code) {
-    case 'sold_out':
-      return `${d.categoryId}: ${d.available ?? 0} left${d.requested !== undefined ? `, ${d.requested} asked for` : ''}`;
-    case 'seats_taken':
-      return `${d.categoryId}: seats ${(d.seats ?? []).join(', ')} are taken`;
-    case 'invalid_seats':
-      return `${d.categoryId}: ${(d.seats ?? []).length > 0 ? `${(d.seats ?? []).join(', ')} are not seats of this category (or named twice)` : 'no such seats'}`;
-    case 'unknown_category':
-      return `no category '${d.categoryId}'`;
-    default:
-      return `${code.replaceAll('_', ' ')}${d.available !== undefined ? ` (at most ${d.available})` : ''}`;
-  }
-}
-
-/** The request's fingerprint, for Idempotency-Key: the same key with another body is refused. */
-function hashRequest(request: BookingRequest): string {
-  return createHash('sha256').update(JSON.stringify([request.customerId, request.showId, request.items, request.payment?.method ?? null])).digest('base64url');
 }
