@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CATEGORY_CAPACITY_MAX } from '../src/domain/show.ts';
 import { DEFAULT_INVENTORY_LIMITS } from '../src/box-office/inventory-types.ts';
+import { seededRandom } from '../src/platform/random.ts';
 import { withTimeout } from '../src/platform/with-timeout.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -160,22 +161,12 @@ export async function putCustomers(url: string, admin: string, count: number): P
   await Promise.all(Array.from({ length: Math.min(SETUP_CONCURRENCY, count) }, worker));
 }
 
-/** mulberry32: a seeded generator, so every run sends the same bodies. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 type Item = { categoryId: string; quantity: number; together?: true };
 
 function bookingBodies(customers: number, seed: number, item: (i: number, random: () => number) => Item): string[] {
-  const random = seeded(seed);
+  // Seeded, so every run sends the same bodies.
+  const rng = seededRandom(seed);
+  const random = (): number => rng.next();
   return Array.from({ length: BODIES_PER_SCENARIO }, (_, i) => JSON.stringify({
     customerId: `${CUSTOMER_PREFIX}${1 + (i % customers)}`, showId: SHOW_ID, items: [item(i, random)],
   }));
