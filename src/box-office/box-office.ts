@@ -36,7 +36,7 @@ import { InventoryClient, inventoryProps, type InventorySnapshot } from './inven
 import { Inventory } from './inventory.ts';
 import { answerOf, CURRENCY, hashRequest, paymentNotice, priced, refundsIn, refusal } from './saga-steps.ts';
 import {
-  DEFAULT_INVENTORY_LIMITS, type InventoryCategory, type InventoryLimits, type InventoryRecord, type ReleaseReason,
+  DEFAULT_INVENTORY_LIMITS, type CategoryAvailability, type InventoryCategory, type InventoryLimits, type InventoryRecord, type ReleaseReason,
 } from './inventory-types.ts';
 
 /** Runs one write inside the ledger's next group commit; resolves once it is durable, with what the write answered. */
@@ -54,6 +54,8 @@ export interface BoxOfficeOptions {
   limits?: InventoryLimits;
   /** Requests queued for one show's inventory actor; more are answered `overloaded`. */
   inventoryMailbox?: number;
+  /** Told the code of every refused booking request (metrics). */
+  onRefused?: (code: string) => void;
 }
 
 const ASK_TIMEOUT_MS = 5_000;
@@ -140,9 +142,23 @@ export class BoxOffice {
    */
   async book(request: BookingRequest, idempotencyKey?: string): Promise<BookResult> {
     this.#checkRunning();
-    // Requests under one key wait for each other: the second finds the first's booking instead of holding seats too.
-    if (idempotencyKey !== undefined) return this.#serially(`key:${request.customerId}:${idempotencyKey}`, () => this.#book(request, idempotencyKey));
-    return this.#book(request, undefined);
+    try {
+      // Requests under one key wait for each other: the second finds the first's booking instead of holding seats too.
+      if (idempotencyKey !== undefined) return await this.#serially(`key:${request.customerId}:${idempotencyKey}`, () => this.#book(request, idempotencyKey));
+      return await this.#book(request, undefined);
+    } catch (error) {
+      if (error instanceof BoxOfficeError) this.#o.onRefused?.(error.code);
+      throw error;
+    }
+  }
+
+  /** Each show with a running inventory actor and its places (metrics read this at every scrape). */
+  async liveShows(): Promise<Array<{ showId: string; available: CategoryAvailability[] }>> {
+    const shows = [...this.#inventories].map(async ([showId, { client }]) => {
+      const available = await client.available();
+      return Array.isArray(available) ? [{ showId, available }] : [];
+    });
+    return (await Promise.all(shows)).flat();
   }
 
   async #book(request: BookingRequest, idempotencyKey: string | undefined): Promise<BookResult> {

@@ -6,6 +6,7 @@
  * dashboards expect them.
  */
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { BoxOfficeMetrics } from './box-office-metrics.ts';
 import { PipelineMetrics } from './pipeline-metrics.ts';
 import { registerScrapeGauges, ScrapeSources, type EngineSource, type PoolSource, type SseSource } from './scrape-gauges.ts';
 
@@ -33,6 +34,8 @@ export class Metrics {
   readonly nowMs: () => number;
   /** The ledger's group commits. */
   readonly pipeline: PipelineMetrics;
+  /** Bookings, refusals and each live show's places. */
+  readonly boxOffice: BoxOfficeMetrics;
   readonly #sources = new ScrapeSources();
   readonly #httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly #httpSeconds: Histogram<'method' | 'route' | 'status'>;
@@ -41,6 +44,7 @@ export class Metrics {
     this.nowMs = options.nowMs ?? (() => performance.now());
     if (typeof this.nowMs !== 'function') throw new TypeError('Metrics option nowMs must be a function');
     this.pipeline = new PipelineMetrics(this.registry, this.nowMs);
+    this.boxOffice = new BoxOfficeMetrics(this.registry);
     registerScrapeGauges(this.registry, this.#sources);
     const registers = [this.registry];
     const labelNames = ['method', 'route', 'status'] as const;

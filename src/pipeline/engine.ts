@@ -137,7 +137,13 @@ export class Engine implements EngineApi {
       provider: options.payments ?? NO_CARD_PROVIDER,
       log: options.log,
       holdMs: options.holdMs ?? DEFAULT_HOLD_MS,
+      ...(options.metrics !== undefined && { onRefused: (code: string) => options.metrics!.boxOffice.refused(code) }),
     });
+    if (options.metrics !== undefined) {
+      const { boxOffice } = options.metrics;
+      boxOffice.watch(engine.#boxOffice);
+      engine.onNotifications((batch) => boxOffice.committed(batch));
+    }
     engine.#boxOffice.start();
     engine.#state = { ready: true };
     void engine.#decideLegacyPending().catch((error: unknown) => engine.#log.error('legacy pending taps not decided', { error: String(error) }));
