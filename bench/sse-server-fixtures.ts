@@ -164,6 +164,7 @@ function allowAll(): AppAuth {
       create: (): CreatedToken => unused('create'),
       revoke: () => unused('revoke'),
       list: (): TokenInfo[] => [],
+      isActive: () => true,
     },
   };
 }

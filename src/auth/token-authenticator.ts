@@ -30,6 +30,8 @@ export interface TokenRegistry {
   findToken(secret: string): Principal | undefined;
   revokeToken(id: string, nowMs: number): RevokeResult;
   listTokens(limit?: number): TokenInfo[];
+  /** Whether the token with this id exists and is not revoked (by this process or another). */
+  tokenActive(id: string): boolean;
 }
 
 /** The admin side of tokens, as the `/v1/tokens` routes use it. */
@@ -38,6 +40,8 @@ export interface TokenAdmin {
   create(scope: TokenScope): CreatedToken;
   revoke(id: string): RevokeResult;
   list(): TokenInfo[];
+  /** Whether a token id is still good: open event streams are checked with it (see SseHub). */
+  isActive(id: string): boolean;
 }
 
 export interface TokenAuthenticatorOptions {
@@ -127,5 +131,9 @@ export class TokenAuthenticator implements Authenticator, TokenAdmin {
 
   list(): TokenInfo[] {
     return this.#registry.listTokens();
+  }
+
+  isActive(id: string): boolean {
+    return this.#registry.tokenActive(id);
   }
 }

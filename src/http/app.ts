@@ -87,6 +87,7 @@ export function createApp(options: CreateAppOptions): CreatedApp {
     heartbeatMs: options.heartbeatMs,
     bufferBytes: options.sseBufferBytes,
     onError: onInternalError,
+    tokenActive: (tokenId) => options.auth.authenticator.isActive(tokenId),
     ...(options.sseLiveBufferMax !== undefined && { liveBufferMax: options.sseLiveBufferMax }),
     ...(options.sseStreamsPerCustomerMax !== undefined && { streamsPerCustomerMax: options.sseStreamsPerCustomerMax }),
   });

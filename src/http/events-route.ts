@@ -5,7 +5,7 @@
  * its own stream. Declared and validated in api/customer-api.ts.
  */
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { ownCustomer } from './access.ts';
+import { ownCustomer, principalOf } from './access.ts';
 import { eventsRoute } from './api/customer-api.ts';
 import type { RouteDeps, TicketdApp } from './app-env.ts';
 import { streamCorsHeaders } from './cors-policy.ts';
@@ -40,7 +40,7 @@ export function addEventsRoute(app: TicketdApp, deps: RouteDeps): void {
       for (const [name, value] of Object.entries(streamCorsHeaders(corsOrigins, c.req.header('origin')))) {
         outgoing.setHeader(name, value);
       }
-      hub.connect(id, afterId, outgoing);
+      hub.connect(id, afterId, outgoing, principalOf(c).tokenId);
       // The response is written straight to the Node socket; this marker tells @hono/node-server to leave it be.
       return RESPONSE_ALREADY_SENT;
     }),

@@ -14,6 +14,8 @@ export type SseConnectionState = 'replaying' | 'live' | 'closed';
 
 export interface SseConnectionOptions {
   customerId: string;
+  /** The token the stream was opened with: revoking it ends the stream. */
+  tokenId?: string;
   res: ServerResponse;
   /** Ids at or below this one are never sent (the client has them). */
   afterId: number;
@@ -42,6 +44,7 @@ export interface SseTally {
  */
 export class SseConnection {
   readonly customerId: string;
+  readonly tokenId: string | undefined;
   readonly res: ServerResponse;
   #state: SseConnectionState = 'replaying';
   #lastSentId: number;
@@ -56,6 +59,7 @@ export class SseConnection {
 
   constructor(options: SseConnectionOptions) {
     this.customerId = options.customerId;
+    this.tokenId = options.tokenId;
     this.res = options.res;
     this.#lastSentId = options.afterId;
     this.#bufferBytes = options.bufferBytes;

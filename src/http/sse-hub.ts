@@ -38,6 +38,12 @@ export interface SseHubOptions {
   liveBufferMax?: number;
   /** Open streams one customer may have; one more is refused with 429 `too_many_streams` (default 8). */
   streamsPerCustomerMax?: number;
+  /**
+   * Whether a token is still good. At every heartbeat the streams opened with a token that is not (revoked by
+   * `ticketd token revoke` from another process, say) are ended; a revoke through this server ends them at once
+   * (`closeToken`). Absent: streams are not checked.
+   */
+  tokenActive?: (tokenId: string) => boolean;
   /** Unexpected failures (a replay that threw); the stream is dropped and the client resumes. */
   onError?: (error: unknown) => void;
 }
@@ -63,6 +69,7 @@ export class SseHub {
   readonly #bufferBytes: number;
   readonly #liveBufferMax: number;
   readonly #streamsPerCustomerMax: number;
+  readonly #tokenActive: ((tokenId: string) => boolean) | undefined;
   readonly #onError: (error: unknown) => void;
   /** Each customer's open streams. An array is replaced, never changed in place, so routing can walk it safely. */
   readonly #byCustomer = new Map<string, readonly SseConnection[]>();
@@ -84,6 +91,7 @@ export class SseHub {
       options.streamsPerCustomerMax ?? STREAMS_PER_CUSTOMER_MAX_DEFAULT, 'streamsPerCustomerMax',
     );
     this.#onError = options.onError ?? (() => undefined);
+    this.#tokenActive = options.tokenActive;
     this.#unsubscribe = this.#engine.onNotifications((batch) => this.#route(batch));
   }
 
@@ -93,7 +101,7 @@ export class SseHub {
    * `streamsPerCustomerMax` streams (429 `too_many_streams`) or the first outbox read fails, so the caller can still
    * answer with a JSON error.
    */
-  connect(customerId: string, afterId: number | undefined, res: ServerResponse): void {
+  connect(customerId: string, afterId: number | undefined, res: ServerResponse, tokenId?: string): void {
     if (this.#closed) throw new HttpError(503, 'shutting_down', 'the server is shutting down');
     const open = this.#byCustomer.get(customerId)?.length ?? 0;
     if (open >= this.#streamsPerCustomerMax) {
@@ -103,6 +111,7 @@ export class SseHub {
     }
     const connection = new SseConnection({
       customerId,
+      ...(tokenId !== undefined && { tokenId }),
       res,
       afterId: afterId ?? 0,
       bufferBytes: this.#bufferBytes,
@@ -125,6 +134,25 @@ export class SseHub {
     connection.open();
     if (afterId === undefined) connection.goLive();
     else void this.#replay(connection, firstPage);
+  }
+
+  /**
+   * Ends every stream opened with `tokenId` (its token was revoked); answers how many. A client that reconnects
+   * with the revoked token is refused 401.
+   *
+   * @example
+   * hub.closeToken('tok-7'); // 2
+   */
+  closeToken(tokenId: string): number {
+    let closed = 0;
+    for (const streams of [...this.#byCustomer.values()]) {
+      for (const connection of streams) {
+        if (connection.tokenId !== tokenId) continue;
+        connection.end();
+        closed++;
+      }
+    }
+    return closed;
   }
 
   stats(): SseHubStats {
@@ -214,8 +242,34 @@ export class SseHub {
     this.#heartbeat = this.#clock.setTimer(() => {
       this.#heartbeat = undefined;
       for (const streams of this.#byCustomer.values()) for (const connection of streams) connection.heartbeat();
+      this.#endRevoked();
       if (this.#connections > 0 && !this.#closed) this.#scheduleHeartbeat();
     }, this.#heartbeatMs);
+  }
+
+  /** Ends the streams whose token is no longer good (checked once per token, at the heartbeat). */
+  #endRevoked(): void {
+    const tokenActive = this.#tokenActive;
+    if (tokenActive === undefined) return;
+    const verdicts = new Map<string, boolean>();
+    for (const streams of [...this.#byCustomer.values()]) {
+      for (const connection of streams) {
+        const id = connection.tokenId;
+        if (id === undefined) continue;
+        let active = verdicts.get(id);
+        if (active === undefined) {
+          try {
+            active = tokenActive(id);
+          } catch (error) {
+            // A store that cannot answer now leaves the stream be until the next heartbeat.
+            this.#onError(error);
+            active = true;
+          }
+          verdicts.set(id, active);
+        }
+        if (!active) connection.end();
+      }
+    }
   }
 
   #stopHeartbeat(): void {

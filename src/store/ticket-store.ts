@@ -40,7 +40,7 @@ import type {
 } from './store-types.ts';
 import { topUp } from './top-up.ts';
 import {
-  createToken, findToken, listTokens, revokeToken, TOKEN_LIST_MAX, type CreateTokenOptions, type RevokeResult,
+  createToken, findToken, listTokens, revokeToken, tokenActive, TOKEN_LIST_MAX, type CreateTokenOptions, type RevokeResult,
 } from './tokens.ts';
 
 export interface TicketStoreOptions {
@@ -296,6 +296,11 @@ export class TicketStore {
   /** The principal of `secret` when it is a known token that is not revoked; else `undefined`. */
   findToken(secret: string): Principal | undefined {
     return this.#run(() => findToken(this.#ctx, secret));
+  }
+
+  /** Whether the token with this id exists and is not revoked. */
+  tokenActive(id: string): boolean {
+    return this.#run(() => tokenActive(this.#ctx, id));
   }
 
   /** Revokes a token by id: from now on `findToken` does not know its secret. */

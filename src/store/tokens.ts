@@ -67,6 +67,12 @@ export function revokeToken({ st }: StoreContext, id: string, nowMs: number): Re
   return st.tokenById.get(id) === undefined ? 'unknown' : 'already_revoked';
 }
 
+/** Whether a token id names a token that exists and is not revoked. */
+export function tokenActive({ st }: StoreContext, id: string): boolean {
+  const row = st.tokenById.get(id);
+  return row !== undefined && row.revoked_at === null;
+}
+
 /** Tokens newest first, at most `limit` (1..1000), without secrets or hashes. */
 export function listTokens({ st }: StoreContext, limit: number): TokenInfo[] {
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > TOKEN_LIST_MAX) {

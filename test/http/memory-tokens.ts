@@ -50,6 +50,10 @@ export class MemoryTokens implements TokenRegistry {
     return entry === undefined ? undefined : principalOf(entry.info.id, entry.scope);
   }
 
+  tokenActive(id: string): boolean {
+    return this.#entries.some((e) => e.info.id === id && e.info.revokedAt === undefined);
+  }
+
   revokeToken(id: string, nowMs: number): RevokeResult {
     const entry = this.#entries.find((e) => e.info.id === id);
     if (entry === undefined) return 'unknown';
