@@ -6,8 +6,7 @@
 
 import type { Tap } from '../domain/types.ts';
 import { sleep } from './cli-clock.ts';
-import { describeFetchError } from './fetch-error.ts';
-import { isRecord, parseJson, type RetryingRequestOptions } from './http-client.ts';
+import { fetchText, isRecord, parseJson, type RetryingRequestOptions } from './http-client.ts';
 
 
 /** `retryAttemptsMax` counts the retries of a batch answered 429. */
@@ -65,32 +64,18 @@ export async function sendBatch(taps: readonly Tap[], options: BatchSenderOption
 }
 
 async function postOnce(body: string, tapCount: number, options: BatchSenderOptions): Promise<Attempt> {
-  const { clock } = options;
-  const controller = new AbortController();
-  const timer = clock.setTimer(() => controller.abort(), options.requestTimeoutMs);
-  const startMs = clock.now();
-  let response: Response;
-  let text: string;
-  try {
-    response = await options.fetch(options.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json',
-        ...(options.token !== undefined && { authorization: `Bearer ${options.token}` }),
-      },
-      body,
-      signal: controller.signal,
-    });
-    text = await response.text();
-  } catch (error) {
-    if (!controller.signal.aborted) return { kind: 'network-error', message: describeFetchError(error) };
-    return { kind: 'network-error', message: `timed out after ${options.requestTimeoutMs} ms` };
-  } finally {
-    clock.clearTimer(timer);
-  }
-  options.onRoundTrip(clock.now() - startMs);
-  return interpret(response, text, tapCount, clock.now());
+  const got = await fetchText(options.url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      ...(options.token !== undefined && { authorization: `Bearer ${options.token}` }),
+    },
+    body,
+  }, options);
+  if (got.kind === 'network-error') return got;
+  options.onRoundTrip(got.latencyMs);
+  return interpret(got.response, got.text, tapCount, options.clock.now());
 }
 
 function interpret(response: Response, text: string, tapCount: number, nowMs: number): Attempt {

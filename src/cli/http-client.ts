@@ -3,6 +3,7 @@
  * it, the options of a bounded, retrying request, and reading a body that may not be JSON.
  */
 import type { Clock } from '../platform/clock.ts';
+import { describeFetchError } from './fetch-error.ts';
 
 /** The part of `fetch` the CLI uses; tests pass a fake. */
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
@@ -20,6 +21,35 @@ export interface RetryingRequestOptions {
   retryAfterMaxMs: number;
   /** Aborting cuts a retry wait short; the request then ends with its last result. */
   signal?: AbortSignal;
+}
+
+/** One request's round trip: the answer with its whole body read, or why there is none. */
+export type FetchedText =
+  | { kind: 'answered'; response: Response; text: string; latencyMs: number }
+  | { kind: 'network-error'; message: string };
+
+/**
+ * One request with `options.requestTimeoutMs` on the whole round trip (body included): never throws.
+ *
+ * @example
+ * const got = await fetchText(`${url}/v1/shows/gala`, { method: 'GET' }, options);
+ * if (got.kind === 'answered') console.log(got.response.status, got.text);
+ */
+export async function fetchText(url: string, init: RequestInit, options: Pick<RetryingRequestOptions, 'fetch' | 'clock' | 'requestTimeoutMs'>): Promise<FetchedText> {
+  const { clock } = options;
+  const controller = new AbortController();
+  const timer = clock.setTimer(() => controller.abort(), options.requestTimeoutMs);
+  const startMs = clock.now();
+  try {
+    const response = await options.fetch(url, { ...init, signal: controller.signal });
+    const text = await response.text();
+    return { kind: 'answered', response, text, latencyMs: clock.now() - startMs };
+  } catch (error) {
+    if (!controller.signal.aborted) return { kind: 'network-error', message: describeFetchError(error) };
+    return { kind: 'network-error', message: `timed out after ${options.requestTimeoutMs} ms` };
+  } finally {
+    clock.clearTimer(timer);
+  }
 }
 
 /**

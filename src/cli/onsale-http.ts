@@ -6,9 +6,8 @@
  */
 
 import { parseRetryAfterMs } from './batch-sender.ts';
-import { isRecord, parseJson, type RetryingRequestOptions } from './http-client.ts';
+import { fetchText, isRecord, parseJson, type RetryingRequestOptions } from './http-client.ts';
 import { sleep } from './cli-clock.ts';
-import { describeFetchError } from './fetch-error.ts';
 
 /** `retryAttemptsMax` counts retries of 429/503 answers and network errors alike. */
 export interface OnsaleHttpOptions extends RetryingRequestOptions {
@@ -58,34 +57,19 @@ type Attempt =
   | { kind: 'network-error'; message: string };
 
 async function sendOnce(request: OnsaleRequest, options: OnsaleHttpOptions): Promise<Attempt> {
-  const { clock } = options;
-  const controller = new AbortController();
-  const timer = clock.setTimer(() => controller.abort(), options.requestTimeoutMs);
-  const startMs = clock.now();
-  let response: Response;
-  let text: string;
-  try {
-    response = await options.fetch(`${options.url}${request.path}`, {
-      method: request.method,
-      headers: {
-        accept: 'application/json',
-        ...(request.body !== undefined && { 'content-type': 'application/json' }),
-        ...(options.token !== undefined && { authorization: `Bearer ${options.token}` }),
-        ...(request.idempotencyKey !== undefined && { 'idempotency-key': request.idempotencyKey }),
-      },
-      ...(request.body !== undefined && { body: JSON.stringify(request.body) }),
-      signal: controller.signal,
-    });
-    text = await response.text();
-  } catch (error) {
-    if (!controller.signal.aborted) return { kind: 'network-error', message: describeFetchError(error) };
-    return { kind: 'network-error', message: `timed out after ${options.requestTimeoutMs} ms` };
-  } finally {
-    clock.clearTimer(timer);
-  }
-  const latencyMs = clock.now() - startMs;
-  const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), clock.now());
-  return { kind: 'answered', status: response.status, body: parseJson(text), latencyMs, ...(retryAfterMs !== undefined && { retryAfterMs }) };
+  const got = await fetchText(`${options.url}${request.path}`, {
+    method: request.method,
+    headers: {
+      accept: 'application/json',
+      ...(request.body !== undefined && { 'content-type': 'application/json' }),
+      ...(options.token !== undefined && { authorization: `Bearer ${options.token}` }),
+      ...(request.idempotencyKey !== undefined && { 'idempotency-key': request.idempotencyKey }),
+    },
+    ...(request.body !== undefined && { body: JSON.stringify(request.body) }),
+  }, options);
+  if (got.kind === 'network-error') return got;
+  const retryAfterMs = parseRetryAfterMs(got.response.headers.get('retry-after'), options.clock.now());
+  return { kind: 'answered', status: got.response.status, body: parseJson(got.text), latencyMs: got.latencyMs, ...(retryAfterMs !== undefined && { retryAfterMs }) };
 }
 
 /**
