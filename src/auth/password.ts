@@ -201,6 +201,9 @@ export class PoolPasswordHasher extends TaskPasswordHasher {
     this.#capacity = threads + maxQueue;
     this.#pool = new Piscina({
       filename: TASK_FILE,
+      // Each worker loads the task file's `name` export as it starts; the task file has no default export, and
+      // piscina's default name, 'default', would make it fall back to a bare import() that tsx does not hook.
+      name: 'verify',
       minThreads: threads,
       maxThreads: threads,
       // The count above is the bound; piscina's own queue may briefly hold the running ones too while its

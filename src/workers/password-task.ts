@@ -64,13 +64,18 @@ export interface VerifyTask {
 
 /**
  * The stored string for `password`: scrypt of its NFC form (RFC 8265's OpaqueString: one password typed on two
- * systems gives one hash) with `salt` and `params`.
+ * systems gives one hash) with `salt` and `params`. Throws a RangeError for a password over 256 code points
+ * (`verify` would never match it) or parameters outside SCRYPT_BOUNDS: callers check those first.
  *
  * @example
  * hash({ password: 'correct horse battery', salt: randomBytes(16), params: SCRYPT_DEFAULTS });
  * // '$scrypt$ln=15,r=8,p=1$<22 characters>$<43 characters>'
  */
 export function hash(task: HashTask): string {
+  if (codePointsUpTo(task.password, PASSWORD_CODE_POINTS_MAX) > PASSWORD_CODE_POINTS_MAX) {
+    // `verify` would never match it: a caller that skipped checkPasswordPolicy is told now, not at every login.
+    throw new RangeError(`password over ${PASSWORD_CODE_POINTS_MAX} code points`);
+  }
   const salt = Buffer.from(task.salt);
   const problem = paramsProblem(task.params, salt.length, KEY_BYTES);
   if (problem !== undefined) throw new RangeError(`scrypt ${problem}`);
