@@ -117,7 +117,12 @@ abstract class TaskPasswordHasher implements PasswordHasher {
   /** Runs the task file's `verify`, inline or in a worker. */
   protected abstract runVerify(task: VerifyTask): Promise<boolean>;
 
+  /** Rejects with a RangeError for a password over 256 code points: callers check the policy first. */
   async hash(password: string): Promise<string> {
+    // Checked here too, not only in the task, so the pool answers as the inline hasher does (not as a worker fault).
+    if (codePointsUpTo(password, PASSWORD_CODE_POINTS_MAX) > PASSWORD_CODE_POINTS_MAX) {
+      throw new RangeError(`password over ${PASSWORD_CODE_POINTS_MAX} code points`);
+    }
     return this.runHash({ password, salt: this.#secrets.bytes(SALT_BYTES), params: this.params });
   }
 

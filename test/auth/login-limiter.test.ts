@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LOGIN_LIMITER_DEFAULTS, LoginLimiter, type LoginDecision } from '../../src/auth/login-limiter.ts';
 import type { Clock } from '../../src/platform/clock.ts';
 import { VirtualClock } from '../../src/platform/virtual-clock.ts';
+import { mulberry32 } from '../support/mulberry32.ts';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -157,5 +158,77 @@ describe('LoginLimiter, in virtual time', () => {
     expect(() => new LoginLimiter({ clock, keysMax: Infinity })).toThrow(/keysMax/);
     expect(() => new LoginLimiter({ clock, keysMax: 0 })).toThrow(/keysMax/);
     expect(() => new LoginLimiter({ clock, keysMax: undefined })).not.toThrow();
+  });
+});
+
+/**
+ * The rules written the plain way, keeping every failure: a key's count is its run of failures each less than a
+ * window after the one before, the last less than a window ago; a success ends the account's run.
+ */
+class NaiveLimiter {
+  readonly #failures = new Map<string, number[]>();
+
+  check(account: string, address: string, nowMs: number): LoginDecision {
+    const retryAfterMs = Math.max(this.#retryAfterMs(`account:${account}`, nowMs), this.#retryAfterMs(`address:${address}`, nowMs));
+    return retryAfterMs > 0 ? { allowed: false, retryAfterMs } : { allowed: true };
+  }
+
+  failed(account: string, address: string, nowMs: number): void {
+    for (const key of [`account:${account}`, `address:${address}`]) this.#failures.set(key, [...(this.#failures.get(key) ?? []), nowMs]);
+  }
+
+  succeeded(account: string): void {
+    this.#failures.delete(`account:${account}`);
+  }
+
+  #retryAfterMs(key: string, nowMs: number): number {
+    const times = this.#failures.get(key) ?? [];
+    const { windowMs, freeFailures, baseDelayMs, maxDelayMs } = LOGIN_LIMITER_DEFAULTS;
+    if (times.length === 0 || nowMs - times.at(-1)! >= windowMs) return 0;
+    let run = 1;
+    while (run < times.length && times[times.length - run]! - times[times.length - run - 1]! < windowMs) run++;
+    if (run < freeFailures) return 0;
+    return Math.max(0, Math.min(maxDelayMs, baseDelayMs * 2 ** (run - freeFailures)) - (nowMs - times.at(-1)!));
+  }
+}
+
+describe('LoginLimiter against the naive rules', () => {
+  const SEED = process.env.SEED !== undefined && process.env.SEED !== '' ? Number(process.env.SEED) : 20_261_206;
+
+  it(`answers as they do over random failures, successes and quiet spells (seed ${SEED}; replay with SEED=)`, () => {
+    const random = mulberry32(SEED);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const clock = new VirtualClock(0);
+    const limiter = new LoginLimiter({ clock });
+    const naive = new NaiveLimiter();
+    const steps: string[] = [];
+    let refusals = 0;
+    let longestWaitMs = 0;
+    for (let step = 0; step < 3_000; step++) {
+      // Mostly seconds apart, sometimes minutes, now and then past the window.
+      const r = random();
+      clock.advanceTo(clock.now() + (r < 0.7 ? Math.floor(random() * 5 * SECOND) : r < 0.95 ? Math.floor(random() * 20 * MINUTE) : 61 * MINUTE));
+      const account = pick(['alice', 'bob', 'carol']);
+      const address = pick(['198.51.100.1', '198.51.100.2', '203.0.113.9']);
+      const decision = limiter.check(account, address);
+      steps.push(`${clock.now()} ${account} ${address} ${JSON.stringify(decision)}`);
+      expect(decision, `SEED=${SEED} step ${step}:\n${steps.slice(-8).join('\n')}`).toEqual(naive.check(account, address, clock.now()));
+      if (!decision.allowed) {
+        refusals++;
+        longestWaitMs = Math.max(longestWaitMs, decision.retryAfterMs);
+        continue;
+      }
+      if (random() < 0.8) {
+        limiter.failed(account, address);
+        naive.failed(account, address, clock.now());
+      } else {
+        limiter.succeeded(account);
+        naive.succeeded(account);
+      }
+    }
+    // The walk reached the rules that matter: refusals, and delays well past the first doubling.
+    console.log(`login limiter walk: SEED=${SEED} refusals=${refusals} longestWaitMs=${longestWaitMs}`);
+    expect(refusals).toBeGreaterThan(100);
+    expect(longestWaitMs).toBeGreaterThan(8 * SECOND);
   });
 });

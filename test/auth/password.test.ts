@@ -172,6 +172,7 @@ describe('PoolPasswordHasher on a real worker thread', () => {
     expect(await pool.verify('wrong password here', stored)).toBe(false);
     expect(await pool.verify(PASSWORD, 'not a hash')).toBe(false);
     expect(await pool.dummyVerify(PASSWORD)).toBe(false);
+    await expect(pool.hash('a'.repeat(257))).rejects.toThrow(RangeError);
   });
 
   it('hashes 4 at once on one thread while the event loop stays free', async () => {
