@@ -23,7 +23,7 @@ import { createApp, type AppAuth } from '../src/http/app.ts';
 import { startHttpServer } from '../src/http/server.ts';
 import type { EngineApi, NotificationListener, ReadyState } from '../src/pipeline/engine-api.ts';
 import { systemClock } from '../src/platform/clock.ts';
-import { emptyBoxOffice } from '../src/testkit/empty-box-office.ts';
+import { emptyBoxOffice, emptyInbox } from '../src/testkit/empty-box-office.ts';
 import type { DeadLetterPage, Notification, TapResult, TicketPage, TopUpResult } from '../src/store/store-types.ts';
 import {
   isMainModule, printTable, runSubjectCases, settingsFromEnv, type SubjectResult, type SubjectResults,
@@ -58,6 +58,7 @@ function unused(method: string): never {
 /** Knows every customer, replays nothing, and publishes what the bench hands it, as a committed batch. */
 class BenchEngine implements EngineApi {
   readonly boxOffice = emptyBoxOffice();
+  readonly inbox = emptyInbox();
   readonly #listeners = new Set<NotificationListener>();
 
   publish(batch: readonly Notification[]): void {

@@ -24,6 +24,7 @@ import { errorBody } from './http-error.ts';
 import { SseHub } from './sse-hub.ts';
 import { addShowRoutes } from './show-routes.ts';
 import { addBookingRoutes } from './booking-routes.ts';
+import { addMeRoutes } from './me-routes.ts';
 import type { WebhookVerifier } from '../payments/webhook-signature.ts';
 import { addTapRoutes } from './tap-routes.ts';
 import { addTokenRoutes } from './token-routes.ts';
@@ -128,6 +129,7 @@ export function createApp(options: CreateAppOptions): CreatedApp {
   addCatalogRoutes(app, deps);
   addShowRoutes(app, deps);
   addBookingRoutes(app, deps, options.payments?.webhooks);
+  addMeRoutes(app, deps);
   addDeadLetterRoutes(app, deps);
   addTokenRoutes(app, deps);
   addApiDocs(app);

@@ -21,6 +21,7 @@ export type HttpErrorCode =
   | 'unknown_payment'
   | 'invalid_signature'
   | 'invalid_body'
+  | 'invalid_field'
   | 'unauthorized'
   | 'forbidden'
   | 'rate_limited'

@@ -19,6 +19,7 @@ import type { Show, ShowInput } from '../domain/show.ts';
 import type { ShowPage } from '../store/shows.ts';
 import type { ShowSearch } from '../store/shows-search.ts';
 import type { BoxOffice } from '../box-office/box-office.ts';
+import type { InboxStore } from '../store/inbox.ts';
 
 /** What the HTTP layer uses of the box office. */
 export type BoxOfficeApi = Pick<
@@ -69,6 +70,8 @@ export interface EngineApi {
   searchShows(search: ShowSearch): ShowPage;
   /** The box office: bookings, payments, the waiting list, check-in (src/box-office/box-office.ts). */
   readonly boxOffice: BoxOfficeApi;
+  /** Each customer's inbox: the notifications of its stream, newest first, and how far it has read (store/inbox.ts). */
+  readonly inbox: Pick<InboxStore, 'page' | 'markRead'>;
 
   listDeadLetters(query: DeadLetterQuery): DeadLetterPage;
   getDeadLetter(id: number): DeadLetter | undefined;

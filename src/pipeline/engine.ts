@@ -212,6 +212,10 @@ export class Engine implements EngineApi {
     return this.#boxOffice;
   }
 
+  get inbox(): TicketStore['inbox'] {
+    return this.#store.inbox;
+  }
+
   /** Refuses the requests of taps that will not be decided, and returns their share of the in-flight bound. */
   #abandon(origins: readonly InFlightTap[], error: EngineError): void {
     for (const origin of origins) origin.submission.failed(error);

@@ -16,10 +16,13 @@
  * v4 adds the shows catalogue and its full-text index (shows-schema.ts).
  *
  * v5 adds the box office (box-office-schema.ts).
+ *
+ * v6 adds the inbox's read marker (inbox-schema.ts).
  */
 import type Database from 'better-sqlite3';
 import { StoreError } from './store-error.ts';
 import { migrateToBoxOffice } from './box-office-schema.ts';
+import { migrateToInbox } from './inbox-schema.ts';
 import { migrateToShows } from './shows-schema.ts';
 import { migrateToEventLog } from './v3-event-log.ts';
 
@@ -153,6 +156,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, description: 'one ordered event log instead of journal, tickets, ledger and outbox', up: migrateToEventLog },
   { version: 4, description: 'shows catalogue with a full-text index', up: migrateToShows },
   { version: 5, description: 'the box office: bookings, payments, tickets, check-ins, waiting list; box-office events in the log', up: migrateToBoxOffice },
+  { version: 6, description: "the inbox's read marker per customer", up: migrateToInbox },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

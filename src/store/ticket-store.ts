@@ -18,6 +18,7 @@ import { getDeadLetter, listDeadLetters, tapToReplay } from './dead-letters.ts';
 import { openDatabase } from './open-database.ts';
 import { customerFromRow, machineFromRow, rideFromRow, tapFromLegacyRow } from './rows.ts';
 import { BookingStore, type BookingWriter } from './bookings.ts';
+import { InboxStore } from './inbox.ts';
 import { CommitBatch } from './commit-batch.ts';
 import { ShowStore } from './shows.ts';
 import { prepareStatements, type StoreContext } from './statements.ts';
@@ -104,6 +105,8 @@ export class TicketStore {
   readonly shows: ShowStore;
   /** The box office's bookings, payments, tickets, check-ins and waiting list (bookings.ts). */
   readonly bookings: BookingStore;
+  /** Each customer's inbox: its log read newest first, with a read marker (inbox.ts). */
+  readonly inbox: InboxStore;
   readonly #db: Database.Database;
   readonly #ctx: StoreContext;
   readonly #batchSizeMax: number;
@@ -124,6 +127,7 @@ export class TicketStore {
     this.#ctx = ctx;
     this.shows = new ShowStore(db, (fn) => this.#run(fn));
     this.bookings = new BookingStore(db, (fn) => this.#run(fn));
+    this.inbox = new InboxStore(db, (fn) => this.#run(fn));
     this.#allWrites = db.transaction((c: StoreContext, writes: readonly GroupWrite[], nowMs: number): WriteOutcome[] => {
       const batch = new CommitBatch(c, nowMs);
       const outcomes = writes.map((write): WriteOutcome => {

@@ -5,7 +5,23 @@
  */
 import { BoxOfficeError } from '../box-office/box-office-error.ts';
 import type { InventorySnapshot } from '../box-office/inventory-actor.ts';
-import type { BoxOfficeApi } from '../pipeline/engine-api.ts';
+import type { BoxOfficeApi, EngineApi } from '../pipeline/engine-api.ts';
+import { StoreError } from '../store/store-error.ts';
+
+/**
+ * An inbox with nothing in it, for the same engines: every page is empty and nothing can be marked read.
+ *
+ * @example
+ * emptyInbox().page('c-1', { limit: 10 }); // { notifications: [], unreadCount: 0, readUpTo: 0 }
+ */
+export function emptyInbox(): EngineApi['inbox'] {
+  return {
+    page: () => ({ notifications: [], unreadCount: 0, readUpTo: 0 }),
+    markRead: (customerId, upTo) => {
+      throw new StoreError('ERR_INVALID_ARGUMENT', `upTo ${upTo} is not a notification of ${customerId}`);
+    },
+  };
+}
 
 /**
  * @example

@@ -12,7 +12,7 @@
 import Database from 'better-sqlite3';
 import type { Show, ShowInput } from '../../src/domain/show.ts';
 import { migrate } from '../../src/store/schema.ts';
-import { emptyBoxOffice } from '../../src/testkit/empty-box-office.ts';
+import { emptyBoxOffice, emptyInbox } from '../../src/testkit/empty-box-office.ts';
 import { ShowStore, type ShowPage } from '../../src/store/shows.ts';
 import type { ShowSearch } from '../../src/store/shows-search.ts';
 import type { Customer, Machine, Ride, Tap, TapState, Ticket } from '../../src/domain/types.ts';
@@ -240,6 +240,9 @@ export class FakeEngine implements EngineApi {
   searchShows(search: ShowSearch): ShowPage {
     return this.#showStore().search(search);
   }
+
+  /** An empty inbox: the inbox routes are tested against the real engine (test/http/inbox.test.ts). */
+  readonly inbox = emptyInbox();
 
   /** Knows no bookings; a show's counts are its capacity, or what a test set in `showAvailable`. */
   readonly boxOffice = emptyBoxOffice((showId) => {

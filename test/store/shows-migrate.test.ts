@@ -31,8 +31,8 @@ describe('migration v4: the shows catalogue', () => {
     v3.close();
 
     const store = h.reopen();
-    expect(SCHEMA_VERSION).toBe(5);
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(SCHEMA_VERSION).toBe(6);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(store.getCustomer('c1')?.balance).toBe(1000);
     expect(store.auditBalances()).toEqual([{ customerId: 'c1', balance: 1000, ledgerSum: 1000 }]);
     expect(store.shows.search({ includeDrafts: true, limit: 10 })).toEqual({ shows: [] });
@@ -44,7 +44,7 @@ describe('migration v4: the shows catalogue', () => {
     store.close();
 
     const check = new Database(file, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(5);
+    expect(check.pragma('user_version', { simple: true })).toBe(6);
     // v5 copies the log into a table whose type check knows the box office's events and adds `data` (null here).
     expect(check.prepare('SELECT * FROM events').all()).toEqual(eventsBefore.map((e) => ({ ...(e as object), data: null })));
     expect(check.prepare('SELECT last_id FROM stream_heads').pluck().all()).toEqual([1]);

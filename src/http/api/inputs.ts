@@ -67,6 +67,13 @@ const cursor = z.string()
 
 export const PageQuery = z.object({ limit, cursor });
 
+export const InboxQuery = z.object({
+  unread: z.enum(['true', 'false'], { error: 'must be true or false' }).optional()
+    .meta({ param: { name: 'unread', in: 'query' }, description: 'true: only what is after the read marker' }),
+  limit,
+  cursor,
+});
+
 export const DeadLetterQuery = z.object({
   reason: z.enum(DEAD_LETTER_REASONS, { error: `must be one of ${DEAD_LETTER_REASONS.join(', ')}` })
     .optional()

@@ -1,0 +1,67 @@
+/**
+ * Declarations of the caller's own routes (issue 11): who am I, and a customer's inbox — the notifications of its
+ * event stream, newest first, with a read marker. Handlers in me-routes.ts.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { ROLES } from '../../domain/principal.ts';
+import { body, ok, responses } from './declare.ts';
+import { InboxQuery } from './inputs.ts';
+import { Customer } from './schemas.ts';
+
+const tags = ['me'];
+
+const Me = z.strictObject({
+  tokenId: z.string(), role: z.enum(ROLES), customerId: z.string().optional(), machineId: z.string().optional(),
+  customer: Customer.optional(),
+}).meta({
+  id: 'Me',
+  example: { tokenId: 'tok-7', role: 'customer', customerId: 'customer-1', customer: { id: 'customer-1', name: 'Ada Lovelace', tier: 'standard', balance: 10_000, currency: 'EUR' } },
+});
+
+const InboxNotification = z.strictObject({
+  id: z.number().int().meta({ description: 'the SSE event id' }), type: z.string(), customerId: z.string(), createdAt: z.string(),
+  data: z.unknown().meta({ description: 'what the SSE event carries' }),
+});
+
+const InboxPage = z.strictObject({
+  notifications: z.array(InboxNotification),
+  nextCursor: z.string().nullable().meta({ description: 'pass as ?cursor= for older ones; null on the last page' }),
+  unreadCount: z.number().int().meta({ description: 'notifications after readUpTo, counted up to 1000' }),
+  readUpTo: z.number().int().meta({ description: 'the id of the last notification marked read; 0: none' }),
+}).meta({
+  id: 'InboxPage',
+  example: {
+    notifications: [{ id: 44, type: 'booking.confirmed', customerId: 'customer-1', createdAt: '2026-12-06T20:00:00.000Z', data: { id: 'bk-1', status: 'confirmed' } }],
+    nextCursor: null, unreadCount: 1, readUpTo: 43,
+  },
+});
+
+export const ReadBody = z.strictObject({
+  upTo: z.number({ error: 'must be a number' }).int('must be an integer').positive('must be a notification id')
+    .max(Number.MAX_SAFE_INTEGER, 'must be a notification id'),
+}, { error: (issue) => (issue.code === 'invalid_type' ? 'must be a JSON object' : undefined) })
+  .meta({ id: 'InboxRead', example: { upTo: 44 } });
+
+const ReadAnswer = z.strictObject({ readUpTo: z.number().int(), unreadCount: z.number().int() })
+  .meta({ example: { readUpTo: 44, unreadCount: 0 } });
+
+export const meRoute = createRoute({
+  method: 'get', path: '/v1/me', tags, summary: 'Who the token is: its role, and a customer token\'s customer',
+  responses: responses({ 200: ok(Me, 'The caller') }, {}, { auth: true, body: false }),
+});
+
+export const inboxRoute = createRoute({
+  method: 'get', path: '/v1/me/notifications', tags,
+  summary: 'A customer\'s inbox: what its event stream carried, newest first, with how much is unread',
+  description: 'The same log the SSE stream reads (`GET /v1/customers/{id}/events`), read the other way: every ' +
+    'notification there is here with the same id. Customer tokens only.',
+  request: { query: InboxQuery },
+  responses: responses({ 200: ok(InboxPage, 'One page') }, { 400: ['invalid_query', 'invalid_cursor'] }, { auth: true, body: false }),
+});
+
+export const markReadRoute = createRoute({
+  method: 'post', path: '/v1/me/notifications/read', tags, summary: 'Mark every notification up to an id read',
+  description: 'The marker never moves back: an older id changes nothing. The id must be one of the customer\'s notifications.',
+  request: { body: body(ReadBody) },
+  responses: responses({ 200: ok(ReadAnswer, 'The marker and what is still unread') }, { 400: ['invalid_field'] }, { auth: true, body: true }),
+});

@@ -1,0 +1,54 @@
+/**
+ * The caller's own routes (declared in api/me-api.ts): `GET /v1/me`, and a customer token's inbox. The inbox is the
+ * customer's event log read newest first (store/inbox.ts), so it holds exactly what the SSE stream sent.
+ */
+import type { Context } from 'hono';
+import { StoreError } from '../store/store-error.ts';
+import { principalOf, type Guard } from './access.ts';
+import { inboxRoute, markReadRoute, meRoute } from './api/me-api.ts';
+import type { AppEnv, RouteDeps, TicketdApp } from './app-env.ts';
+import { HttpError } from './http-error.ts';
+import { operation, route } from './route-table.ts';
+
+const anyToken: Guard = () => true;
+const customers: Guard = (p) => p.role === 'customer';
+
+/** The customer of a customer token (the guard admitted only those). */
+function customerOf(c: Context<AppEnv>): string {
+  const p = principalOf(c);
+  if (p.role !== 'customer') throw new HttpError(403, 'forbidden', 'only a customer token has an inbox');
+  return p.customerId;
+}
+
+/**
+ * @example
+ * addMeRoutes(app, deps);
+ * // GET /v1/me/notifications?unread=true → { notifications, nextCursor, unreadCount, readUpTo }
+ */
+export function addMeRoutes(app: TicketdApp, deps: RouteDeps): void {
+  const { engine } = deps;
+  route(app, [
+    operation(meRoute, anyToken, (c) => {
+      const p = principalOf(c);
+      const customer = p.role === 'customer' ? engine.getCustomer(p.customerId) : undefined;
+      return c.json({ ...p, ...(customer !== undefined && { customer }) }, 200);
+    }),
+  ]);
+  route(app, [
+    operation(inboxRoute, customers, (c) => {
+      const { unread, limit, cursor } = c.req.valid('query');
+      const page = engine.inbox.page(customerOf(c), { limit, unreadOnly: unread === 'true', ...(cursor !== undefined && { cursor }) });
+      return c.json({ ...page, nextCursor: page.nextCursor ?? null }, 200);
+    }),
+  ]);
+  route(app, [
+    operation(markReadRoute, customers, (c) => {
+      try {
+        return c.json(engine.inbox.markRead(customerOf(c), c.req.valid('json').upTo), 200);
+      } catch (error) {
+        if (error instanceof StoreError && error.code === 'ERR_INVALID_ARGUMENT') throw new HttpError(400, 'invalid_field', `upTo: ${error.message}`);
+        throw error;
+      }
+    }),
+  ]);
+}
