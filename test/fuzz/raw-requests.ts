@@ -24,6 +24,7 @@ const BODY_ROUTES: ReadonlyArray<{ method: string; path: string; good: fc.Arbitr
   { method: 'POST', path: '/v1/shows/fz-raw-none/waiting-list', good: goodWaitingEntry },
   { method: 'POST', path: '/v1/check-ins', good: goodCheckIn },
   { method: 'POST', path: '/v1/payments/webhook', good: goodProviderEvent },
+  { method: 'POST', path: '/v1/me/notifications/read', good: fc.record({ upTo: fc.integer({ min: 1, max: 1_000_000 }) }) },
 ];
 
 /** `good` (an object, or an array of them) with its first number field written as `literal`, if it has one. */
@@ -152,11 +153,15 @@ const ROUTES: ReadonlyArray<{ path: string; methods: readonly string[] }> = [
   { path: '/v1/shows/demo-recital/waiting-list', methods: ['POST'] },
   { path: '/v1/shows/demo-recital/check-in-list', methods: ['GET', 'HEAD'] },
   { path: '/v1/check-ins', methods: ['POST'] },
+  { path: '/v1/me', methods: ['GET', 'HEAD'] },
+  { path: '/v1/me/notifications', methods: ['GET', 'HEAD'] },
+  { path: '/v1/me/notifications/read', methods: ['POST'] },
 ];
 
 /** A trailing slash is the same route (`/v1/rides/` is `/v1/rides`). */
 const KNOWN_PATH = [
-  /^\/(health|ready|openapi\.json|docs)\/?$/, /^\/v1\/(taps|rides|machines|shows|dead-letters|tokens|bookings|check-ins)\/?$/,
+  /^\/(health|ready|openapi\.json|docs)\/?$/, /^\/v1\/(taps|rides|machines|shows|dead-letters|tokens|bookings|check-ins|me)\/?$/,
+  /^\/v1\/me\/notifications(\/read)?\/?$/,
   /^\/v1\/(taps|customers|rides|machines|shows|dead-letters|tokens|bookings|payments)\/[^/]+\/?$/,
   /^\/v1\/customers\/[^/]+\/(top-ups|tickets|events|bookings)\/?$/, /^\/v1\/dead-letters\/[^/]+\/replay\/?$/,
   /^\/v1\/bookings\/[^/]+\/(pay|cancel)\/?$/, /^\/v1\/shows\/[^/]+\/(waiting-list|check-in-list)\/?$/,
@@ -171,7 +176,7 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'FO
 const SEGMENTS = [
   'v1', 'v2', 'taps', 'tokens', 'customers', 'customer-1', 'events', 'top-ups', 'tickets', 'rides', 'machines', 'shows', 'dead-letters', 'replay',
   'health', 'x', '1', '..', '.', '%2e', 'V1', 'bookings', 'pay', 'cancel', 'payments', 'webhook', 'check-ins', 'waiting-list', 'check-in-list',
-  'demo-recital',
+  'demo-recital', 'me', 'notifications', 'read',
 ];
 
 const wrongMethod: fc.Arbitrary<FuzzRequest> = fc.constantFrom(...ROUTES).chain((route) =>
