@@ -69,9 +69,9 @@ Flags:
   --max-connections N      connections open at once, event streams included (default ${SERVER.connectionsMax}); more are
                            closed as soon as they are accepted
 
-Every /v1 route needs 'Authorization: Bearer <token>'; /health, /ready, /openapi.json and /docs need none; /metrics needs an admin
-token or the metrics token. Tokens are made with
-'ticketd token create' (or POST /v1/tokens by an admin); --demo makes a set.
+Every /v1 route needs 'Authorization: Bearer <token>' but the signed payment webhook; /health, /ready, /openapi.json
+and /docs need none; /metrics needs an admin token or the metrics token. Tokens are made with 'ticketd token create'
+(or POST /v1/tokens by an admin); --demo makes a set.
 `;
 
 const FLAGS = {
