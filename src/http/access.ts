@@ -56,7 +56,10 @@ export function principalOf(c: Context<AppEnv>): Principal {
 export function authorize(c: Context<AppEnv>, access: Access): void {
   if (access === 'public') return;
   const principal = principalOf(c);
-  if (!access(principal, c)) throw forbidden(`a ${principal.role} token may not ${c.req.method} ${c.req.path}`);
+  if (!access(principal, c)) {
+    const article = /^[aeiou]/.test(principal.role) ? 'an' : 'a';
+    throw forbidden(`${article} ${principal.role} token may not ${c.req.method} ${c.req.path}`);
+  }
 }
 
 /** The 403 of this API. @example throw forbidden('not your tap') */

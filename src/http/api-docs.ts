@@ -15,7 +15,8 @@ export const DOCS_PATH = '/docs';
 
 const DESCRIPTION = 'Ticket machines send taps; each is validated, priced and charged, and the customer is told at ' +
   'once over Server-Sent Events. Every error is `{ "error": { "code", "message" } }`; each operation lists its codes. ' +
-  'Every route but /health, /ready, /openapi.json and /docs needs `Authorization: Bearer <token>`.';
+  'Every route but /health, /ready, /openapi.json, /docs and the payment provider\'s signed webhook needs ' +
+  '`Authorization: Bearer <token>`.';
 
 /**
  * Adds the two routes; call it after every documented route is registered.
