@@ -48,6 +48,7 @@ export const RATE_LIMIT_DEFAULTS: RateLimitConfig = {
   customer: { ratePerMinute: 100, burst: 20 },
   machine: { ratePerMinute: 0, burst: 20 },
   admin: { ratePerMinute: 0, burst: 20 },
+  manager: { ratePerMinute: 0, burst: 20 },
   unauthenticated: { ratePerMinute: 60, burst: 30 },
 };
 

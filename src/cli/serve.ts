@@ -40,8 +40,10 @@ Flags:
                            the same per machine token (default ${LIMITS.machine.ratePerMinute}: no limit; burst ${LIMITS.machine.burst})
   --rate-limit-admin-per-minute N, --rate-limit-admin-burst N
                            the same per admin token (default ${LIMITS.admin.ratePerMinute}: no limit; burst ${LIMITS.admin.burst})
+  --rate-limit-manager-per-minute N, --rate-limit-manager-burst N
+                           the same per manager token (default ${LIMITS.manager.ratePerMinute}: no limit; burst ${LIMITS.manager.burst})
   --rate-limit-per-minute N, --rate-limit-burst N
-                           shorthand for all three roles at once; a role's own flag wins
+                           shorthand for all four roles at once; a role's own flag wins
   --rate-limit-unauthenticated-per-minute N, --rate-limit-unauthenticated-burst N
                            the same for requests without a valid token, per client address (default ${LIMITS.unauthenticated.ratePerMinute} and ${LIMITS.unauthenticated.burst};
                            0 = no limit); past them the address gets 429 without its token being looked up,
@@ -91,6 +93,8 @@ const FLAGS = {
   'rate-limit-machine-burst': { type: 'string' },
   'rate-limit-admin-per-minute': { type: 'string' },
   'rate-limit-admin-burst': { type: 'string' },
+  'rate-limit-manager-per-minute': { type: 'string' },
+  'rate-limit-manager-burst': { type: 'string' },
   'rate-limit-unauthenticated-per-minute': { type: 'string' },
   'rate-limit-unauthenticated-burst': { type: 'string' },
   'cors-origin': { type: 'string', multiple: true },
@@ -270,7 +274,7 @@ function metricsTokenFlag(values: ParsedFlags['values'], raw: unknown): { metric
  * // customer and admin: 600 a minute; machine: none; unauthenticated: the default
  */
 export function rateLimitFlags(values: ParsedFlags['values']): RateLimitConfig {
-  const shorthand = (role: 'customer' | 'machine' | 'admin'): RateLimitSetting => ({
+  const shorthand = (role: 'customer' | 'machine' | 'admin' | 'manager'): RateLimitSetting => ({
     ratePerMinute: intFlag(values, 'rate-limit-per-minute', LIMITS[role].ratePerMinute, 0, LIMIT_MAX),
     burst: intFlag(values, 'rate-limit-burst', LIMITS[role].burst, 1, LIMIT_MAX),
   });
@@ -282,6 +286,7 @@ export function rateLimitFlags(values: ParsedFlags['values']): RateLimitConfig {
     customer: limit('customer', shorthand('customer')),
     machine: limit('machine', shorthand('machine')),
     admin: limit('admin', shorthand('admin')),
+    manager: limit('manager', shorthand('manager')),
     unauthenticated: limit('unauthenticated', LIMITS.unauthenticated),
   };
 }

@@ -23,9 +23,10 @@ export const TOKEN_USAGE = `Usage: ticketd token <create | revoke | list> [flags
 
 Manages the API tokens in the database of a data directory (the server may be running).
 
-  ticketd token create --role admin|machine|customer [--customer ID] [--machine ID]
-      makes a token and prints its secret on stdout, this once: only a hash of it is stored.
-      machine tokens send that machine's taps only; customer tokens read that customer's data only.
+  ticketd token create --role admin|manager|machine|customer [--customer ID] [--machine ID]
+      makes a token and prints its secret on stdout, this once: only a hash of it is stored. manager tokens may
+      do what admin tokens may but manage tokens; machine tokens send that machine's taps and scan tickets;
+      customer tokens read and book for that customer only.
   ticketd token revoke <id>
       revokes a token: the API refuses it (401) within seconds, at once through DELETE /v1/tokens/<id>.
   ticketd token list [--json]

@@ -1,23 +1,26 @@
 /**
  * Who is calling: the roles of ticketd's API tokens and what each is scoped to. An `admin` may do everything; a
- * `machine` may only send its own taps; a `customer` may only read its own data and event stream.
+ * `manager` what an admin may but tokens (the catalogue, shows, bookings, customers, reports); a `machine` sends its
+ * own taps and scans tickets; a `customer` reads and books for itself.
  */
 import { z } from 'zod';
 import { parseWith, type InputResult } from './input-error.ts';
 import { Id, expected } from './request-bodies.ts';
 
-export const ROLES = ['admin', 'machine', 'customer'] as const;
+export const ROLES = ['admin', 'manager', 'machine', 'customer'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** The authenticated caller of one request, as the token it presented says. */
 export type Principal =
   | { tokenId: string; role: 'admin' }
+  | { tokenId: string; role: 'manager' }
   | { tokenId: string; role: 'machine'; machineId: string }
   | { tokenId: string; role: 'customer'; customerId: string };
 
 /** What a new token is for: the role and, for `machine` and `customer`, which one. */
 export type TokenScope =
   | { role: 'admin' }
+  | { role: 'manager' }
   | { role: 'machine'; machineId: string }
   | { role: 'customer'; customerId: string };
 
@@ -66,7 +69,7 @@ export const TokenScopeBody = z.strictObject({
   .transform((scope): TokenScope => {
     if (scope.role === 'machine') return { role: 'machine', machineId: scope.machineId as string };
     if (scope.role === 'customer') return { role: 'customer', customerId: scope.customerId as string };
-    return { role: 'admin' };
+    return { role: scope.role };
   })
   .meta({ id: 'TokenScope', example: { role: 'machine', machineId: 'gate-1' } });
 

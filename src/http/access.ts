@@ -16,20 +16,28 @@ export type Access = 'public' | Guard;
 
 export const adminOnly: Guard = (p) => p.role === 'admin';
 
+/** Admins and managers: everything but tokens (and, once they exist, users). */
+export const staff: Guard = (p) => p.role === 'admin' || p.role === 'manager';
+
+/** Whether the caller is staff (an admin or a manager), for handlers that show staff more (drafts, all bookings). */
+export function isStaff(p: { role: string }): boolean {
+  return p.role === 'admin' || p.role === 'manager';
+}
+
 /** `POST /v1/taps`: admins, and machines (for their own taps only: checked once the taps are parsed). */
 export const tapSenders: Guard = (p) => p.role === 'admin' || p.role === 'machine';
 
-/** `GET /v1/taps/:tapId`: admins, and customers (for their own taps only: checked once the tap is found). */
-export const tapReaders: Guard = (p) => p.role === 'admin' || p.role === 'customer';
+/** `GET /v1/taps/:tapId`: staff, and customers (for their own taps only: checked once the tap is found). */
+export const tapReaders: Guard = (p) => isStaff(p) || p.role === 'customer';
 
 /**
- * Admins, and the customer whose id is the path parameter `param`.
+ * Staff, and the customer whose id is the path parameter `param`.
  *
  * @example
  * route(app, '/v1/customers/:id', { GET: { allow: ownCustomer('id'), handle } });
  */
 export function ownCustomer(param: string): Guard {
-  return (p, c) => p.role === 'admin' || (p.role === 'customer' && p.customerId === c.req.param(param));
+  return (p, c) => isStaff(p) || (p.role === 'customer' && p.customerId === c.req.param(param));
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Booking } from '../box-office/booking-types.ts';
 import { parseTappedAt } from '../domain/rfc3339.ts';
 import { parseProviderEvent } from '../payments/provider.ts';
 import { SIGNATURE_HEADER, type WebhookVerifier } from '../payments/webhook-signature.ts';
-import { forbidden, ownCustomer, principalOf, type Guard } from './access.ts';
+import { forbidden, isStaff, ownCustomer, principalOf, type Guard } from './access.ts';
 import {
   cancelBookingRoute, checkInListRoute, checkInRoute, customerBookingsRoute, getBookingRoute, getPaymentRoute, joinWaitingListRoute,
   paymentWebhookRoute, payBookingRoute, postBookingRoute,
@@ -18,10 +18,10 @@ import { boundedWait } from './bounded-wait.ts';
 import { HttpError } from './http-error.ts';
 import { handParsedOperation, operation, route } from './route-table.ts';
 
-/** Admins and customers; a customer is held to its own customer id by the handler. */
-const buyers: Guard = (p) => p.role === 'admin' || p.role === 'customer';
-/** Admins and machines: scanners are machines. */
-const scanners: Guard = (p) => p.role === 'admin' || p.role === 'machine';
+/** Staff and customers; a customer is held to its own customer id by the handler. */
+const buyers: Guard = (p) => isStaff(p) || p.role === 'customer';
+/** Staff and machines: scanners are machines. */
+const scanners: Guard = (p) => isStaff(p) || p.role === 'machine';
 
 /**
  * @example

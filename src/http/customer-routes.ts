@@ -5,7 +5,7 @@
  */
 import type { Customer } from '../domain/types.ts';
 import type { EngineApi } from '../pipeline/engine-api.ts';
-import { adminOnly, ownCustomer } from './access.ts';
+import { staff, ownCustomer } from './access.ts';
 import {
   getCustomerRoute, patchCustomerRoute, putCustomerRoute, ticketsRoute, topUpRoute,
 } from './api/customer-api.ts';
@@ -24,19 +24,19 @@ export function addCustomerRoutes(app: TicketdApp, deps: RouteDeps): void {
 
   route(app, [
     operation(getCustomerRoute, ownCustomer('id'), (c) => c.json(knownCustomer(engine, c.req.valid('param').id), 200)),
-    operation(putCustomerRoute, adminOnly, async (c) => {
+    operation(putCustomerRoute, staff, async (c) => {
       const put = engine.putCustomer(c.req.valid('param').id, c.req.valid('json'));
       const { customer, created } = await boundedWait(put, clock, waitTimeoutMs);
       return created ? c.json(customer, 201) : c.json(customer, 200);
     }),
-    operation(patchCustomerRoute, adminOnly, async (c) => {
+    operation(patchCustomerRoute, staff, async (c) => {
       const patch = engine.patchCustomer(c.req.valid('param').id, c.req.valid('json'));
       return c.json(await boundedWait(patch, clock, waitTimeoutMs), 200);
     }),
   ]);
 
   route(app, [
-    operation(topUpRoute, adminOnly, async (c) => {
+    operation(topUpRoute, staff, async (c) => {
       const { topUpId, amount } = c.req.valid('json');
       const result = await boundedWait(engine.topUp(c.req.valid('param').id, topUpId, amount), clock, waitTimeoutMs);
       // A new top-up is a new record of the ledger (201); the same topUpId again points at the one made before (200).

@@ -2,7 +2,7 @@
  * Dead letters: taps that were rejected or failed, listed newest first (optionally by reason), read one by one, and
  * replayed through the pipeline. Admins only. Declared and validated in api/tap-api.ts.
  */
-import { adminOnly } from './access.ts';
+import { staff } from './access.ts';
 import { getDeadLetterRoute, listDeadLettersRoute, replayDeadLetterRoute } from './api/tap-api.ts';
 import type { RouteDeps, TicketdApp } from './app-env.ts';
 import { boundedWait } from './bounded-wait.ts';
@@ -18,7 +18,7 @@ export function addDeadLetterRoutes(app: TicketdApp, deps: RouteDeps): void {
   const { engine, clock, waitTimeoutMs } = deps;
 
   route(app, [
-    operation(listDeadLettersRoute, adminOnly, (c) => {
+    operation(listDeadLettersRoute, staff, (c) => {
       const { reason, limit, cursor } = c.req.valid('query');
       const page = engine.listDeadLetters({
         limit,
@@ -30,7 +30,7 @@ export function addDeadLetterRoutes(app: TicketdApp, deps: RouteDeps): void {
   ]);
 
   route(app, [
-    operation(getDeadLetterRoute, adminOnly, (c) => {
+    operation(getDeadLetterRoute, staff, (c) => {
       const { id } = c.req.valid('param');
       const deadLetter = engine.getDeadLetter(id);
       if (deadLetter === undefined) throw new HttpError(404, 'unknown_dead_letter', `no dead letter ${id}`);
@@ -39,7 +39,7 @@ export function addDeadLetterRoutes(app: TicketdApp, deps: RouteDeps): void {
   ]);
 
   route(app, [
-    operation(replayDeadLetterRoute, adminOnly, async (c) => {
+    operation(replayDeadLetterRoute, staff, async (c) => {
       const state = await boundedWait(engine.replayDeadLetter(c.req.valid('param').id), clock, waitTimeoutMs);
       return c.json(state, 200);
     }),

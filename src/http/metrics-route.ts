@@ -1,15 +1,15 @@
 /**
- * `GET /metrics`: every metric in the Prometheus text format, for an admin token or, when the server has one, the
+ * `GET /metrics`: every metric in the Prometheus text format, for an admin or manager token or, when the server has one, the
  * metrics token (`--metrics-token`), which lets a scraper read metrics and nothing else. The metrics token is not an
  * API token, so the route sits in front of the authentication middleware and checks it itself, in constant time;
- * any other caller goes through that middleware as usual (its 401, its rate limits) and must be an admin.
+ * any other caller goes through that middleware as usual (its 401, its rate limits) and must be an admin or a manager.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 import { bearerCredential } from '../domain/token-secret.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { SseSource } from '../metrics/scrape-gauges.ts';
-import { adminOnly, authorize } from './access.ts';
+import { authorize, staff } from './access.ts';
 import type { TicketdApp } from './app-env.ts';
 import { errorResponses } from './api/errors.ts';
 import { authMiddleware, type AppAuth } from './auth-middleware.ts';
@@ -24,7 +24,7 @@ const METRICS_TOKEN_PATTERN = /^[\x21-\x7e]+$/;
 /** What createApp needs to serve metrics: the process's metrics and the optional scrape-only token. */
 export interface MetricsEndpoint {
   metrics: Metrics;
-  /** A bearer token that may read `/metrics` (and nothing else); absent: only admin tokens may. */
+  /** A bearer token that may read `/metrics` (and nothing else); absent: only admin and manager tokens may. */
   token?: string | undefined;
 }
 
@@ -63,7 +63,7 @@ export function addMetrics(app: TicketdApp, endpoint: MetricsEndpoint, deps: { h
     method: 'get',
     path: METRICS_PATH,
     tags: ['operations'],
-    summary: 'Every metric, in the Prometheus text format (for an admin token or the --metrics-token)',
+    summary: 'Every metric, in the Prometheus text format (for an admin or manager token, or the --metrics-token)',
     responses: {
       200: {
         description: 'Prometheus text exposition format 0.0.4',
@@ -75,7 +75,7 @@ export function addMetrics(app: TicketdApp, endpoint: MetricsEndpoint, deps: { h
   app.get(METRICS_PATH, async (c) => {
     if (!isMetricsToken(c.req.header('authorization'))) {
       await authenticate(c, async () => undefined);
-      authorize(c, adminOnly);
+      authorize(c, staff);
     }
     return c.body(await metrics.text(), 200, { 'Content-Type': metrics.contentType });
   });

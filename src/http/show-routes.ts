@@ -6,7 +6,7 @@
 import { parseTappedAt } from '../domain/rfc3339.ts';
 import type { Show } from '../domain/show.ts';
 import type { EngineApi } from '../pipeline/engine-api.ts';
-import { adminOnly, principalOf, type Guard } from './access.ts';
+import { isStaff, principalOf, staff, type Guard } from './access.ts';
 import { getShowRoute, putShowRoute, searchShowsRoute } from './api/show-api.ts';
 import type { RouteDeps, TicketdApp } from './app-env.ts';
 import { HttpError } from './http-error.ts';
@@ -27,7 +27,7 @@ export function addShowRoutes(app: TicketdApp, deps: RouteDeps): void {
     operation(searchShowsRoute, anyToken, async (c) => {
       const { q, from, to, available, limit, cursor } = c.req.valid('query');
       const page = engine.searchShows({
-        limit, includeDrafts: principalOf(c).role === 'admin', onSaleOnly: available === 'true',
+        limit, includeDrafts: isStaff(principalOf(c)), onSaleOnly: available === 'true',
         ...(q !== undefined && { q }), ...(from !== undefined && { fromMs: from }), ...(to !== undefined && { toMs: to }),
         ...(cursor !== undefined && { cursor }),
       });
@@ -42,12 +42,12 @@ export function addShowRoutes(app: TicketdApp, deps: RouteDeps): void {
     operation(getShowRoute, anyToken, async (c) => {
       const { id } = c.req.valid('param');
       const show = engine.getShow(id);
-      if (show === undefined || (show.status === 'draft' && principalOf(c).role !== 'admin')) {
+      if (show === undefined || (show.status === 'draft' && !isStaff(principalOf(c)))) {
         throw new HttpError(404, 'unknown_show', `no show '${id}'`);
       }
       return c.json(await withAvailability(engine, show, true, deps.clock.now()), 200);
     }),
-    operation(putShowRoute, adminOnly, async (c) => {
+    operation(putShowRoute, staff, async (c) => {
       const { show, created } = await engine.putShow(c.req.valid('param').id, c.req.valid('json'));
       const answer = await withAvailability(engine, show, true, deps.clock.now());
       return created ? c.json(answer, 201) : c.json(answer, 200);

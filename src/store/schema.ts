@@ -18,11 +18,14 @@
  * v5 adds the box office (box-office-schema.ts).
  *
  * v6 adds the inbox's read marker (inbox-schema.ts).
+ *
+ * v7 lets tokens have the `manager` role (manager-role-schema.ts).
  */
 import type Database from 'better-sqlite3';
 import { StoreError } from './store-error.ts';
 import { migrateToBoxOffice } from './box-office-schema.ts';
 import { migrateToInbox } from './inbox-schema.ts';
+import { migrateToManagerRole } from './manager-role-schema.ts';
 import { migrateToShows } from './shows-schema.ts';
 import { migrateToEventLog } from './v3-event-log.ts';
 
@@ -157,6 +160,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, description: 'shows catalogue with a full-text index', up: migrateToShows },
   { version: 5, description: 'the box office: bookings, payments, tickets, check-ins, waiting list; box-office events in the log', up: migrateToBoxOffice },
   { version: 6, description: "the inbox's read marker per customer", up: migrateToInbox },
+  { version: 7, description: 'the manager role of API tokens', up: migrateToManagerRole },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

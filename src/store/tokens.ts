@@ -85,7 +85,7 @@ function scopeOf(row: TokenRow): TokenScope {
   // The CHECK constraints of the table guarantee the id that goes with the role.
   if (row.role === 'machine') return { role: 'machine', machineId: row.machine_id as string };
   if (row.role === 'customer') return { role: 'customer', customerId: row.customer_id as string };
-  return { role: 'admin' };
+  return { role: row.role === 'manager' ? 'manager' : 'admin' };
 }
 
 function tokenInfoFromRow(row: TokenRow): TokenInfo {
@@ -101,8 +101,8 @@ function tokenInfoFromRow(row: TokenRow): TokenInfo {
 
 function checkScope(scope: TokenScope): void {
   const id = scope.role === 'machine' ? scope.machineId : scope.role === 'customer' ? scope.customerId : undefined;
-  const known = scope.role === 'admin' || scope.role === 'machine' || scope.role === 'customer';
-  if (!known || (scope.role !== 'admin' && idProblem(id) !== null)) {
+  const known = scope.role === 'admin' || scope.role === 'manager' || scope.role === 'machine' || scope.role === 'customer';
+  if (!known || (scope.role !== 'admin' && scope.role !== 'manager' && idProblem(id) !== null)) {
     throw new StoreError('ERR_INVALID_ARGUMENT', `not a token scope: ${JSON.stringify(scope)}`);
   }
 }

@@ -80,7 +80,7 @@ describe('rateLimiters', () => {
     expect(Object.keys(built.roleLimiters)).toEqual(['customer']);
     expect(built.addressLimiter).toBeDefined();
     const off = { ratePerMinute: 0, burst: 1 };
-    expect(rateLimiters(clock, { customer: off, machine: off, admin: off, unauthenticated: off })).toEqual({ roleLimiters: {} });
+    expect(rateLimiters(clock, { customer: off, machine: off, admin: off, manager: off, unauthenticated: off })).toEqual({ roleLimiters: {} });
   });
 
   it('gives each role the rate and burst it is configured with', () => {

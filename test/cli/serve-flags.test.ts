@@ -22,11 +22,12 @@ function usageErrorOf(values: Record<string, string>): UsageError {
 }
 
 describe('ticketd serve --rate-limit-*', () => {
-  it('limits customers (100 a minute, burst 20) and failed authentications (60 an address, burst 30) by default; machines and admins not', () => {
+  it('limits customers (100 a minute, burst 20) and failed authentications (60 an address, burst 30) by default; machines, admins and managers not', () => {
     expect(rateLimitFlags({})).toEqual({
       customer: { ratePerMinute: 100, burst: 20 },
       machine: { ratePerMinute: 0, burst: 20 },
       admin: { ratePerMinute: 0, burst: 20 },
+      manager: { ratePerMinute: 0, burst: 20 },
       unauthenticated: { ratePerMinute: 60, burst: 30 },
     });
     expect(rateLimitFlags({})).toEqual(RATE_LIMIT_DEFAULTS);
@@ -36,17 +37,18 @@ describe('ticketd serve --rate-limit-*', () => {
     expect(rateLimitFlags({
       'rate-limit-customer-per-minute': '0', 'rate-limit-customer-burst': '1',
       'rate-limit-machine-per-minute': '6000', 'rate-limit-machine-burst': '500',
-      'rate-limit-admin-per-minute': '600',
+      'rate-limit-admin-per-minute': '600', 'rate-limit-manager-burst': '7',
       'rate-limit-unauthenticated-per-minute': '10', 'rate-limit-unauthenticated-burst': '5',
     })).toEqual({
       customer: { ratePerMinute: 0, burst: 1 },
       machine: { ratePerMinute: 6000, burst: 500 },
       admin: { ratePerMinute: 600, burst: 20 },
+      manager: { ratePerMinute: 0, burst: 7 },
       unauthenticated: { ratePerMinute: 10, burst: 5 },
     });
   });
 
-  it('sets all three roles with the shorthand, a role flag winning; the unauthenticated limit keeps its own', () => {
+  it('sets all four roles with the shorthand, a role flag winning; the unauthenticated limit keeps its own', () => {
     expect(rateLimitFlags({ 'rate-limit-per-minute': '0' })).toEqual({
       ...RATE_LIMIT_DEFAULTS, customer: { ratePerMinute: 0, burst: 20 },
     });
@@ -56,6 +58,7 @@ describe('ticketd serve --rate-limit-*', () => {
       customer: { ratePerMinute: 300, burst: 50 },
       machine: { ratePerMinute: 0, burst: 50 },
       admin: { ratePerMinute: 300, burst: 5 },
+      manager: { ratePerMinute: 300, burst: 50 },
       unauthenticated: RATE_LIMIT_DEFAULTS.unauthenticated,
     });
   });

@@ -92,7 +92,7 @@ describe('ticketd token', () => {
     const dataDir = freshDir();
     for (const [argv, message] of [
       [['create', '--role', 'machine'], '--machine: is required for role machine'],
-      [['create', '--role', 'root'], '--role: must be one of admin, machine, customer'],
+      [['create', '--role', 'root'], '--role: must be one of admin, manager, machine, customer'],
       [['create', '--role', 'admin', '--customer', 'c'], '--customer: is not allowed for role admin'],
       [['revoke'], 'which token?'],
       [['rotate'], "unknown action 'rotate'"],
@@ -117,7 +117,7 @@ describe('ticketd token', () => {
   it('is a command of the ticketd command line', async () => {
     const { io, out } = capture();
     expect(await runCli(['help', 'token'], io)).toBe(0);
-    expect(out.stdout).toContain('ticketd token create --role admin|machine|customer');
+    expect(out.stdout).toContain('ticketd token create --role admin|manager|machine|customer');
     expect(USAGE).toContain('token       create, revoke and list API tokens');
   });
 });

@@ -40,7 +40,7 @@ export async function startTarget(holdSeconds: number, card: { delayMs: number; 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketd-bookings-'));
   const running = await startTicketd({
     ...DEFAULT_CONFIG, port: 0, dataDir: dir, demo: true, workers: 0, log: silentLogger,
-    rateLimits: { customer: OFF, machine: OFF, admin: OFF, unauthenticated: OFF },
+    rateLimits: { customer: OFF, machine: OFF, admin: OFF, manager: OFF, unauthenticated: OFF },
     holdSeconds, card, webhookSecret: WEBHOOK_SECRET,
   });
   const loaded = await loadCredentialTokens(running.demoCredentialsFile!);

@@ -43,10 +43,10 @@ export function harness(options: HarnessOptions = {}): Harness {
   const engine = new FakeEngine();
   const clock = new VirtualClock(1_000);
   const off = { ratePerMinute: 0, burst: 1 };
-  const limits = { customer: off, machine: off, admin: off, unauthenticated: off, ...options.rateLimits };
+  const limits = { customer: off, machine: off, admin: off, manager: off, unauthenticated: off, ...options.rateLimits };
   const tokens = testAuth(clock, rateLimiters(clock, limits), (scope) => {
     if (scope.role === 'customer') return engine.customers.has(scope.customerId);
-    return scope.role === 'admin' || engine.machines.has(scope.machineId);
+    return scope.role === 'admin' || scope.role === 'manager' || engine.machines.has(scope.machineId);
   });
   const created = createApp({
     engine,

@@ -1,6 +1,6 @@
 /**
  * Who may call what (issue 11): every operation of `/openapi.json` against every kind of caller (no token, an admin,
- * a machine of gate-1, the customer c-1 whose resources the paths name, and another customer c-2), from ONE table.
+ * a manager, a machine of gate-1, the customer c-1 whose resources the paths name, and another customer c-2), from ONE table.
  * The operations are read from the app's own declarations, so a route added without a row here fails the test.
  *
  * "Let in" is any answer but 401 and 403 (404, 400, 409… are fine: the fake data is thin); "refused" is 401
@@ -26,12 +26,15 @@ import { FakeEngine } from './fake-engine.ts';
 import { bearer, harness, seedCustomer, tap, type Answer, type Harness } from './helpers.ts';
 import { testAuth, type TestAuth } from './memory-tokens.ts';
 
-type Caller = 'none' | 'admin' | 'machine' | 'own' | 'other';
+type Caller = 'none' | 'admin' | 'manager' | 'machine' | 'own' | 'other';
 
-const EVERYONE: readonly Caller[] = ['none', 'admin', 'machine', 'own', 'other'];
-const ANY_TOKEN: readonly Caller[] = ['admin', 'machine', 'own', 'other'];
+const EVERYONE: readonly Caller[] = ['none', 'admin', 'manager', 'machine', 'own', 'other'];
+const ANY_TOKEN: readonly Caller[] = ['admin', 'manager', 'machine', 'own', 'other'];
 const ADMIN: readonly Caller[] = ['admin'];
-const ADMIN_OWN: readonly Caller[] = ['admin', 'own'];
+/** Admins and managers (`staff` in access.ts): everything but tokens. */
+const STAFF: readonly Caller[] = ['admin', 'manager'];
+const STAFF_OWN: readonly Caller[] = ['admin', 'manager', 'own'];
+const STAFF_MACHINE: readonly Caller[] = ['admin', 'manager', 'machine'];
 const ADMIN_MACHINE: readonly Caller[] = ['admin', 'machine'];
 const CUSTOMERS: readonly Caller[] = ['own', 'other'];
 
@@ -66,59 +69,59 @@ const TABLE: Record<string, Row> = {
   'GET /ready': { allowed: EVERYONE, path: '/ready' },
   'GET /openapi.json': { allowed: EVERYONE, path: '/openapi.json' },
   'GET /docs': { allowed: EVERYONE, path: '/docs' },
-  'GET /metrics': { allowed: ADMIN, path: '/metrics', metrics: true },
+  'GET /metrics': { allowed: STAFF, path: '/metrics', metrics: true },
 
   'POST /v1/taps': { allowed: ADMIN_MACHINE, path: '/v1/taps', body: tap(3) },
-  'GET /v1/taps/{tapId}': { allowed: ADMIN_OWN, path: '/v1/taps/tap-1', hides: 'unknown_tap' },
+  'GET /v1/taps/{tapId}': { allowed: STAFF_OWN, path: '/v1/taps/tap-1', hides: 'unknown_tap' },
 
-  'GET /v1/customers/{id}': { allowed: ADMIN_OWN, path: '/v1/customers/c-1' },
-  'PUT /v1/customers/{id}': { allowed: ADMIN, path: '/v1/customers/c-1', body: { name: 'Ada', tier: 'standard' } },
-  'PATCH /v1/customers/{id}': { allowed: ADMIN, path: '/v1/customers/c-1', body: { tier: 'season-pass' } },
-  'POST /v1/customers/{id}/top-ups': { allowed: ADMIN, path: '/v1/customers/c-1/top-ups', body: { topUpId: 'tu-1', amount: 100 } },
-  'GET /v1/customers/{id}/tickets': { allowed: ADMIN_OWN, path: '/v1/customers/c-1/tickets' },
+  'GET /v1/customers/{id}': { allowed: STAFF_OWN, path: '/v1/customers/c-1' },
+  'PUT /v1/customers/{id}': { allowed: STAFF, path: '/v1/customers/c-1', body: { name: 'Ada', tier: 'standard' } },
+  'PATCH /v1/customers/{id}': { allowed: STAFF, path: '/v1/customers/c-1', body: { tier: 'season-pass' } },
+  'POST /v1/customers/{id}/top-ups': { allowed: STAFF, path: '/v1/customers/c-1/top-ups', body: { topUpId: 'tu-1', amount: 100 } },
+  'GET /v1/customers/{id}/tickets': { allowed: STAFF_OWN, path: '/v1/customers/c-1/tickets' },
   // Under app.request there is no Node response to stream to: a caller let in gets 500 sse_unavailable.
-  'GET /v1/customers/{id}/events': { allowed: ADMIN_OWN, path: '/v1/customers/c-1/events' },
-  'GET /v1/customers/{id}/bookings': { allowed: ADMIN_OWN, path: '/v1/customers/c-1/bookings' },
+  'GET /v1/customers/{id}/events': { allowed: STAFF_OWN, path: '/v1/customers/c-1/events' },
+  'GET /v1/customers/{id}/bookings': { allowed: STAFF_OWN, path: '/v1/customers/c-1/bookings' },
 
-  'GET /v1/rides': { allowed: ADMIN, path: '/v1/rides' },
-  'PUT /v1/rides/{id}': { allowed: ADMIN, path: '/v1/rides/carousel', body: { name: 'Carousel', price: 200, open: true } },
-  'GET /v1/machines': { allowed: ADMIN, path: '/v1/machines' },
-  'PUT /v1/machines/{id}': { allowed: ADMIN, path: '/v1/machines/gate-2', body: {} },
+  'GET /v1/rides': { allowed: STAFF, path: '/v1/rides' },
+  'PUT /v1/rides/{id}': { allowed: STAFF, path: '/v1/rides/carousel', body: { name: 'Carousel', price: 200, open: true } },
+  'GET /v1/machines': { allowed: STAFF, path: '/v1/machines' },
+  'PUT /v1/machines/{id}': { allowed: STAFF, path: '/v1/machines/gate-2', body: {} },
 
   'GET /v1/shows': { allowed: ANY_TOKEN, path: '/v1/shows' },
   'GET /v1/shows/{id}': { allowed: ANY_TOKEN, path: '/v1/shows/gala' },
-  'PUT /v1/shows/{id}': { allowed: ADMIN, path: '/v1/shows/gala', body: GALA },
+  'PUT /v1/shows/{id}': { allowed: STAFF, path: '/v1/shows/gala', body: GALA },
 
   // Another customer is refused by the handler (its own customerId only), after the body is validated.
   'POST /v1/bookings': {
-    allowed: ADMIN_OWN, path: '/v1/bookings', body: { customerId: 'c-1', showId: 'gala', items: [{ categoryId: 'standing', quantity: 1 }] },
+    allowed: STAFF_OWN, path: '/v1/bookings', body: { customerId: 'c-1', showId: 'gala', items: [{ categoryId: 'standing', quantity: 1 }] },
   },
-  'GET /v1/bookings/{id}': { allowed: ADMIN_OWN, path: '/v1/bookings/bk-1', hides: 'unknown_booking' },
-  'POST /v1/bookings/{id}/pay': { allowed: ADMIN_OWN, path: '/v1/bookings/bk-1/pay', body: { method: 'wallet' }, hides: 'unknown_booking' },
-  'POST /v1/bookings/{id}/cancel': { allowed: ADMIN_OWN, path: '/v1/bookings/bk-1/cancel', hides: 'unknown_booking' },
+  'GET /v1/bookings/{id}': { allowed: STAFF_OWN, path: '/v1/bookings/bk-1', hides: 'unknown_booking' },
+  'POST /v1/bookings/{id}/pay': { allowed: STAFF_OWN, path: '/v1/bookings/bk-1/pay', body: { method: 'wallet' }, hides: 'unknown_booking' },
+  'POST /v1/bookings/{id}/cancel': { allowed: STAFF_OWN, path: '/v1/bookings/bk-1/cancel', hides: 'unknown_booking' },
   // Trusted by its signature, not a token: everyone gets as far as 400 invalid_signature.
   'POST /v1/payments/webhook': {
     allowed: EVERYONE, path: '/v1/payments/webhook',
     body: { type: 'charge.succeeded', id: 'evt-1', paymentId: 'pay-1', providerTransactionId: 'txn-1', amount: 2_000, createdAt: 1_000 },
   },
-  'GET /v1/payments/{id}': { allowed: ADMIN_OWN, path: '/v1/payments/pay-1', hides: 'unknown_payment' },
+  'GET /v1/payments/{id}': { allowed: STAFF_OWN, path: '/v1/payments/pay-1', hides: 'unknown_payment' },
   'POST /v1/shows/{id}/waiting-list': {
-    allowed: ADMIN_OWN, path: '/v1/shows/gala/waiting-list', body: { customerId: 'c-1', categoryId: 'standing', quantity: 1 },
+    allowed: STAFF_OWN, path: '/v1/shows/gala/waiting-list', body: { customerId: 'c-1', categoryId: 'standing', quantity: 1 },
   },
   'POST /v1/check-ins': {
-    allowed: ADMIN_MACHINE, path: '/v1/check-ins',
+    allowed: STAFF_MACHINE, path: '/v1/check-ins',
     body: { secret: 'not-a-ticket', gateId: 'north-1', scannedAt: '2026-12-05T19:02:11+01:00', nonce: 'scan-1' },
   },
-  'GET /v1/shows/{id}/check-in-list': { allowed: ADMIN_MACHINE, path: '/v1/shows/gala/check-in-list' },
+  'GET /v1/shows/{id}/check-in-list': { allowed: STAFF_MACHINE, path: '/v1/shows/gala/check-in-list' },
 
   'GET /v1/me': { allowed: ANY_TOKEN, path: '/v1/me' },
   // Each customer token reads its own inbox: c-2 is let in as much as c-1.
   'GET /v1/me/notifications': { allowed: CUSTOMERS, path: '/v1/me/notifications' },
   'POST /v1/me/notifications/read': { allowed: CUSTOMERS, path: '/v1/me/notifications/read', body: { upTo: 1 } },
 
-  'GET /v1/dead-letters': { allowed: ADMIN, path: '/v1/dead-letters' },
-  'GET /v1/dead-letters/{id}': { allowed: ADMIN, path: '/v1/dead-letters/1' },
-  'POST /v1/dead-letters/{id}/replay': { allowed: ADMIN, path: '/v1/dead-letters/1/replay' },
+  'GET /v1/dead-letters': { allowed: STAFF, path: '/v1/dead-letters' },
+  'GET /v1/dead-letters/{id}': { allowed: STAFF, path: '/v1/dead-letters/1' },
+  'POST /v1/dead-letters/{id}/replay': { allowed: STAFF, path: '/v1/dead-letters/1/replay' },
 
   'POST /v1/tokens': { allowed: ADMIN, path: '/v1/tokens', body: { role: 'customer', customerId: 'c-2' } },
   'GET /v1/tokens': { allowed: ADMIN, path: '/v1/tokens' },
@@ -160,6 +163,7 @@ function callerHeaders(tokens: TestAuth): World['headers'] {
   return {
     none: { authorization: '' },
     admin: bearer(tokens.admin),
+    manager: bearer(secret({ role: 'manager' })),
     machine: bearer(secret({ role: 'machine', machineId: 'gate-1' })),
     own: bearer(secret({ role: 'customer', customerId: 'c-1' })),
     other: bearer(secret({ role: 'customer', customerId: 'c-2' })),

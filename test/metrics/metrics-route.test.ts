@@ -17,7 +17,7 @@ function setup(options: { token?: string; failedAuthPerMinute?: number } = {}) {
   const clock = new VirtualClock(1_000);
   const off = { ratePerMinute: 0, burst: 1 };
   const unauthenticated = options.failedAuthPerMinute === undefined ? off : { ratePerMinute: options.failedAuthPerMinute, burst: 1 };
-  const tokens = testAuth(clock, rateLimiters(clock, { customer: off, machine: off, admin: off, unauthenticated }));
+  const tokens = testAuth(clock, rateLimiters(clock, { customer: off, machine: off, admin: off, manager: off, unauthenticated }));
   const engine = new FakeEngine();
   seedCustomer(engine, 'c-1');
   let ms = 0;

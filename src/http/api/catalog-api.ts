@@ -1,5 +1,5 @@
 /**
- * Declarations of the catalog routes (admins only): rides and machines, listed and created or replaced. The
+ * Declarations of the catalog routes (admins and managers): rides and machines, listed and created or replaced. The
  * handlers are in catalog-routes.ts.
  */
 import { createRoute, z } from '@hono/zod-openapi';

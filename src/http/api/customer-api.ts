@@ -12,7 +12,7 @@ const tags = ['customers'];
 const ENGINE_WAIT = { 503: ['engine_timeout', 'not_ready', 'storage_unavailable'] } as const;
 
 export const getCustomerRoute = createRoute({
-  method: 'get', path: '/v1/customers/{id}', tags, summary: 'Read a customer (admin, or the customer itself)',
+  method: 'get', path: '/v1/customers/{id}', tags, summary: 'Read a customer (admin or manager, or the customer itself)',
   request: { params: IdParam },
   responses: responses({ 200: ok(Customer, 'The customer') }, { 400: ['invalid_field'], 404: ['unknown_customer'] },
     { auth: true, body: false }),

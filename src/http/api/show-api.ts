@@ -1,5 +1,5 @@
 /**
- * Declarations of the shows catalogue routes: create or replace a show (admins), read one with each category's
+ * Declarations of the shows catalogue routes: create or replace a show (admins and managers), read one with each category's
  * live `available` count and, for seated categories, a seat map, and search shows (any token). The handlers are
  * in show-routes.ts. The seat map is this API's own simple shape, `{ rows: [{ row, seats, taken: [] }] }`: seat
  * numbers `1..seats`, `taken` the numbers held or sold.
@@ -91,7 +91,7 @@ export const putShowRoute = createRoute({
 export const getShowRoute = createRoute({
   method: 'get', path: '/v1/shows/{id}', tags,
   summary: 'Read a show: each category with what is left to sell and, when seated, its seat map',
-  description: 'Drafts are visible to admins only.',
+  description: 'Drafts are visible to admins and managers only.',
   request: { params: IdParam },
   responses: responses({ 200: ok(ShowAnswer, 'The show') }, { 400: ['invalid_field'], 404: ['unknown_show'] },
     { auth: true, body: false }),
@@ -99,7 +99,7 @@ export const getShowRoute = createRoute({
 
 export const searchShowsRoute = createRoute({
   method: 'get', path: '/v1/shows', tags, summary: 'Search shows by words, start time and availability, by start time',
-  description: 'Ordered by startsAt, then id. Drafts are listed to admins only.',
+  description: 'Ordered by startsAt, then id. Drafts are listed to admins and managers only.',
   request: { query: ShowsQuery },
   responses: responses({ 200: ok(ShowPage, 'One page') }, { 400: ['invalid_query', 'invalid_cursor'] },
     { auth: true, body: false }),

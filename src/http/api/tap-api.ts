@@ -23,7 +23,7 @@ export const postTapsRoute = createRoute({
 
 export const getTapRoute = createRoute({
   method: 'get', path: '/v1/taps/{tapId}', tags: ['taps'],
-  summary: "A decided tap's state (admin, or the tap's customer: another customer's tap is unknown_tap)",
+  summary: "A decided tap's state (admin or manager, or the tap's customer: another customer's tap is unknown_tap)",
   request: { params: TapIdParam },
   responses: responses({ 200: ok(TapState, 'The tap') }, { 400: ['invalid_field'], 404: ['unknown_tap'] },
     { auth: true, body: false }),
