@@ -127,7 +127,7 @@ export class TicketStore {
     this.#ctx = ctx;
     this.shows = new ShowStore(db, (fn) => this.#run(fn));
     this.bookings = new BookingStore(db, (fn) => this.#run(fn));
-    this.inbox = new InboxStore(db, (fn) => this.#run(fn));
+    this.inbox = new InboxStore(db, ctx.st, (fn) => this.#run(fn));
     this.#allWrites = db.transaction((c: StoreContext, writes: readonly GroupWrite[], nowMs: number): WriteOutcome[] => {
       const batch = new CommitBatch(c, nowMs);
       const outcomes = writes.map((write): WriteOutcome => {
