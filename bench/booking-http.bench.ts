@@ -38,6 +38,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_INVENTORY_LIMITS } from '../src/box-office/inventory-types.ts';
+import { intFlag } from '../src/cli/flags.ts';
 import { withTimeout } from '../src/platform/with-timeout.ts';
 import type { LoadJob, LoadMessage, LoadResult, OrchestratorMessage } from './booking-http-load.ts';
 import type { ProfileWindow } from './booking-http-profile.ts';
@@ -105,13 +106,8 @@ function parseSettings(): Settings {
     process.stdout.write(USAGE);
     process.exit(0);
   }
-  const int = (name: keyof typeof values, fallback: number, min: number, max: number): number => {
-    const raw = values[name];
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`--${name} must be an integer in ${min}..${max}, got '${String(raw)}'`);
-    return value;
-  };
+  // The CLI's own flag reader: an integer in range, or a UsageError naming the flag.
+  const int = (name: keyof typeof values, fallback: number, min: number, max: number): number => intFlag({ [name]: values[name] as string | undefined }, name, fallback, min, max);
   const only = values.only === undefined ? [...SCENARIOS] : values.only.split(',').map((s) => s.trim());
   for (const name of only) if (!(SCENARIOS as readonly string[]).includes(name)) throw new RangeError(`--only: no scenario '${name}' (${SCENARIOS.join(', ')})`);
   const client = values.client ?? 'raw';
