@@ -20,7 +20,6 @@ import type { ActorSystem } from '../actors/actor-system.ts';
 import type { CheckInAnswer, CheckInScan } from '../domain/check-in.ts';
 import { parseTappedAt } from '../domain/rfc3339.ts';
 import type { Show } from '../domain/show.ts';
-import type { TicketKeyRing } from '../domain/ticket-secret.ts';
 import type { PaymentMethod } from '../payments/payment.ts';
 import { PaymentError } from '../payments/payment-error.ts';
 import type { PaymentProvider, ProviderEvent } from '../payments/provider.ts';
@@ -126,11 +125,6 @@ export class BoxOffice {
   /** Stops taking part: later calls are refused; the actors stop with the system. */
   stop(): void {
     this.#stopped = true;
-  }
-
-  /** The venue's public keys by key id: what a scanner needs to verify secrets offline. */
-  get keyRing(): TicketKeyRing {
-    return this.#desk.keyRing;
   }
 
   // ---- bookings ----------------------------------------------------------------------------------------------

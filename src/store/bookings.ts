@@ -202,32 +202,11 @@ export class BookingStore {
     });
   }
 
-  ticket(id: string): BookingTicket | undefined {
-    return this.#run(() => {
-      const row = this.#st.ticket.get(id);
-      return row === undefined ? undefined : ticketOf(row);
-    });
-  }
-
   /** Every ticket of a show with whether it was let in: the check-in list's input. */
   ticketsOfShow(showId: string): Array<BookingTicket & { checkedIn: boolean }> {
     return this.#read(() => {
       const checkedIn = new Set(this.#st.checkedInOfShow.all(showId));
       return this.#st.ticketsOfShow.all(showId).map((row) => ({ ...ticketOf(row), checkedIn: checkedIn.has(row.id) }));
-    });
-  }
-
-  checkInByNonce(nonce: string): CheckInRecord | undefined {
-    return this.#run(() => {
-      const row = this.#st.checkIn.get(nonce);
-      return row === undefined ? undefined : checkInOf(row);
-    });
-  }
-
-  acceptedCheckIn(ticketId: string): CheckInRecord | undefined {
-    return this.#run(() => {
-      const row = this.#st.acceptedCheckIn.get(ticketId);
-      return row === undefined ? undefined : checkInOf(row);
     });
   }
 
@@ -246,10 +225,6 @@ export class BookingStore {
   /** Shows with someone waiting: where released seats are offered first at start. */
   showsWithWaiting(): string[] {
     return this.#run(() => this.#st.waitingShows.all());
-  }
-
-  webhookSeen(eventId: string): boolean {
-    return this.#run(() => this.#st.webhookSeen.get(eventId) !== undefined);
   }
 
   /** The venue's signing keys (PKCS#8 PEM) by key id. */
