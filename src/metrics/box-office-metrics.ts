@@ -6,6 +6,7 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { CategoryAvailability } from '../box-office/inventory-types.ts';
+import { STREAM_EVENT_TYPES_V5 } from '../store/box-office-schema.ts';
 import type { Notification } from '../store/store-types.ts';
 
 /** The box office, as far as metrics read it (`BoxOffice` is one). */
@@ -13,7 +14,10 @@ export interface BoxOfficeSource {
   liveShows(): Promise<Array<{ showId: string; available: CategoryAvailability[] }>>;
 }
 
-const BOX_OFFICE_EVENT = /^(booking|payment|waitlist)\.|^ticket\.checked_in$/;
+/** The box office's event types: every committed notification is looked up here (taps' at 40,000 a second). */
+const BOX_OFFICE_EVENTS: ReadonlySet<string> = new Set(
+  STREAM_EVENT_TYPES_V5.filter((type) => type !== 'ticket.issued' && type !== 'ticket.rejected' && type !== 'balance.changed'),
+);
 
 /**
  * @example
@@ -64,7 +68,7 @@ export class BoxOfficeMetrics {
 
   /** Counts the box-office events of a committed batch of notifications (others are the tap path's). */
   committed(notifications: readonly Notification[]): void {
-    for (const n of notifications) if (BOX_OFFICE_EVENT.test(n.type)) this.#events.inc({ type: n.type });
+    for (const n of notifications) if (BOX_OFFICE_EVENTS.has(n.type)) this.#events.inc({ type: n.type });
   }
 
   refused(code: string): void {
