@@ -79,9 +79,14 @@ function prepare(db: Database.Database) {
     ),
     nextSeq: db.prepare<[], number>('SELECT coalesce(max(seq), 0) + 1 FROM bookings').pluck(),
     insertBooking: db.prepare(
-      `INSERT INTO bookings (${bookingColumns}) VALUES (:id, :customer_id, :show_id, :status, :items, :total, :currency,
-       :hold_expires_at, :version, :idempotency_key, :request_hash, :waiting_list_entry_id, :created_at, :updated_at, :seq)`,
+      `INSERT INTO bookings (${bookingColumns}, correlation_id) VALUES (:id, :customer_id, :show_id, :status, :items, :total, :currency,
+       :hold_expires_at, :version, :idempotency_key, :request_hash, :waiting_list_entry_id, :created_at, :updated_at, :seq, :correlation_id)`,
     ),
+    bookingCorrelation: db.prepare<[string], string | null>('SELECT correlation_id FROM bookings WHERE id = ?').pluck(),
+    // The id of an aggregate's latest event (the partial index events_by_aggregate answers it).
+    lastAggregateEvent: db.prepare<[string, string], number>(
+      'SELECT id FROM events WHERE aggregate_type = ? AND aggregate_id = ? ORDER BY version DESC LIMIT 1',
+    ).pluck(),
     setBookingStatus: db.prepare<[BookingStatus, number, string], unknown>(
       'UPDATE bookings SET status = ?, version = version + 1, updated_at = ? WHERE id = ?',
     ),
@@ -266,6 +271,14 @@ export class BookingWriter {
   readonly batch: CommitBatch;
   /** The events this write appended, for the SSE hub once the commit is durable. */
   readonly notifications: Notification[] = [];
+  /**
+   * The request this write serves (its X-Request-Id), if a request drives it: a new booking's correlation id, and the
+   * cause of the first event it appends to a booking. Steps no request drives (an expiry, a resumed saga) leave it
+   * unset; their events are caused by the booking's event before them.
+   */
+  requestId: string | undefined;
+  /** The last event this write appended to each booking: the cause of the next one. */
+  readonly #appended = new Map<string, number>();
 
   constructor(st: Statements, batch: CommitBatch) {
     this.#st = st;
@@ -299,7 +312,9 @@ export class BookingWriter {
       request_hash: b.requestHash ?? null, waiting_list_entry_id: b.waitingListEntryId ?? null, created_at: now, updated_at: now,
       seq: this.#st.nextSeq.get() as number,
     };
-    this.#st.insertBooking.run(row);
+    // A booking's saga is correlated by the request that began it (or, for an offer from the waiting list, the
+    // request that freed the places); one begun by no request is its own correlation.
+    this.#st.insertBooking.run({ ...row, correlation_id: this.requestId ?? b.id });
     // Built from the row just written rather than read back: a new booking has no payments or tickets yet.
     return bookingOf(this.#st, row, true);
   }
@@ -400,7 +415,14 @@ export class BookingWriter {
    * wallet movement (a wallet payment or refund), 0 and null otherwise.
    */
   notify(customerId: string, ref: string, payload: BoxOfficePayload, amount = 0, balanceAfter: number | null = null): Notification {
-    const id = this.batch.appendData(customerId, payload.type, amount, balanceAfter, ref, JSON.stringify(payload.data));
+    const st = this.#st;
+    const before = this.#appended.get(ref) ?? (this.requestId === undefined ? st.lastAggregateEvent.get('booking', ref) : undefined);
+    const id = this.batch.appendData(customerId, payload.type, amount, balanceAfter, ref, JSON.stringify(payload.data), {
+      aggregateType: 'booking', aggregateId: ref,
+      correlationId: st.bookingCorrelation.get(ref) ?? this.requestId ?? null,
+      causationId: before === undefined ? this.requestId ?? null : String(before),
+    });
+    this.#appended.set(ref, id);
     const notification = { id, customerId, createdAt: this.batch.createdAt, ...payload } as Notification;
     this.notifications.push(notification);
     return notification;

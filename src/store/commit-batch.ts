@@ -25,15 +25,28 @@ export interface Wallet {
 /** The events a tap can have. */
 export type TapEventType = 'ticket.issued' | 'ticket.rejected' | 'tap.failed';
 
-/** An event row without its id, time and place in its customer's chain, which the log sets. */
-export type NewEvent = Omit<EventRow, 'id' | 'at' | 'prev_id' | 'data'>;
+/**
+ * A customer's own event (the customer aggregate: accounts-schema.ts) without its id, time, place in its customer's
+ * chain and version, which the log sets.
+ */
+export type NewEvent = Omit<
+  EventRow, 'id' | 'at' | 'prev_id' | 'version' | 'data' | 'aggregate_type' | 'aggregate_id' | 'correlation_id' | 'causation_id'
+>;
 
 /** The values of an event row in column order (`EVENT_COLUMNS`). */
-function eventValues(id: number | null, e: NewEvent, atMs: number, prevId: number | null): unknown[] {
+function eventValues(id: number | null, e: NewEvent, atMs: number, prevId: number | null, version: number): unknown[] {
   return [
     id, e.customer_id, e.type, e.amount, e.balance_after, e.tap_id, e.machine_id, e.ride_id, e.tapped_at, e.reason,
-    e.base_price, e.price, e.rules, e.ref, e.message, atMs, prevId,
+    e.base_price, e.price, e.rules, e.ref, e.message, atMs, prevId, version,
   ];
+}
+
+/** Where an event other than a customer's own belongs in the feed, and what caused it. */
+export interface EventEnvelope {
+  aggregateType: string;
+  aggregateId: string;
+  correlationId: string | null;
+  causationId: string | null;
 }
 
 /** Only the columns an event of that kind has; the tap and price columns default to null. */
@@ -54,9 +67,29 @@ const NULL_EVENT: NewEvent = {
 export function appendEvent(ctx: StoreContext, e: EventInput, atMs: number): number {
   const { st } = ctx;
   const id = (st.lastEventId.get() ?? 0) + 1;
-  st.insertEvent.run(...eventValues(id, { ...NULL_EVENT, ...e }, atMs, st.headOf.get(e.customer_id) ?? null));
+  const head = st.headAndVersionOf.get(e.customer_id);
+  const version = (head?.version ?? 0) + 1;
+  st.insertEvent.run(...eventValues(id, { ...NULL_EVENT, ...e }, atMs, head?.last_id ?? null, version));
   // The one-row form of the multi-row upsert.
-  (st.setHeadRows.bySize[0] as Database.Statement).run(e.customer_id, id);
+  (st.setHeadRows.bySize[0] as Database.Statement).run(e.customer_id, id, version);
+  return id;
+}
+
+/**
+ * Appends an event of an aggregate other than a customer (a user's: `customerId` null, outside every chain) outside a
+ * group commit, as the next version of its aggregate; returns its id. Runs inside a transaction opened by TicketStore.
+ */
+export function appendAggregateEvent(
+  ctx: StoreContext, type: EventRow['type'], envelope: EventEnvelope, data: string, atMs: number,
+): number {
+  const { st } = ctx;
+  const id = (st.lastEventId.get() ?? 0) + 1;
+  st.insertDataEvent.run({
+    id, customer_id: null, type, amount: 0, balance_after: null, ref: envelope.aggregateId, at: atMs, prev_id: null,
+    version: (st.aggregateVersion.get(envelope.aggregateType, envelope.aggregateId) ?? 0) + 1, data,
+    aggregate_type: envelope.aggregateType, aggregate_id: envelope.aggregateId,
+    correlation_id: envelope.correlationId, causation_id: envelope.causationId,
+  });
   return id;
 }
 
@@ -75,6 +108,8 @@ export class CommitBatch {
   #nextId: number;
   /** Each customer's latest event as the batch leaves it: its chain's head, written once when flushed. */
   readonly #heads = new Map<string, number | null>();
+  /** The customer aggregate's version at each head (0 before its first event); set with `#heads`. */
+  readonly #versions = new Map<string, number>();
   readonly #movedHeads = new Set<string>();
   /** By customer id as given; `null` for a customer the store does not know. */
   readonly #wallets = new Map<string, Wallet | null>();
@@ -106,11 +141,13 @@ export class CommitBatch {
     const id = this.#nextId++;
     const customerId = tap.customerId;
     if (!this.#heads.has(customerId)) this.loadHeads([customerId]);
+    const version = (this.#versions.get(customerId) ?? 0) + 1;
     this.#events.push(
       id, customerId, type, amount, balanceAfter, tap.tapId, tap.machineId, tap.rideId, tap.tappedAt, reason, basePrice, price,
-      rules, ref, message, this.nowMs, this.#heads.get(customerId) ?? null,
+      rules, ref, message, this.nowMs, this.#heads.get(customerId) ?? null, version,
     );
     this.#heads.set(customerId, id);
+    this.#versions.set(customerId, version);
     this.#movedHeads.add(customerId);
     return id;
   }
@@ -123,10 +160,19 @@ export class CommitBatch {
    * @example
    * batch.appendData('c1', 'payment.succeeded', -4_500, 500, 'bk_1', JSON.stringify(payment)) // 43
    */
-  appendData(customerId: string, type: BoxOfficeEventType, amount: number, balanceAfter: number | null, ref: string, data: string): number {
+  appendData(
+    customerId: string, type: BoxOfficeEventType, amount: number, balanceAfter: number | null, ref: string, data: string,
+    envelope: EventEnvelope,
+  ): number {
     const id = this.#nextId++;
     if (!this.#heads.has(customerId)) this.loadHeads([customerId]);
-    this.ctx.st.insertDataEvent.run(id, customerId, type, amount, balanceAfter, ref, this.nowMs, this.#heads.get(customerId) ?? null, data);
+    const { st } = this.ctx;
+    st.insertDataEvent.run({
+      id, customer_id: customerId, type, amount, balance_after: balanceAfter, ref, at: this.nowMs, prev_id: this.#heads.get(customerId) ?? null,
+      version: (st.aggregateVersion.get(envelope.aggregateType, envelope.aggregateId) ?? 0) + 1, data,
+      aggregate_type: envelope.aggregateType, aggregate_id: envelope.aggregateId,
+      correlation_id: envelope.correlationId, causation_id: envelope.causationId,
+    });
     this.#heads.set(customerId, id);
     this.#movedHeads.add(customerId);
     return id;
@@ -135,7 +181,11 @@ export class CommitBatch {
   /** Reads the chain heads of `customerIds` (a few statements for all of them) into the batch. */
   loadHeads(customerIds: Iterable<string>): void {
     const heads = this.#heads;
-    selectUnread(this.ctx.st.headsAtPositions, customerIds, heads, (customerId, row) => heads.set(customerId, row[1] as number));
+    const versions = this.#versions;
+    selectUnread(this.ctx.st.headsAtPositions, customerIds, heads, (customerId, row) => {
+      heads.set(customerId, row[1] as number);
+      versions.set(customerId, row[2] as number);
+    });
   }
 
   /**
@@ -183,7 +233,7 @@ export class CommitBatch {
     this.#events.flush();
     if (this.#movedHeads.size > 0) {
       const heads = new RowBuffer(this.ctx.st.setHeadRows);
-      for (const customerId of this.#movedHeads) heads.push(customerId, this.#heads.get(customerId));
+      for (const customerId of this.#movedHeads) heads.push(customerId, this.#heads.get(customerId), this.#versions.get(customerId) ?? 0);
       heads.flush();
       this.#movedHeads.clear();
     }

@@ -29,6 +29,7 @@ export interface MachineRow {
 /** A row of the event log (v3-event-log.ts); the tap columns are null on events that are not a tap's. */
 export interface EventRow {
   id: number;
+  /** Null only on a user's events, which belong to no customer and which no customer's read ever meets. */
   customer_id: string;
   type: EventType;
   amount: number;
@@ -46,9 +47,22 @@ export interface EventRow {
   at: number;
   /** The customer's previous event. */
   prev_id: number | null;
-  /** A box-office event's data as JSON; null on the tap path's events. */
+  /** The event's version in its aggregate. */
+  version: number;
+  /** A box-office or user event's data as JSON; null on the tap path's events. */
   data: string | null;
+  /** Null for the customer aggregate (a customer's own events: see accounts-schema.ts). */
+  aggregate_type: string | null;
+  aggregate_id: string | null;
+  correlation_id: string | null;
+  causation_id: string | null;
 }
+
+/** A box-office or user event as written, one row at a time. */
+export type DataEventRow = Pick<
+  EventRow, 'id' | 'type' | 'amount' | 'balance_after' | 'ref' | 'at' | 'prev_id' | 'version' | 'data'
+  | 'aggregate_type' | 'aggregate_id' | 'correlation_id' | 'causation_id'
+> & { customer_id: string | null };
 
 export interface LegacyPendingRow {
   seq: number;

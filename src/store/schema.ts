@@ -20,9 +20,12 @@
  * v6 adds the inbox's read marker (inbox-schema.ts).
  *
  * v7 lets tokens have the `manager` role (manager-role-schema.ts).
+ *
+ * v8 adds user accounts and sessions, and makes the event log the domain event feed (accounts-schema.ts).
  */
 import type Database from 'better-sqlite3';
 import { StoreError } from './store-error.ts';
+import { migrateToAccounts } from './accounts-schema.ts';
 import { migrateToBoxOffice } from './box-office-schema.ts';
 import { migrateToInbox } from './inbox-schema.ts';
 import { migrateToManagerRole } from './manager-role-schema.ts';
@@ -161,6 +164,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, description: 'the box office: bookings, payments, tickets, check-ins, waiting list; box-office events in the log', up: migrateToBoxOffice },
   { version: 6, description: "the inbox's read marker per customer", up: migrateToInbox },
   { version: 7, description: 'the manager role of API tokens', up: migrateToManagerRole },
+  { version: 8, description: 'user accounts and sessions; the event log as the domain event feed', up: migrateToAccounts },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

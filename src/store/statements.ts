@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import { prepareMultiRow } from './multi-row.ts';
-import type { CustomerRow, DeadLetterRow, EventRow, LegacyPendingRow, MachineRow, RideRow, TokenRow } from './rows.ts';
+import type { CustomerRow, DataEventRow, DeadLetterRow, EventRow, LegacyPendingRow, MachineRow, RideRow, TokenRow } from './rows.ts';
 import { STREAM_EVENT_TYPES_V5 } from './box-office-schema.ts';
 import type { IdSource } from './store-types.ts';
 import type { TapWindow } from './tap-window.ts';
@@ -66,10 +66,13 @@ function catalogStatements(db: Database.Database) {
 
 /** The columns of an event row, in the order `EventRow` and the multi-row insert use. */
 export const EVENT_COLUMNS =
-  'id, customer_id, type, amount, balance_after, tap_id, machine_id, ride_id, tapped_at, reason, base_price, price, rules, ref, message, at, prev_id';
-/** What reads select: the written columns and `data`, the JSON of a box-office event (null on the tap path's). */
-export const EVENT_READ_COLUMNS = `${EVENT_COLUMNS}, data`;
-const EVENT_VALUES = `(${'?, '.repeat(16)}?)`;
+  'id, customer_id, type, amount, balance_after, tap_id, machine_id, ride_id, tapped_at, reason, base_price, price, rules, ref, message, at, prev_id, version';
+/**
+ * What reads select: the written columns, `data` (the JSON of a box-office or user event, null on the tap path's) and
+ * the feed's envelope (accounts-schema.ts).
+ */
+export const EVENT_READ_COLUMNS = `${EVENT_COLUMNS}, data, aggregate_type, aggregate_id, correlation_id, causation_id`;
+const EVENT_VALUES = `(${'?, '.repeat(17)}?)`;
 const STREAM_TYPES = STREAM_EVENT_TYPES_V5.map((t) => `'${t}'`).join(', ');
 
 function eventStatements(db: Database.Database) {
@@ -79,9 +82,16 @@ function eventStatements(db: Database.Database) {
     insertEvent: db.prepare<unknown[], unknown>(`INSERT INTO events (${EVENT_COLUMNS}) VALUES ${EVENT_VALUES}`),
     // A box-office event: one row with its JSON data, written at once (its id is given, so buffered tap rows of the
     // same batch keep their places).
-    insertDataEvent: db.prepare<[number, string, string, number, number | null, string | null, number, number | null, string], unknown>(
-      'INSERT INTO events (id, customer_id, type, amount, balance_after, ref, at, prev_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    insertDataEvent: db.prepare<[DataEventRow], unknown>(
+      `INSERT INTO events (id, customer_id, type, amount, balance_after, ref, at, prev_id, version, data, aggregate_type, aggregate_id,
+                           correlation_id, causation_id)
+       VALUES (@id, @customer_id, @type, @amount, @balance_after, @ref, @at, @prev_id, @version, @data, @aggregate_type, @aggregate_id,
+               @correlation_id, @causation_id)`,
     ),
+    // The last version of an aggregate other than a customer (the partial index events_by_aggregate answers it).
+    aggregateVersion: db.prepare<[string, string], number | null>(
+      'SELECT max(version) FROM events WHERE aggregate_type = ? AND aggregate_id = ?',
+    ).pluck(),
     lastEventId: db.prepare<[], number | null>('SELECT max(id) FROM events').pluck(),
     eventById: db.prepare<[number], EventRow>(`SELECT ${EVENT_READ_COLUMNS} FROM events WHERE id = ?`),
     firstEventAt: db.prepare<[number], number>('SELECT at FROM events WHERE id >= ? ORDER BY id LIMIT 1').pluck(),
@@ -90,19 +100,23 @@ function eventStatements(db: Database.Database) {
       'SELECT id, tap_id, tapped_at FROM events WHERE id >= ? AND tap_id IS NOT NULL ORDER BY id',
     ),
     // Each customer's latest event, read and written once per customer per batch, many per statement.
+    // With the customer aggregate's version (the count of its own events in the chain).
     headsAtPositions: prepareMultiRow(
       db,
-      'SELECT v.column1, h.last_id FROM (VALUES',
+      'SELECT v.column1, h.last_id, h.version FROM (VALUES',
       '(?, ?)',
       ') AS v JOIN stream_heads h ON h.customer_id = v.column2',
     ),
     setHeadRows: prepareMultiRow(
       db,
-      'INSERT INTO stream_heads (customer_id, last_id) VALUES',
-      '(?, ?)',
-      'ON CONFLICT (customer_id) DO UPDATE SET last_id = excluded.last_id',
+      'INSERT INTO stream_heads (customer_id, last_id, version) VALUES',
+      '(?, ?, ?)',
+      'ON CONFLICT (customer_id) DO UPDATE SET last_id = excluded.last_id, version = excluded.version',
     ),
     headOf: db.prepare<[string], number>('SELECT last_id FROM stream_heads WHERE customer_id = ?').pluck(),
+    headAndVersionOf: db.prepare<[string], { last_id: number; version: number }>(
+      'SELECT last_id, version FROM stream_heads WHERE customer_id = ?',
+    ),
     // A customer's stream after an id: the chain walked back from its head to that id, in SQLite.
     streamAfter: db.prepare<[{ customer: string; after: number; limit: number }], EventRow>(
       `WITH RECURSIVE chain(id) AS (

@@ -31,8 +31,8 @@ describe('migration v4: the shows catalogue', () => {
     v3.close();
 
     const store = h.reopen();
-    expect(SCHEMA_VERSION).toBe(7);
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(SCHEMA_VERSION).toBe(8);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(store.getCustomer('c1')?.balance).toBe(1000);
     expect(store.auditBalances()).toEqual([{ customerId: 'c1', balance: 1000, ledgerSum: 1000 }]);
     expect(store.shows.search({ includeDrafts: true, limit: 10 })).toEqual({ shows: [] });
@@ -44,10 +44,13 @@ describe('migration v4: the shows catalogue', () => {
     store.close();
 
     const check = new Database(file, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(7);
-    // v5 copies the log into a table whose type check knows the box office's events and adds `data` (null here).
-    expect(check.prepare('SELECT * FROM events').all()).toEqual(eventsBefore.map((e) => ({ ...(e as object), data: null })));
-    expect(check.prepare('SELECT last_id FROM stream_heads').pluck().all()).toEqual([1]);
+    expect(check.pragma('user_version', { simple: true })).toBe(8);
+    // v5 copies the log into a table whose type check knows the box office's events and adds `data` (null here); v8
+    // into one with the feed's envelope: the opening balance is the first version of its customer's aggregate.
+    expect(check.prepare('SELECT * FROM events').all()).toEqual(eventsBefore.map((e) => ({
+      ...(e as object), data: null, version: 1, aggregate_type: null, aggregate_id: null, correlation_id: null, causation_id: null,
+    })));
+    expect(check.prepare('SELECT last_id, version FROM stream_heads').all()).toEqual([{ last_id: 1, version: 1 }]);
     check.close();
   });
 });

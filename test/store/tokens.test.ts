@@ -29,7 +29,7 @@ describe('API tokens in the store', () => {
       const rows = db.prepare('SELECT * FROM tokens').all() as Array<Record<string, unknown>>;
       expect(rows).toEqual([{
         id: created.id, hash: hashTokenSecret(created.token), role: 'machine', customer_id: null,
-        machine_id: 'gate-1', created_at: T0, revoked_at: null,
+        machine_id: 'gate-1', created_at: T0, revoked_at: null, user_id: null, expires_at: null,
       }]);
       expect(JSON.stringify(rows)).not.toContain(created.token.slice(4));
     } finally {
