@@ -166,6 +166,7 @@ function allowAll(): AppAuth {
       revoke: () => unused('revoke'),
       list: (): TokenInfo[] => [],
       isActive: () => true,
+      forget: () => {},
     },
   };
 }

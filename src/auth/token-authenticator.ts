@@ -27,11 +27,12 @@ export interface TokenRegistry {
    * customer or machine the registry does not know.
    */
   createToken(scope: TokenScope, nowMs: number, options?: { scopeMustExist?: boolean }): CreatedToken;
-  findToken(secret: string): Principal | undefined;
+  /** A session past its end (`expiresAtMs` at or before `nowMs`) is not found. */
+  findToken(secret: string, nowMs: number): Principal | undefined;
   revokeToken(id: string, nowMs: number): RevokeResult;
   listTokens(limit?: number): TokenInfo[];
-  /** Whether the token with this id exists and is not revoked (by this process or another). */
-  tokenActive(id: string): boolean;
+  /** Whether the token with this id exists and is neither revoked (by this process or another) nor expired. */
+  tokenActive(id: string, nowMs: number): boolean;
 }
 
 /** The admin side of tokens, as the `/v1/tokens` routes use it. */
@@ -42,6 +43,8 @@ export interface TokenAdmin {
   list(): TokenInfo[];
   /** Whether a token id is still good: open event streams are checked with it (see SseHub). */
   isActive(id: string): boolean;
+  /** Drops tokens revoked elsewhere (by the accounts) from the cache at once. */
+  forget(ids: readonly string[]): void;
 }
 
 export interface TokenAuthenticatorOptions {
@@ -110,12 +113,13 @@ export class TokenAuthenticator implements Authenticator, TokenAdmin {
     const cached = this.#cache.get(hash);
     if (cached !== undefined && cached.expiresAtMs > nowMs) return cached.principal;
     if (cached === undefined && !lookUpUnknown) return undefined;
-    const principal = this.#registry.findToken(secret);
+    const principal = this.#registry.findToken(secret, nowMs);
     if (principal === undefined) {
       this.#cache.delete(hash);
       return undefined;
     }
-    this.#cache.set(hash, { principal, expiresAtMs: nowMs + this.#ttlMs });
+    // A session is trusted no longer than it lives.
+    this.#cache.set(hash, { principal, expiresAtMs: Math.min(nowMs + this.#ttlMs, principal.expiresAtMs ?? Infinity) });
     return principal;
   }
 
@@ -134,6 +138,13 @@ export class TokenAuthenticator implements Authenticator, TokenAdmin {
   }
 
   isActive(id: string): boolean {
-    return this.#registry.tokenActive(id);
+    return this.#registry.tokenActive(id, this.#clock.now());
+  }
+
+  /** Forgets cached tokens by id (sessions ended by logging out or by their account being disabled or erased). */
+  forget(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    const gone = new Set(ids);
+    this.#cache.deleteWhere((entry) => gone.has(entry.principal.tokenId));
   }
 }

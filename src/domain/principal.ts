@@ -10,12 +10,17 @@ import { Id, expected } from './request-bodies.ts';
 export const ROLES = ['admin', 'manager', 'machine', 'customer'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** The authenticated caller of one request, as the token it presented says. */
-export type Principal =
+/**
+ * The authenticated caller of one request, as the token it presented says. A session (`POST /v1/sessions`) carries
+ * its account's id and its end: an admin's or manager's session has their role, a `user` account's session is a
+ * customer token of the account's own customer.
+ */
+export type Principal = (
   | { tokenId: string; role: 'admin' }
   | { tokenId: string; role: 'manager' }
   | { tokenId: string; role: 'machine'; machineId: string }
-  | { tokenId: string; role: 'customer'; customerId: string };
+  | { tokenId: string; role: 'customer'; customerId: string }
+) & { userId?: string; expiresAtMs?: number };
 
 /** What a new token is for: the role and, for `machine` and `customer`, which one. */
 export type TokenScope =
@@ -30,7 +35,11 @@ export interface TokenInfo {
   role: Role;
   customerId?: string;
   machineId?: string;
+  /** A session's account. */
+  userId?: string;
   createdAt: string;
+  /** When a session ends; API tokens have none. */
+  expiresAt?: string;
   revokedAt?: string;
 }
 

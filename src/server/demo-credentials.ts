@@ -25,7 +25,7 @@ export interface DemoCredentials {
 
 /** The part of the store the credentials need. */
 export interface DemoTokenStore {
-  findToken(secret: string): Principal | undefined;
+  findToken(secret: string, nowMs: number): Principal | undefined;
   createToken(scope: TokenScope, nowMs: number): CreatedToken;
 }
 
@@ -58,7 +58,7 @@ export function loadOrCreateDemoCredentials(options: DemoCredentialsOptions): Lo
   const old = readCredentials(file);
   let minted = 0;
   const valid = (secret: unknown, scope: TokenScope): secret is string =>
-    typeof secret === 'string' && sameScope(options.tokens.findToken(secret), scope);
+    typeof secret === 'string' && sameScope(options.tokens.findToken(secret, options.nowMs), scope);
   const token = (secret: unknown, scope: TokenScope): string => {
     if (valid(secret, scope)) return secret;
     minted++;

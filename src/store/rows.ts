@@ -93,6 +93,10 @@ export interface TokenRow {
   machine_id: string | null;
   created_at: number;
   revoked_at: number | null;
+  /** A session's account (accounts-schema.ts); null for API tokens. */
+  user_id: string | null;
+  /** When a session ends; null for API tokens. */
+  expires_at: number | null;
 }
 
 /** RFC 3339 in UTC with milliseconds, e.g. `2026-11-22T08:00:00.000Z`. */

@@ -187,11 +187,11 @@ function readStatements(db: Database.Database) {
   };
 }
 
-const TOKEN_COLUMNS = 'id, role, customer_id, machine_id, created_at, revoked_at';
+const TOKEN_COLUMNS = 'id, role, customer_id, machine_id, created_at, revoked_at, user_id, expires_at';
 
 function tokenStatements(db: Database.Database) {
   return {
-    insertToken: db.prepare<[TokenRow & { hash: string }], unknown>(
+    insertToken: db.prepare<[Omit<TokenRow, 'user_id' | 'expires_at'> & { hash: string }], unknown>(
       `INSERT INTO tokens (id, hash, role, customer_id, machine_id, created_at, revoked_at)
        VALUES (@id, @hash, @role, @customer_id, @machine_id, @created_at, @revoked_at)`,
     ),

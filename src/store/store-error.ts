@@ -19,7 +19,9 @@ export type StoreErrorCode =
   | 'ERR_UNKNOWN_DEAD_LETTER'
   | 'ERR_ALREADY_REPLAYED'
   | 'ERR_TAP_NOT_REPLAYABLE'
-  | 'ERR_STATUS_MOVE';
+  | 'ERR_STATUS_MOVE'
+  | 'ERR_USERNAME_TAKEN'
+  | 'ERR_EMAIL_TAKEN';
 
 /**
  * An error raised by the store, with a stable `code` and, when it wraps a SQLite error, that error as `cause`.

@@ -29,7 +29,10 @@ export type Outcome = (
 ) & { replayOf?: number };
 
 /** Kinds of rows in the event log (box-office-schema.ts); all but `tap.failed` and `customer.opened` are streamed. */
-export type EventType = 'ticket.issued' | 'ticket.rejected' | 'balance.changed' | 'tap.failed' | 'customer.opened' | BoxOfficeEventType;
+/** The account events (users.ts): in the domain event feed, never in a customer's stream. */
+export type UserEventType = 'user.created' | 'user.updated' | 'user.deleted';
+
+export type EventType = 'ticket.issued' | 'ticket.rejected' | 'balance.changed' | 'tap.failed' | 'customer.opened' | BoxOfficeEventType | UserEventType;
 
 /** A decided tap's outcome as its first decision gave it (what a duplicate is answered with). */
 export type DecidedOutcome =

@@ -19,6 +19,7 @@ import { openDatabase } from './open-database.ts';
 import { customerFromRow, machineFromRow, rideFromRow, tapFromLegacyRow } from './rows.ts';
 import { BookingStore, type BookingWriter } from './bookings.ts';
 import { InboxStore } from './inbox.ts';
+import { UserStore } from './users.ts';
 import { CommitBatch } from './commit-batch.ts';
 import { ShowStore } from './shows.ts';
 import { prepareStatements, type StoreContext } from './statements.ts';
@@ -107,6 +108,8 @@ export class TicketStore {
   readonly bookings: BookingStore;
   /** Each customer's inbox: its log read newest first, with a read marker (inbox.ts). */
   readonly inbox: InboxStore;
+  /** The accounts people log into, and their sessions (users.ts). */
+  readonly users: UserStore;
   readonly #db: Database.Database;
   readonly #ctx: StoreContext;
   readonly #batchSizeMax: number;
@@ -128,6 +131,7 @@ export class TicketStore {
     this.shows = new ShowStore(db, (fn) => this.#run(fn));
     this.bookings = new BookingStore(db, (fn) => this.#run(fn));
     this.inbox = new InboxStore(db, ctx.st, (fn) => this.#run(fn));
+    this.users = new UserStore(ctx, secrets, (fn) => this.#run(fn));
     this.#allWrites = db.transaction((c: StoreContext, writes: readonly GroupWrite[], nowMs: number): WriteOutcome[] => {
       const batch = new CommitBatch(c, nowMs);
       const outcomes = writes.map((write): WriteOutcome => {
@@ -297,14 +301,14 @@ export class TicketStore {
     return this.#run(() => this.#tx.createToken(this.#secrets, scope, nowMs, options));
   }
 
-  /** The principal of `secret` when it is a known token that is not revoked; else `undefined`. */
-  findToken(secret: string): Principal | undefined {
-    return this.#run(() => findToken(this.#ctx, secret));
+  /** The principal of `secret` when it is a known token neither revoked nor expired at `nowMs`; else `undefined`. */
+  findToken(secret: string, nowMs: number): Principal | undefined {
+    return this.#run(() => findToken(this.#ctx, secret, nowMs));
   }
 
-  /** Whether the token with this id exists and is not revoked. */
-  tokenActive(id: string): boolean {
-    return this.#run(() => tokenActive(this.#ctx, id));
+  /** Whether the token with this id exists and is neither revoked nor expired at `nowMs`. */
+  tokenActive(id: string, nowMs: number): boolean {
+    return this.#run(() => tokenActive(this.#ctx, id, nowMs));
   }
 
   /** Revokes a token by id: from now on `findToken` does not know its secret. */

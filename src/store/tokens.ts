@@ -52,12 +52,20 @@ export function createToken(
   return { id, token, ...scope };
 }
 
-/** The principal of a known, unrevoked token, or `undefined`. */
-export function findToken({ st }: StoreContext, secret: string): Principal | undefined {
+/** The principal of a known token that is neither revoked nor (a session past its end) expired, or `undefined`. */
+export function findToken({ st }: StoreContext, secret: string, nowMs: number): Principal | undefined {
   if (typeof secret !== 'string' || !isTokenSecret(secret)) return undefined;
   const row = st.tokenByHash.get(hashTokenSecret(secret));
-  if (row === undefined || row.revoked_at !== null) return undefined;
-  return principalOf(row.id, scopeOf(row));
+  if (row === undefined || !live(row, nowMs)) return undefined;
+  return {
+    ...principalOf(row.id, scopeOf(row)),
+    ...(row.user_id !== null && { userId: row.user_id }),
+    ...(row.expires_at !== null && { expiresAtMs: row.expires_at }),
+  };
+}
+
+function live(row: TokenRow, nowMs: number): boolean {
+  return row.revoked_at === null && (row.expires_at === null || row.expires_at > nowMs);
 }
 
 /** Runs inside a write transaction. Revoking twice is harmless and says so. */
@@ -67,10 +75,10 @@ export function revokeToken({ st }: StoreContext, id: string, nowMs: number): Re
   return st.tokenById.get(id) === undefined ? 'unknown' : 'already_revoked';
 }
 
-/** Whether a token id names a token that exists and is not revoked. */
-export function tokenActive({ st }: StoreContext, id: string): boolean {
+/** Whether a token id names a token that exists and is neither revoked nor expired. */
+export function tokenActive({ st }: StoreContext, id: string, nowMs: number): boolean {
   const row = st.tokenById.get(id);
-  return row !== undefined && row.revoked_at === null;
+  return row !== undefined && live(row, nowMs);
 }
 
 /** Tokens newest first, at most `limit` (1..1000), without secrets or hashes. */
@@ -94,7 +102,9 @@ function tokenInfoFromRow(row: TokenRow): TokenInfo {
     role: row.role,
     ...(row.customer_id !== null && { customerId: row.customer_id }),
     ...(row.machine_id !== null && { machineId: row.machine_id }),
+    ...(row.user_id !== null && { userId: row.user_id }),
     createdAt: iso(row.created_at),
+    ...(row.expires_at !== null && { expiresAt: iso(row.expires_at) }),
     ...(row.revoked_at !== null && { revokedAt: iso(row.revoked_at) }),
   };
 }

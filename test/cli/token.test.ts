@@ -53,7 +53,7 @@ describe('ticketd token', () => {
     }
     const store = TicketStore.open({ dataDir, ids: sequentialIds() });
     try {
-      expect(store.findToken(secret)).toMatchObject({ role: 'machine', machineId: 'gate-1' });
+      expect(store.findToken(secret, T0)).toMatchObject({ role: 'machine', machineId: 'gate-1' });
     } finally {
       store.close();
     }

@@ -35,9 +35,9 @@ describe('demo-credentials.json', () => {
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual(credentials);
     expect(minted).toBe(1 + MACHINES.length + CUSTOMERS.length);
-    expect(store.findToken(credentials.admin)).toMatchObject({ role: 'admin' });
-    for (const id of MACHINES) expect(store.findToken(credentials.machines[id]!)).toMatchObject({ role: 'machine', machineId: id });
-    for (const id of CUSTOMERS) expect(store.findToken(credentials.customers[id]!)).toMatchObject({ role: 'customer', customerId: id });
+    expect(store.findToken(credentials.admin, T0)).toMatchObject({ role: 'admin' });
+    for (const id of MACHINES) expect(store.findToken(credentials.machines[id]!, T0)).toMatchObject({ role: 'machine', machineId: id });
+    for (const id of CUSTOMERS) expect(store.findToken(credentials.customers[id]!, T0)).toMatchObject({ role: 'customer', customerId: id });
     expect(credentials.signingKeys['gate-s1']).toContain('BEGIN PRIVATE KEY');
     expect(publicKeyPem).toContain('BEGIN PUBLIC KEY');
   });
@@ -56,14 +56,14 @@ describe('demo-credentials.json', () => {
   it('gets new tokens for the ones that stopped working, and keeps the rest and the signing key', () => {
     const { store, load } = setup();
     const first = load();
-    const [admin, gate1] = [store.findToken(first.credentials.admin)!, store.findToken(first.credentials.machines['gate-1']!)!];
+    const [admin, gate1] = [store.findToken(first.credentials.admin, T0)!, store.findToken(first.credentials.machines['gate-1']!, T0)!];
     store.revokeToken(admin.tokenId, T0);
     store.revokeToken(gate1.tokenId, T0);
     const next = load(T0 + 1_000);
     expect(next.minted).toBe(2);
     expect(next.credentials.admin).not.toBe(first.credentials.admin);
     expect(next.credentials.machines['gate-1']).not.toBe(first.credentials.machines['gate-1']);
-    expect(store.findToken(next.credentials.admin)).toMatchObject({ role: 'admin' });
+    expect(store.findToken(next.credentials.admin, T0)).toMatchObject({ role: 'admin' });
     expect({ ...next.credentials, admin: '', machines: { ...next.credentials.machines, 'gate-1': '' } })
       .toEqual({ ...first.credentials, admin: '', machines: { ...first.credentials.machines, 'gate-1': '' } });
     expect(fs.statSync(next.file).mode & 0o777).toBe(0o600);
@@ -77,7 +77,7 @@ describe('demo-credentials.json', () => {
     fs.writeFileSync(first.file, JSON.stringify(swapped));
     const next = load();
     expect(next.minted).toBe(1);
-    expect(store.findToken(next.credentials.customers['customer-1']!)).toMatchObject({ customerId: 'customer-1' });
+    expect(store.findToken(next.credentials.customers['customer-1']!, T0)).toMatchObject({ customerId: 'customer-1' });
     expect(fs.readdirSync(dataDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });

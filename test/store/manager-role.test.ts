@@ -41,9 +41,9 @@ describe('tokens with the manager role (schema v7)', () => {
     h = makeHarness();
     const created = h.store.createToken({ role: 'manager' }, T0);
     expect(created).toMatchObject({ role: 'manager' });
-    expect(h.store.findToken(created.token)).toEqual({ tokenId: created.id, role: 'manager' });
+    expect(h.store.findToken(created.token, T0)).toEqual({ tokenId: created.id, role: 'manager' });
     expect(h.store.listTokens().find((t) => t.id === created.id)).toMatchObject({ role: 'manager' });
     expect(h.store.revokeToken(created.id, T0 + 1)).toBe('revoked');
-    expect(h.store.findToken(created.token)).toBeUndefined();
+    expect(h.store.findToken(created.token, T0)).toBeUndefined();
   });
 });

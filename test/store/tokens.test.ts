@@ -65,17 +65,17 @@ describe('API tokens in the store', () => {
     h = makeHarness();
     const admin = h.store.createToken({ role: 'admin' }, T0);
     const customer = h.store.createToken({ role: 'customer', customerId: 'customer-1' }, T0);
-    expect(h.store.findToken(admin.token)).toEqual({ tokenId: admin.id, role: 'admin' });
-    expect(h.store.findToken(customer.token)).toEqual({ tokenId: customer.id, role: 'customer', customerId: 'customer-1' });
-    expect(h.store.findToken(`tkd_${'A'.repeat(43)}`)).toBeUndefined();
-    expect(h.store.findToken('not a token')).toBeUndefined();
-    expect(h.store.findToken(hashTokenSecret(admin.token))).toBeUndefined(); // the stored hash is no key
+    expect(h.store.findToken(admin.token, T0)).toEqual({ tokenId: admin.id, role: 'admin' });
+    expect(h.store.findToken(customer.token, T0)).toEqual({ tokenId: customer.id, role: 'customer', customerId: 'customer-1' });
+    expect(h.store.findToken(`tkd_${'A'.repeat(43)}`, T0)).toBeUndefined();
+    expect(h.store.findToken('not a token', T0)).toBeUndefined();
+    expect(h.store.findToken(hashTokenSecret(admin.token), T0)).toBeUndefined(); // the stored hash is no key
 
     expect(h.store.revokeToken(customer.id, T0 + 5)).toBe('revoked');
-    expect(h.store.findToken(customer.token)).toBeUndefined();
+    expect(h.store.findToken(customer.token, T0)).toBeUndefined();
     expect(h.store.revokeToken(customer.id, T0 + 6)).toBe('already_revoked');
     expect(h.store.revokeToken('tok-nope', T0)).toBe('unknown');
-    expect(h.store.findToken(admin.token)).toEqual({ tokenId: admin.id, role: 'admin' });
+    expect(h.store.findToken(admin.token, T0)).toEqual({ tokenId: admin.id, role: 'admin' });
   });
 
   it('lists tokens newest first without secrets, revoked ones with their time, at most the limit', () => {
