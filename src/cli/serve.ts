@@ -50,6 +50,9 @@ Flags:
                            unless the server has accepted that token lately (it is in the token cache)
   --cors-origin ORIGIN     allow browser calls from ORIGIN (e.g. https://app.example); repeat it or separate
                            origins with commas; '*' allows any (default: no CORS headers)
+  --allow-signup           anyone may create a user account (and its customer) with POST /v1/users and no token;
+                           without it only admins create accounts (npm start passes it: the demo is open)
+  --session-hours N        how long a login's session lasts, 1-720 (default ${DEFAULT_CONFIG.sessionHours})
   --hold-seconds N         how long a booking holds its seats before it must be paid, 1-86400 (default ${DEFAULT_CONFIG.holdSeconds})
   --card-delay-ms N        the simulated card provider's delay from charge to webhook, 0-60000 (default ${DEFAULT_CONFIG.card.delayMs})
   --card-failure-rate R    share of card charges the simulated provider declines, 0-1 (default ${DEFAULT_CONFIG.card.failureRate})
@@ -82,6 +85,8 @@ const FLAGS = {
   'data-dir': { type: 'string' },
   workers: { type: 'string' },
   demo: { type: 'boolean' },
+  'allow-signup': { type: 'boolean' },
+  'session-hours': { type: 'string' },
   'heartbeat-ms': { type: 'string' },
   'sse-buffer-bytes': { type: 'string' },
   'sse-streams-per-customer': { type: 'string' },
@@ -168,6 +173,8 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : DEFAULT_CONFIG.dataDir,
     workers: intFlag(values, 'workers', DEFAULT_CONFIG.workers, 0, 64),
     demo: values.demo === true,
+    allowSignup: values['allow-signup'] === true,
+    sessionHours: intFlag(values, 'session-hours', DEFAULT_CONFIG.sessionHours, 1, 720),
     heartbeatMs: intFlag(values, 'heartbeat-ms', DEFAULT_CONFIG.heartbeatMs, 100, 3_600_000),
     sseBufferBytes: intFlag(values, 'sse-buffer-bytes', DEFAULT_CONFIG.sseBufferBytes, 32_768, 1 << 30),
     sseStreamsPerCustomerMax: intFlag(

@@ -5,6 +5,7 @@
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { HttpBindings } from '@hono/node-server';
+import type { Accounts } from '../accounts/accounts.ts';
 import type { TokenAdmin } from '../auth/token-authenticator.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -30,4 +31,8 @@ export interface RouteDeps {
   tokens: TokenAdmin;
   /** `--cors-origin`: the event stream sets its CORS headers itself (see cors-policy.ts). */
   corsOrigins: readonly string[];
+  /** User accounts and sessions; absent, the user and session routes answer 503 `accounts_unavailable`. */
+  accounts?: Accounts;
+  /** `--allow-signup`: anyone may create a `user` account for themselves. */
+  allowSignup: boolean;
 }

@@ -28,6 +28,8 @@ import { addMeRoutes } from './me-routes.ts';
 import type { WebhookVerifier } from '../payments/webhook-signature.ts';
 import { addTapRoutes } from './tap-routes.ts';
 import { addTokenRoutes } from './token-routes.ts';
+import { addUserRoutes } from './user-routes.ts';
+import type { Accounts } from '../accounts/accounts.ts';
 
 export type { TicketdApp } from './app-env.ts';
 export type { AppAuth } from './auth-middleware.ts';
@@ -62,6 +64,10 @@ export interface CreateAppOptions {
   metrics?: MetricsEndpoint;
   /** The payment provider's webhook signatures (`POST /v1/payments/webhook`); absent, every webhook is refused. */
   payments?: { webhooks: WebhookVerifier };
+  /** User accounts and sessions (`/v1/users`, `/v1/sessions`); absent, those routes answer 503. */
+  accounts?: Accounts;
+  /** `--allow-signup`: anyone may create a `user` account for themselves (default false). */
+  allowSignup?: boolean;
 }
 
 export interface CreatedApp {
@@ -95,6 +101,7 @@ export function createApp(options: CreateAppOptions): CreatedApp {
   const corsOrigins = [...(options.corsOrigins ?? [])];
   const deps: RouteDeps = {
     engine: options.engine, clock: options.clock, waitTimeoutMs, hub, tokens: options.auth.authenticator, corsOrigins,
+    ...(options.accounts !== undefined && { accounts: options.accounts }), allowSignup: options.allowSignup ?? false,
   };
 
   // Not strict: `/v1/rides/` is `/v1/rides`. A request that fails its route's schema is a 400 (api/inputs.ts).
@@ -132,6 +139,7 @@ export function createApp(options: CreateAppOptions): CreatedApp {
   addMeRoutes(app, deps);
   addDeadLetterRoutes(app, deps);
   addTokenRoutes(app, deps);
+  addUserRoutes(app, deps);
   addApiDocs(app);
 
   app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));

@@ -11,12 +11,20 @@ import type { Authenticator, TokenAdmin } from '../auth/token-authenticator.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { AppEnv } from './app-env.ts';
 import { HttpError } from './http-error.ts';
+import { checkCsrf, sessionCookie } from './session-cookie.ts';
 
 /**
  * Paths anyone may call: a load balancer's health checks carry no token, nor does a reader of the API's description,
  * nor a payment provider (its webhook is trusted by its signature instead).
  */
-export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/openapi.json', '/docs', '/v1/payments/webhook']);
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set([
+  '/health', '/ready', '/openapi.json', '/docs', '/v1/payments/webhook', '/v1/sessions',
+]);
+/**
+ * Requests that may come without any credentials and are then served anonymously: signing up (`POST /v1/users`,
+ * which the handler allows only with `--allow-signup`). With credentials they are authenticated as usual.
+ */
+const ANONYMOUS_ALLOWED: ReadonlySet<string> = new Set(['POST /v1/users']);
 /** Below this prefix: the docs page's script and styles (see api-docs.ts), as public as the page. */
 export const PUBLIC_PREFIX = '/docs/assets/';
 
@@ -43,8 +51,7 @@ export interface AppAuth extends Partial<RateLimiters> {
 export function authMiddleware(auth: AppAuth): MiddlewareHandler<AppEnv> {
   const { authenticator, roleLimiters = {}, addressLimiter } = auth;
 
-  function caller(c: Context<AppEnv>): Principal {
-    const header = c.req.header('authorization');
+  function caller(c: Context<AppEnv>, header: string | undefined): Principal {
     if (addressLimiter === undefined) return authenticator.authenticate(header) ?? unauthorized();
     const address = clientAddress(c);
     const throttled = addressLimiter.peek(address);
@@ -61,8 +68,14 @@ export function authMiddleware(auth: AppAuth): MiddlewareHandler<AppEnv> {
   }
 
   return async (c, next) => {
-    if (PUBLIC_PATHS.has(withoutTrailingSlash(c.req.path)) || c.req.path.startsWith(PUBLIC_PREFIX)) return next();
-    const principal = caller(c);
+    const path = withoutTrailingSlash(c.req.path);
+    if (PUBLIC_PATHS.has(path) || c.req.path.startsWith(PUBLIC_PREFIX)) return next();
+    // The Authorization header wins; a browser's page has the session cookie instead (session-cookie.ts).
+    const bearer = c.req.header('authorization');
+    const cookie = bearer === undefined ? sessionCookie(c) : undefined;
+    if (bearer === undefined && cookie === undefined && ANONYMOUS_ALLOWED.has(`${c.req.method} ${path}`)) return next();
+    const principal = caller(c, bearer ?? (cookie === undefined ? undefined : `Bearer ${cookie}`));
+    if (cookie !== undefined) checkCsrf(c, cookie);
     const decision = roleLimiters[principal.role]?.take(principal.tokenId);
     if (decision !== undefined && !decision.ok) rateLimited(decision, 'this token is over its rate limit');
     c.set('principal', principal);
@@ -74,7 +87,7 @@ export function authMiddleware(auth: AppAuth): MiddlewareHandler<AppEnv> {
  * The peer's address from the socket (`X-Forwarded-For` is not trusted: any client can send it). Under
  * `app.request()` there is no socket unless the caller passes bindings with one (see app-env.ts).
  */
-function clientAddress(c: Context<AppEnv>): string {
+export function clientAddress(c: Context<AppEnv>): string {
   // `app.request()` without bindings leaves `c.env` undefined, whatever AppEnv says.
   if (c.env?.incoming === undefined) return UNKNOWN_ADDRESS;
   return getConnInfo(c).remote.address ?? UNKNOWN_ADDRESS;

@@ -4,6 +4,7 @@
  */
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { HTTPException } from 'hono/http-exception';
+import { AccountError, type AccountErrorCode } from '../accounts/accounts.ts';
 import { BoxOfficeError, type BoxOfficeErrorCode } from '../box-office/box-office-error.ts';
 import { EngineError, type EngineErrorCode } from '../pipeline/engine-api.ts';
 import { InputError } from '../domain/input-error.ts';
@@ -31,6 +32,12 @@ const BOX_OFFICE_STATUS: Record<BoxOfficeErrorCode, ContentfulStatusCode> = {
   booking_not_held: 409, nonce_reused: 409, capacity_below_sold: 409,
   version_mismatch: 412,
   overloaded: 503,
+};
+
+/** The status of each refusal of the accounts (src/accounts/accounts.ts). */
+const ACCOUNT_STATUS: Record<AccountErrorCode, ContentfulStatusCode> = {
+  invalid_credentials: 401, login_throttled: 429, account_disabled: 403, unknown_user: 404, username_taken: 409,
+  email_taken: 409, weak_password: 422, role_not_changeable: 409, hasher_busy: 503,
 };
 
 const ENGINE_ERRORS: Record<EngineErrorCode, { status: ContentfulStatusCode; code: string }> = {
@@ -64,6 +71,11 @@ export function errorAnswer(error: unknown): ErrorAnswer {
       status, code: error.code, message: error.message, headers: status === 503 ? { 'Retry-After': '1' } : {}, internal: false,
       ...(error.details !== undefined && { details: { ...error.details } }),
     };
+  }
+  if (error instanceof AccountError) {
+    const status = ACCOUNT_STATUS[error.code];
+    const headers: Record<string, string> = status === 429 || status === 503 ? { 'Retry-After': String(retryAfterSeconds(error.retryAfterMs)) } : {};
+    return { status, code: error.code, message: error.message, headers, internal: false };
   }
   if (error instanceof StoreError && error.code === 'ERR_INVALID_CURSOR') {
     // The engine hands page cursors through to the store, which is the one that can tell a forged one.

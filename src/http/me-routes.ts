@@ -31,7 +31,13 @@ export function addMeRoutes(app: TicketdApp, deps: RouteDeps): void {
     operation(meRoute, anyToken, (c) => {
       const p = principalOf(c);
       const customer = p.role === 'customer' ? engine.getCustomer(p.customerId) : undefined;
-      return c.json({ ...p, ...(customer !== undefined && { customer }) }, 200);
+      const user = p.userId === undefined ? undefined : deps.accounts?.find(p.userId);
+      return c.json({
+        tokenId: p.tokenId, role: p.role,
+        ...(p.role === 'customer' && { customerId: p.customerId }), ...(p.role === 'machine' && { machineId: p.machineId }),
+        ...(p.expiresAtMs !== undefined && { expiresAt: new Date(p.expiresAtMs).toISOString() }),
+        ...(user !== undefined && { user }), ...(customer !== undefined && { customer }),
+      }, 200);
     }),
   ]);
   route(app, [

@@ -20,6 +20,10 @@ import { InlineEvaluator } from '../workers/inline-evaluator.ts';
 import { PoolEvaluator } from '../workers/pool-evaluator.ts';
 import { SplitEvaluator } from '../workers/split-evaluator.ts';
 import { lockDataDir } from './data-dir-lock.ts';
+import { Accounts } from '../accounts/accounts.ts';
+import { LoginLimiter } from '../auth/login-limiter.ts';
+import { PoolPasswordHasher } from '../auth/password.ts';
+import { cryptoSecrets } from '../platform/secrets.ts';
 import { loadOrCreateDemoCredentials } from './demo-credentials.ts';
 
 export interface TicketdConfig {
@@ -45,6 +49,10 @@ export interface TicketdConfig {
   pipeline?: Partial<PipelineOptions>;
   /** A bearer token that may read `GET /metrics` and nothing else (admin tokens may too); absent: admins only. */
   metricsToken?: string;
+  /** Whether anyone may create a `user` account for themselves (`POST /v1/users` without a token). */
+  allowSignup: boolean;
+  /** How long a login's session lasts. */
+  sessionHours: number;
   /** How long a booking holds its seats before it must be paid. */
   holdSeconds: number;
   /** The simulated card provider: delay from charge to webhook, and the share of charges it declines. */
@@ -66,6 +74,8 @@ export const DEFAULT_CONFIG = {
   rateLimits: RATE_LIMIT_DEFAULTS,
   corsOrigins: [],
   serverLimits: SERVER_LIMITS_DEFAULT,
+  allowSignup: false,
+  sessionHours: 12,
   holdSeconds: 900,
   card: { delayMs: 500, failureRate: 0.05 },
 } as const;
@@ -101,6 +111,7 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
   let store: TicketStore | undefined;
   let engine: Engine | undefined;
   let demoCredentialsFile: string | undefined;
+  let passwords: PoolPasswordHasher | undefined;
   const metrics = new Metrics();
   try {
     // Another connection may write beside this one (`ticketd token` on the same data dir): a write waits up to a
@@ -143,8 +154,20 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
       ...(config.pipeline !== undefined && { pipeline: config.pipeline }),
       metrics,
     });
+    // Passwords are hashed on a thread of their own: a burst of logins queues there (bounded), not on the event loop
+    // nor in front of the taps' pool.
+    const hasher = new PoolPasswordHasher({ secrets: cryptoSecrets, threads: 1, maxQueue: 256 });
+    passwords = hasher;
+    const accounts = new Accounts({
+      users: store.users, openCustomer: (id, input) => running.putCustomer(id, input), hasher,
+      limiter: new LoginLimiter({ clock: runtime.clock }), clock: runtime.clock, ids: runtime.ids,
+      sessionTtlMs: config.sessionHours * 3_600_000,
+    });
+    const running = engine;
     const { app, hub } = createApp({
       engine,
+      accounts,
+      allowSignup: config.allowSignup,
       clock: runtime.clock,
       auth: {
         authenticator: new TokenAuthenticator({ registry: store, clock: runtime.clock }),
@@ -171,7 +194,7 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`;
     let closing: Promise<void> | undefined;
     // Fixed from here on; the closure below would otherwise see the `let`s as possibly unset.
-    const [running, opened] = [engine, store];
+    const opened = store;
     return {
       url,
       port: server.port,
@@ -182,13 +205,14 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
           // Taps get 503 from here on; SSE clients are told to come back in 2 s and resume with Last-Event-ID.
           const drained = running.stop();
           hub.close(2_000);
-          await Promise.all([server.close(), drained]);
+          await Promise.all([server.close(), drained, hasher.close()]);
           opened.close();
           lock.release();
         })()),
     };
   } catch (error) {
     await engine?.stop();
+    await passwords?.close();
     store?.close();
     lock.release();
     throw error;

@@ -15,6 +15,8 @@ interface Entry {
   secret: string;
   info: TokenInfo;
   scope: TokenScope;
+  /** A session's account (see `createSession`). */
+  userId?: string;
 }
 
 export class MemoryTokens implements TokenRegistry {
@@ -44,10 +46,20 @@ export class MemoryTokens implements TokenRegistry {
     return { id, token: secret, ...scope };
   }
 
+  /** A session of account `userId`, as the store makes one at login: a token of `scope` with the account's id. */
+  createSession(scope: TokenScope, userId: string, nowMs: number): CreatedToken {
+    const created = this.createToken(scope, nowMs);
+    const entry = this.#entries.at(-1)!;
+    entry.userId = userId;
+    entry.info.userId = userId;
+    return created;
+  }
+
   findToken(secret: string): Principal | undefined {
     this.lookups++;
     const entry = this.#entries.find((e) => e.secret === secret && e.info.revokedAt === undefined);
-    return entry === undefined ? undefined : principalOf(entry.info.id, entry.scope);
+    if (entry === undefined) return undefined;
+    return { ...principalOf(entry.info.id, entry.scope), ...(entry.userId !== undefined && { userId: entry.userId }) };
   }
 
   tokenActive(id: string): boolean {

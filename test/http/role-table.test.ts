@@ -26,17 +26,21 @@ import { FakeEngine } from './fake-engine.ts';
 import { bearer, harness, seedCustomer, tap, type Answer, type Harness } from './helpers.ts';
 import { testAuth, type TestAuth } from './memory-tokens.ts';
 
-type Caller = 'none' | 'admin' | 'manager' | 'machine' | 'own' | 'other';
+/**
+ * `user` is a logged-in person with a `user` account whose customer is c-1: its session is a customer token of c-1
+ * that carries the account's id, so it may do exactly what `own` may.
+ */
+type Caller = 'none' | 'admin' | 'manager' | 'machine' | 'own' | 'user' | 'other';
 
-const EVERYONE: readonly Caller[] = ['none', 'admin', 'manager', 'machine', 'own', 'other'];
-const ANY_TOKEN: readonly Caller[] = ['admin', 'manager', 'machine', 'own', 'other'];
+const EVERYONE: readonly Caller[] = ['none', 'admin', 'manager', 'machine', 'own', 'user', 'other'];
+const ANY_TOKEN: readonly Caller[] = ['admin', 'manager', 'machine', 'own', 'user', 'other'];
 const ADMIN: readonly Caller[] = ['admin'];
-/** Admins and managers (`staff` in access.ts): everything but tokens. */
+/** Admins and managers (`staff` in access.ts): everything but tokens and users. */
 const STAFF: readonly Caller[] = ['admin', 'manager'];
-const STAFF_OWN: readonly Caller[] = ['admin', 'manager', 'own'];
+const STAFF_OWN: readonly Caller[] = ['admin', 'manager', 'own', 'user'];
 const STAFF_MACHINE: readonly Caller[] = ['admin', 'manager', 'machine'];
 const ADMIN_MACHINE: readonly Caller[] = ['admin', 'machine'];
-const CUSTOMERS: readonly Caller[] = ['own', 'other'];
+const CUSTOMERS: readonly Caller[] = ['own', 'user', 'other'];
 
 interface Row {
   /** The callers let past the access check; every other one is refused. */
@@ -127,6 +131,20 @@ const TABLE: Record<string, Row> = {
   'GET /v1/tokens': { allowed: ADMIN, path: '/v1/tokens' },
   // An id no token has: revoking a caller's own token would change the rows that follow it.
   'DELETE /v1/tokens/{id}': { allowed: ADMIN, path: '/v1/tokens/tok-999' },
+
+  // Accounts: admins only (not managers). Without --allow-signup an anonymous POST /v1/users is 401 like any other.
+  'POST /v1/users': {
+    allowed: ADMIN, path: '/v1/users',
+    body: { username: 'grace', email: 'grace@example.com', displayName: 'Grace Hopper', password: 'correct horse battery' },
+  },
+  'GET /v1/users': { allowed: ADMIN, path: '/v1/users' },
+  'GET /v1/users/{id}': { allowed: ADMIN, path: '/v1/users/usr_1' },
+  'PATCH /v1/users/{id}': { allowed: ADMIN, path: '/v1/users/usr_1', body: { displayName: 'Ada King' } },
+  'DELETE /v1/users/{id}': { allowed: ADMIN, path: '/v1/users/usr_1' },
+  // Logging in needs no token; anyone reaches 401 invalid_credentials or (this app has no accounts) 503.
+  'POST /v1/sessions': { allowed: EVERYONE, path: '/v1/sessions', body: { username: 'ada', password: 'correct horse battery' } },
+  // Any token reaches the route; an API token is told it is not a session (400 not_a_session), a session ends.
+  'DELETE /v1/sessions/current': { allowed: ANY_TOKEN, path: '/v1/sessions/current' },
 };
 
 /** Public paths the app serves outside the route declarations (api-docs.ts), so in no declared list. */
@@ -166,6 +184,7 @@ function callerHeaders(tokens: TestAuth): World['headers'] {
     manager: bearer(secret({ role: 'manager' })),
     machine: bearer(secret({ role: 'machine', machineId: 'gate-1' })),
     own: bearer(secret({ role: 'customer', customerId: 'c-1' })),
+    user: bearer(tokens.tokens.createSession({ role: 'customer', customerId: 'c-1' }, 'usr_1', 1_000).token),
     other: bearer(secret({ role: 'customer', customerId: 'c-2' })),
   };
 }

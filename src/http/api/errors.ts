@@ -10,7 +10,7 @@ export type ErrorCodes = Readonly<Partial<Record<number, readonly string[]>>>;
 
 /** What every route behind a token may answer. */
 const AUTHENTICATED: ErrorCodes = {
-  401: ['unauthorized'], 403: ['forbidden'], 429: ['rate_limited'], 500: ['internal'],
+  401: ['unauthorized'], 403: ['forbidden', 'csrf_failed'], 429: ['rate_limited'], 500: ['internal'],
 };
 /** What reading a JSON body may answer. */
 const JSON_BODY: ErrorCodes = {

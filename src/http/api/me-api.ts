@@ -7,11 +7,14 @@ import { ROLES } from '../../domain/principal.ts';
 import { body, ok, responses } from './declare.ts';
 import { InboxQuery } from './inputs.ts';
 import { Customer } from './schemas.ts';
+import { User } from './user-api.ts';
 
 const tags = ['me'];
 
 const Me = z.strictObject({
   tokenId: z.string(), role: z.enum(ROLES), customerId: z.string().optional(), machineId: z.string().optional(),
+  expiresAt: z.string().optional().meta({ description: 'when a session ends; API tokens have none' }),
+  user: User.optional().meta({ description: 'the account a session belongs to' }),
   customer: Customer.optional(),
 }).meta({
   id: 'Me',
@@ -46,7 +49,7 @@ const ReadAnswer = z.strictObject({ readUpTo: z.number().int(), unreadCount: z.n
   .meta({ example: { readUpTo: 44, unreadCount: 0 } });
 
 export const meRoute = createRoute({
-  method: 'get', path: '/v1/me', tags, summary: 'Who the token is: its role, and a customer token\'s customer',
+  method: 'get', path: '/v1/me', tags, summary: 'Who the token is: its role, a session\'s account, and a customer token\'s customer',
   responses: responses({ 200: ok(Me, 'The caller') }, {}, { auth: true, body: false }),
 });
 

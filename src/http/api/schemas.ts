@@ -79,8 +79,9 @@ export const DeadLetterPage = z.strictObject({ deadLetters: z.array(DeadLetter),
   .meta({ example: { deadLetters: [], nextCursor: null } });
 
 export const TokenInfo = z.strictObject({
-  id: z.string(), role: z.enum(ROLES), customerId: Id.optional(), machineId: Id.optional(), createdAt: Time,
-  revokedAt: Time.optional(),
+  id: z.string(), role: z.enum(ROLES), customerId: Id.optional(), machineId: Id.optional(),
+  userId: z.string().optional().meta({ description: "a session's account (POST /v1/sessions)" }), createdAt: Time,
+  expiresAt: Time.optional().meta({ description: 'when a session ends; API tokens have none' }), revokedAt: Time.optional(),
 }).meta({ id: 'TokenInfo' });
 
 export const CreatedToken = z.strictObject({
