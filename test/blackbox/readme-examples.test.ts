@@ -34,9 +34,19 @@ function readmeBookingScript(): string {
   return block[1]!;
 }
 
+/** The README's accounts walk: the `sh` block after "a person signs up, logs in". */
+function readmeAccountsScript(): string {
+  const text = fs.readFileSync(README, 'utf8');
+  const start = text.indexOf('a person signs up, logs in');
+  const block = /```sh\n([\s\S]*?)```/.exec(text.slice(start));
+  if (start < 0 || block === null) throw new Error('README has no accounts walk');
+  return block[1]!;
+}
+
 let ticketd: RunningBinary;
 beforeAll(async () => {
-  ticketd = await startBinary();
+  // As `npm start` runs it: the demo with signing up open.
+  ticketd = await startBinary({ args: ['--allow-signup'] });
 });
 afterAll(async () => {
   expect(await ticketd.stop('SIGTERM')).toBe(0);
@@ -84,6 +94,23 @@ describe('the README examples', () => {
     expect(cancelled).toMatchObject({ status: 'cancelled', version: 3, payments: [{ status: 'refunded', refunded: 9_000 }] });
     expect((cancelled!.tickets as Array<{ status: string }>).map((t) => t.status)).toEqual(['voided', 'voided']);
     expect(customer).toMatchObject({ id: 'customer-1' });
+  });
+
+  it('walk a person from signing up to logging out, as the accounts section shows', () => {
+    const script = readmeAccountsScript().replaceAll('localhost:8080', new URL(ticketd.url).host).replaceAll('./data/', `${ticketd.dataDir}/`);
+    const out = execFileSync('bash', ['-c', `set -e\ncurl() { command curl "$@"; echo; }\n${script}`], { encoding: 'utf8', timeout: 60_000 });
+    const lines = out.split('\n').filter((l) => l.startsWith('{'));
+    const [user, topUp, me, bookings, inbox, read, afterLogout] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(user).toMatchObject({ username: 'ada', email: 'ada@example.com', role: 'user', version: 1 });
+    const customerId = user!.customerId as string;
+    expect(customerId).toMatch(/^cus/);
+    expect(topUp).toMatchObject({ status: 'applied', customer: { id: customerId, balance: 2_000 } });
+    expect(me).toMatchObject({ role: 'customer', customerId, user: { username: 'ada' }, customer: { id: customerId, balance: 2_000 } });
+    expect(bookings).toEqual({ bookings: [], nextCursor: null });
+    expect(inbox).toMatchObject({ unreadCount: 1, notifications: [{ type: 'balance.changed', customerId }] });
+    expect(read).toMatchObject({ unreadCount: 0 });
+    expect(out).toMatch(/^204$/m);
+    expect(afterLogout).toMatchObject({ error: { code: 'unauthorized' } });
   });
 
   it('configure a server by environment variables alone, as the Configuration section shows', async () => {
