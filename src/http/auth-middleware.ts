@@ -22,7 +22,8 @@ export const PUBLIC_PATHS: ReadonlySet<string> = new Set([
 ]);
 /**
  * Requests that may come without any credentials and are then served anonymously: signing up (`POST /v1/users`,
- * which the handler allows only with `--allow-signup`). With credentials they are authenticated as usual.
+ * which the handler allows only with `--allow-signup`), limited per address like unauthenticated requests. With
+ * credentials they are authenticated as usual.
  */
 const ANONYMOUS_ALLOWED: ReadonlySet<string> = new Set(['POST /v1/users']);
 /** Below this prefix: the docs page's script and styles (see api-docs.ts), as public as the page. */
@@ -73,7 +74,13 @@ export function authMiddleware(auth: AppAuth): MiddlewareHandler<AppEnv> {
     // The Authorization header wins; a browser's page has the session cookie instead (session-cookie.ts).
     const bearer = c.req.header('authorization');
     const cookie = bearer === undefined ? sessionCookie(c) : undefined;
-    if (bearer === undefined && cookie === undefined && ANONYMOUS_ALLOWED.has(`${c.req.method} ${path}`)) return next();
+    if (bearer === undefined && cookie === undefined && ANONYMOUS_ALLOWED.has(`${c.req.method} ${path}`)) {
+      // Each anonymous request (a signup costs a password hash and makes an account) takes from its address's
+      // bucket, as a failed authentication does.
+      const decision = addressLimiter?.take(clientAddress(c));
+      if (decision !== undefined && !decision.ok) rateLimited(decision, 'this address sent too many requests without a token');
+      return next();
+    }
     const principal = caller(c, bearer ?? (cookie === undefined ? undefined : `Bearer ${cookie}`));
     if (cookie !== undefined) checkCsrf(c, cookie);
     const decision = roleLimiters[principal.role]?.take(principal.tokenId);
