@@ -122,9 +122,10 @@ function prepare(db: Database.Database) {
       `UPDATE users SET email = @email, display_name = @display_name, role = @role, password_hash = @password_hash,
        version = @version, updated_at = @updated_at, disabled_at = @disabled_at WHERE id = @id`,
     ),
-    erase: db.prepare<[number, string], unknown>(
+    // Named parameters: with numbered ones (?1 twice, then ?2) better-sqlite3 refused the two values as too many.
+    erase: db.prepare<[{ now: number; id: string }], unknown>(
       `UPDATE users SET username = NULL, email = NULL, display_name = NULL, password_hash = NULL, version = version + 1,
-       updated_at = ?1, deleted_at = ?1 WHERE id = ?2`,
+       updated_at = @now, deleted_at = @now WHERE id = @id`,
     ),
     eraseCustomerName: db.prepare<[string], unknown>("UPDATE customers SET name = '(erased)' WHERE id = ?"),
     insertSession: db.prepare<[{ id: string; hash: string; role: string; customer_id: string | null; user_id: string; created_at: number; expires_at: number }], unknown>(
@@ -255,7 +256,7 @@ export class UserStore {
       const row = this.#st.byId.get(id);
       if (row === undefined) return undefined;
       const revokedTokens = this.#revokeSessions(id, nowMs);
-      this.#st.erase.run(nowMs, id);
+      this.#st.erase.run({ now: nowMs, id });
       if (row.customer_id !== null) this.#st.eraseCustomerName.run(row.customer_id);
       this.#event('user.deleted', { ...row, version: row.version + 1 }, {}, nowMs, cause);
       return { revokedTokens };
