@@ -22,6 +22,29 @@ describe('TokenAuthenticator', () => {
     }
   });
 
+  it('trusts a cached session no longer than it lives, and forgets sessions ended elsewhere at once', () => {
+    const { auth, registry, clock } = setup({ cacheTtlMs: 5_000 });
+    const session = registry.createSession({ role: 'customer', customerId: 'c-1' }, 'usr_1', clock.now(), clock.now() + 2_000);
+    const header = `Bearer ${session.token}`;
+    expect(auth.authenticate(header)).toEqual({
+      tokenId: session.id, role: 'customer', customerId: 'c-1', userId: 'usr_1', expiresAtMs: clock.now() + 2_000,
+    });
+    clock.advanceTo(clock.now() + 1_999);
+    expect(auth.authenticate(header)?.tokenId).toBe(session.id);
+    expect(registry.lookups).toBe(1);
+    clock.advanceTo(clock.now() + 1);
+    // The cache would trust it 3 s more; the session ended.
+    expect(auth.authenticate(header)).toBeUndefined();
+    expect(auth.isActive(session.id)).toBe(false);
+
+    const other = registry.createSession({ role: 'admin' }, 'usr_2', clock.now());
+    expect(auth.authenticate(`Bearer ${other.token}`)?.userId).toBe('usr_2');
+    registry.revokeToken(other.id, clock.now());
+    expect(auth.authenticate(`Bearer ${other.token}`)?.userId).toBe('usr_2'); // cached: revoked behind its back
+    auth.forget([other.id]);
+    expect(auth.authenticate(`Bearer ${other.token}`)).toBeUndefined();
+  });
+
   it('answers repeated requests from its cache, and drops a token revoked through it at once', () => {
     const { auth, registry } = setup();
     const machine = auth.create({ role: 'machine', machineId: 'gate-1' });

@@ -15,8 +15,9 @@ interface Entry {
   secret: string;
   info: TokenInfo;
   scope: TokenScope;
-  /** A session's account (see `createSession`). */
+  /** A session's account and end (see `createSession`). */
   userId?: string;
+  expiresAtMs?: number;
 }
 
 export class MemoryTokens implements TokenRegistry {
@@ -46,24 +47,34 @@ export class MemoryTokens implements TokenRegistry {
     return { id, token: secret, ...scope };
   }
 
-  /** A session of account `userId`, as the store makes one at login: a token of `scope` with the account's id. */
-  createSession(scope: TokenScope, userId: string, nowMs: number): CreatedToken {
+  /**
+   * A session of account `userId`, as the store makes one at login: a token of `scope` with the account's id, ending
+   * at `expiresAtMs` (never, when absent).
+   */
+  createSession(scope: TokenScope, userId: string, nowMs: number, expiresAtMs?: number): CreatedToken {
     const created = this.createToken(scope, nowMs);
     const entry = this.#entries.at(-1)!;
     entry.userId = userId;
     entry.info.userId = userId;
+    if (expiresAtMs !== undefined) {
+      entry.expiresAtMs = expiresAtMs;
+      entry.info.expiresAt = new Date(expiresAtMs).toISOString();
+    }
     return created;
   }
 
-  findToken(secret: string): Principal | undefined {
+  findToken(secret: string, nowMs: number): Principal | undefined {
     this.lookups++;
-    const entry = this.#entries.find((e) => e.secret === secret && e.info.revokedAt === undefined);
+    const entry = this.#entries.find((e) => e.secret === secret && live(e, nowMs));
     if (entry === undefined) return undefined;
-    return { ...principalOf(entry.info.id, entry.scope), ...(entry.userId !== undefined && { userId: entry.userId }) };
+    return {
+      ...principalOf(entry.info.id, entry.scope), ...(entry.userId !== undefined && { userId: entry.userId }),
+      ...(entry.expiresAtMs !== undefined && { expiresAtMs: entry.expiresAtMs }),
+    };
   }
 
-  tokenActive(id: string): boolean {
-    return this.#entries.some((e) => e.info.id === id && e.info.revokedAt === undefined);
+  tokenActive(id: string, nowMs: number): boolean {
+    return this.#entries.some((e) => e.info.id === id && live(e, nowMs));
   }
 
   revokeToken(id: string, nowMs: number): RevokeResult {
@@ -77,6 +88,10 @@ export class MemoryTokens implements TokenRegistry {
   listTokens(limit = 1_000): TokenInfo[] {
     return this.#entries.map((e) => ({ ...e.info })).reverse().slice(0, limit);
   }
+}
+
+function live(entry: Entry, nowMs: number): boolean {
+  return entry.info.revokedAt === undefined && (entry.expiresAtMs === undefined || entry.expiresAtMs > nowMs);
 }
 
 export interface TestAuth {
