@@ -15,32 +15,24 @@ import { BIN, startBinary, type RunningBinary } from './binary.ts';
 
 const README = path.join(path.dirname(new URL(import.meta.url).pathname), '../../README.md');
 
-/** The shell lines of the README's first `sh` block after "With `npm start` running", from `ADMIN=` on. */
+/** The first `sh` block of the README after `marker`. */
+function readmeBlockAfter(marker: string): string {
+  const text = fs.readFileSync(README, 'utf8');
+  const start = text.indexOf(marker);
+  const block = /```sh\n([\s\S]*?)```/.exec(text.slice(start));
+  if (start < 0 || block === null) throw new Error(`README has no sh block after "${marker}"`);
+  return block[1]!;
+}
+
+/** The README's booking walk. */
+const readmeBookingScript = () => readmeBlockAfter('a booking from hold to check-in');
+/** The README's accounts walk. */
+const readmeAccountsScript = () => readmeBlockAfter('a person signs up, logs in');
+
+/** The shell lines of the "Using it" block (after "With `npm start` running"), from `ADMIN=` on. */
 function readmeCurlScript(): string {
-  const text = fs.readFileSync(README, 'utf8');
-  const start = text.indexOf('With `npm start` running');
-  const block = /```sh\n([\s\S]*?)```/.exec(text.slice(start));
-  if (start < 0 || block === null) throw new Error('README has no "Using it" sh block');
-  const lines = block[1]!.replace(/\\\n\s*/g, '').split('\n');
+  const lines = readmeBlockAfter('With `npm start` running').replace(/\\\n\s*/g, '').split('\n');
   return lines.slice(lines.findIndex((l) => l.startsWith('ADMIN='))).join('\n');
-}
-
-/** The README's booking walk: the `sh` block after "a booking from hold to check-in". */
-function readmeBookingScript(): string {
-  const text = fs.readFileSync(README, 'utf8');
-  const start = text.indexOf('a booking from hold to check-in');
-  const block = /```sh\n([\s\S]*?)```/.exec(text.slice(start));
-  if (start < 0 || block === null) throw new Error('README has no booking walk');
-  return block[1]!;
-}
-
-/** The README's accounts walk: the `sh` block after "a person signs up, logs in". */
-function readmeAccountsScript(): string {
-  const text = fs.readFileSync(README, 'utf8');
-  const start = text.indexOf('a person signs up, logs in');
-  const block = /```sh\n([\s\S]*?)```/.exec(text.slice(start));
-  if (start < 0 || block === null) throw new Error('README has no accounts walk');
-  return block[1]!;
 }
 
 let ticketd: RunningBinary;
