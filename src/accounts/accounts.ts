@@ -194,7 +194,7 @@ export class Accounts {
   async #rehash(id: string, password: string): Promise<void> {
     try {
       const passwordHash = await this.#hasher.hash(password);
-      this.#users.update(id, { passwordHash }, this.#clock.now());
+      this.#users.update(id, { passwordHash, rehash: true }, this.#clock.now());
     } catch {
       // The login itself is good; the next one tries again.
     }

@@ -54,6 +54,8 @@ export interface UserChanges {
   role?: Exclude<AccountRole, 'user'>;
   disabled?: boolean;
   passwordHash?: string;
+  /** `passwordHash` is the same password hashed anew at today's cost (a login's rehash): no session ends for it. */
+  rehash?: boolean;
 }
 
 export interface UserQuery {
@@ -240,7 +242,8 @@ export class UserStore {
       next.updated_at = nowMs;
       this.#st.update.run(next);
       // A new password or a role or access taken away ends the sessions made under the old one.
-      const revoke = changed.includes('password_hash') || changed.includes('role') || (next.disabled_at !== null && row.disabled_at === null);
+      const newPassword = changed.includes('password_hash') && changes.rehash !== true;
+      const revoke = newPassword || changed.includes('role') || (next.disabled_at !== null && row.disabled_at === null);
       const revokedTokens = revoke ? this.#revokeSessions(id, nowMs) : [];
       this.#event('user.updated', next, { changed: changed.map(fieldName) }, nowMs, cause);
       return { user: userOf(next), revokedTokens };
