@@ -42,7 +42,7 @@ export type AccountStore = Pick<UserStore, 'create' | 'get' | 'findForLogin' | '
 export interface AccountsOptions {
   users: AccountStore;
   /** Opens a `user` account's customer (the engine's putCustomer: through the ledger, so its catalogue knows it). */
-  openCustomer(id: string, input: CustomerInput): Promise<unknown>;
+  openCustomer: (id: string, input: CustomerInput) => Promise<unknown>;
   hasher: PasswordHasher;
   limiter: LoginLimiter;
   clock: Clock;
