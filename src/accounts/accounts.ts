@@ -170,12 +170,14 @@ export class Accounts {
    * for both), `account_disabled` (only to one who gave the right password).
    */
   async login(login: string, password: string, address: string): Promise<Session> {
-    const account = login.toLowerCase();
+    const user = this.#users.findForLogin(login);
+    // Braked by the account, not by the name typed: its username in any case and its email share one count. A name
+    // that finds no one is counted as typed; the prefixes keep such a name from ever being taken for an account's id.
+    const account = user === undefined ? `login:${login.toLowerCase()}` : `user:${user.id}`;
     const decision = this.#limiter.check(account, address);
     if (!decision.allowed) {
       throw new AccountError('login_throttled', 'too many failed logins; wait before trying again', decision.retryAfterMs);
     }
-    const user = this.#users.findForLogin(login);
     const ok = user === undefined ? await this.#verify(() => this.#hasher.dummyVerify(password))
       : await this.#verify(() => this.#hasher.verify(password, user.passwordHash));
     if (!ok || user === undefined) {
