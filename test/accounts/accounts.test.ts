@@ -141,6 +141,18 @@ describe('logging in', () => {
     expect(session.user.username).toBe('bo');
   });
 
+  it('brakes an account whichever of its names the failures used: username in any case or email', async () => {
+    const accounts = accountsWith();
+    await accounts.create(account('bo'));
+    // Each attempt from an address of its own: only the account's own count can brake the last one.
+    const tries = ['bo', 'BO@example.com', 'Bo'];
+    for (const [i, login] of tries.entries()) {
+      expect((await refusal(accounts.login(login, `wrong password ${i}`, `198.51.100.${i + 1}`))).code).toBe('invalid_credentials');
+    }
+    expect((await refusal(accounts.login('bo@example.com', PASSWORD, '198.51.100.50'))).code).toBe('login_throttled');
+    expect((await refusal(accounts.login('bo', PASSWORD, '198.51.100.51'))).code).toBe('login_throttled');
+  });
+
   it('brakes an unknown user as it brakes a known one', async () => {
     const accounts = accountsWith();
     for (let i = 0; i < 3; i++) expect((await refusal(accounts.login('ghost', PASSWORD, ADDRESS))).code).toBe('invalid_credentials');
