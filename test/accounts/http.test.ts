@@ -161,6 +161,47 @@ describe('signing up and creating accounts', () => {
   });
 });
 
+describe('changing accounts', () => {
+  it('answers PATCH refusals with their codes: email_taken, role_not_changeable, weak_password, unknown_user', async () => {
+    const a = makeApp();
+    const bob = await a.account('bob', 'user');
+    const mia = await a.account('mia', 'manager');
+    const patch = (id: string, body: unknown) => a.call('PATCH', `/v1/users/${id}`, { token: a.admin, body });
+    expectError(await patch(mia.user.id, { email: 'BOB@example.com' }), 409, 'email_taken');
+    expectError(await patch(bob.user.id, { role: 'admin' }), 409, 'role_not_changeable');
+    expectError(await patch(mia.user.id, { role: 'user' }), 409, 'role_not_changeable');
+    expectError(await patch(mia.user.id, { password: 'short' }), 422, 'weak_password');
+    expectError(await patch('usr_404', { displayName: 'Nobody' }), 404, 'unknown_user');
+    expectError(await a.call('GET', '/v1/users/usr_404', { token: a.admin }), 404, 'unknown_user');
+    // None of those changed anything, nor ended a session.
+    expect((await a.call('GET', `/v1/users/${mia.user.id}`, { token: a.admin })).body).toEqual(mia.user);
+    expect((await a.call('GET', '/v1/me', { token: mia.token })).status).toBe(200);
+    const promoted = await patch(mia.user.id, { role: 'admin', displayName: 'Mia Boss' });
+    expect(promoted.status).toBe(200);
+    expect(promoted.body).toMatchObject({ role: 'admin', displayName: 'Mia Boss', version: 2 });
+    // A new role ends the sessions made under the old one.
+    expectError(await a.call('GET', '/v1/me', { token: mia.token }), 401, 'unauthorized');
+    expect((await a.login('mia')).user.role).toBe('admin');
+  });
+
+  it('pages GET /v1/users by cursor and refuses a forged cursor', async () => {
+    const a = makeApp({ allowSignup: true });
+    for (const name of ['amy', 'ben', 'cat', 'dan', 'eve']) expect((await a.call('POST', '/v1/users', { body: signup(name) })).status).toBe(201);
+    const seen: string[] = [];
+    let path = '/v1/users?limit=2';
+    for (let page = 0; page < 10; page++) {
+      const answer = await a.call('GET', path, { token: a.admin });
+      const body = answer.body as { users: User[]; nextCursor: string | null };
+      seen.push(...body.users.map((u) => u.username));
+      if (body.nextCursor === null) break;
+      path = `/v1/users?limit=2&cursor=${encodeURIComponent(body.nextCursor)}`;
+    }
+    expect(seen).toEqual(['amy', 'ben', 'cat', 'dan', 'eve']);
+    expect(((await a.call('GET', '/v1/users?q=AN', { token: a.admin })).body as { users: User[] }).users.map((u) => u.username)).toEqual(['dan']);
+    expectError(await a.call('GET', '/v1/users?cursor=forged', { token: a.admin }), 400, 'invalid_cursor');
+  });
+});
+
 describe('logging in', () => {
   it('answers token, expiresAt (now + ttl), csrfToken and the user, and sets the cookies: HttpOnly, SameSite=Strict, Path=/, not Secure over HTTP', async () => {
     const a = makeApp();
