@@ -110,7 +110,8 @@ describe('listing accounts', () => {
     const rest = h.store.users.list({ role: 'admin', limit: 3, cursor: admins.nextCursor! });
     expect(rest.users.map((u) => u.username)).toEqual(['u5']);
     expect(rest.nextCursor).toBeUndefined();
-    expect(codeOf(() => h.store.users.list({ limit: 0 }))).toBeDefined();
+    expect(codeOf(() => h.store.users.list({ limit: 0 }))).toBe('ERR_INVALID_ARGUMENT');
+    expect(codeOf(() => h.store.users.list({ limit: 2, cursor: 'forged' }))).toBe('ERR_INVALID_CURSOR');
   });
 });
 
