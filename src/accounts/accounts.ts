@@ -48,6 +48,8 @@ export interface AccountsOptions {
   clock: Clock;
   ids: IdSource;
   sessionTtlMs?: number;
+  /** Hears how each login ended (`ok` or the refusal's code), for metrics. */
+  onLogin?: (outcome: 'ok' | AccountErrorCode) => void;
 }
 
 export interface NewAccount {
@@ -87,6 +89,7 @@ export class Accounts {
   readonly #limiter: LoginLimiter;
   readonly #clock: Clock;
   readonly #ids: IdSource;
+  readonly #onLogin: (outcome: 'ok' | AccountErrorCode) => void;
   readonly sessionTtlMs: number;
 
   constructor(options: AccountsOptions) {
@@ -96,6 +99,7 @@ export class Accounts {
     this.#limiter = options.limiter;
     this.#clock = options.clock;
     this.#ids = options.ids;
+    this.#onLogin = options.onLogin ?? (() => undefined);
     this.sessionTtlMs = options.sessionTtlMs ?? SESSION_TTL_MS_DEFAULT;
     if (!Number.isSafeInteger(this.sessionTtlMs) || this.sessionTtlMs < 60_000) {
       throw new RangeError(`Accounts option sessionTtlMs must be an integer of at least 60,000 ms, got ${this.sessionTtlMs}`);
@@ -170,6 +174,17 @@ export class Accounts {
    * for both), `account_disabled` (only to one who gave the right password).
    */
   async login(login: string, password: string, address: string): Promise<Session> {
+    try {
+      const session = await this.#login(login, password, address);
+      this.#onLogin('ok');
+      return session;
+    } catch (error) {
+      if (error instanceof AccountError) this.#onLogin(error.code);
+      throw error;
+    }
+  }
+
+  async #login(login: string, password: string, address: string): Promise<Session> {
     const user = this.#users.findForLogin(login);
     // Braked by the account, not by the name typed: its username in any case and its email share one count. A name
     // that finds no one is counted as typed; the prefixes keep such a name from ever being taken for an account's id.

@@ -39,6 +39,7 @@ export class Metrics {
   readonly #sources = new ScrapeSources();
   readonly #httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly #httpSeconds: Histogram<'method' | 'route' | 'status'>;
+  readonly #logins: Counter<'outcome'>;
 
   constructor(options: MetricsOptions = {}) {
     this.nowMs = options.nowMs ?? (() => performance.now());
@@ -60,8 +61,19 @@ export class Metrics {
         + 'stream\'s opening, not its end.',
       labelNames, buckets: HTTP_SECONDS_BUCKETS, registers,
     });
+    this.#logins = new Counter({
+      name: 'ticketd_logins_total',
+      help: 'Logins (POST /v1/sessions) by outcome: ok, invalid_credentials, login_throttled, account_disabled, '
+        + 'hasher_busy. A rise of invalid_credentials and login_throttled is someone guessing passwords.',
+      labelNames: ['outcome'], registers,
+    });
     // Process CPU, memory, file descriptors, event loop lag, GC: read from the process at each scrape.
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Counts one login by how it ended (`ok` or the refusal's code: a fixed list). */
+  login(outcome: string): void {
+    this.#logins.inc({ outcome });
   }
 
   /** Reads in-flight taps, mailboxes and dead letters from `engine` at every scrape. */

@@ -161,7 +161,7 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
     const accounts = new Accounts({
       users: store.users, openCustomer: (id, input) => running.putCustomer(id, input), hasher,
       limiter: new LoginLimiter({ clock: runtime.clock }), clock: runtime.clock, ids: runtime.ids,
-      sessionTtlMs: config.sessionHours * 3_600_000,
+      sessionTtlMs: config.sessionHours * 3_600_000, onLogin: (outcome) => metrics.login(outcome),
     });
     const running = engine;
     const { app, hub } = createApp({

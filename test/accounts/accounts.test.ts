@@ -30,7 +30,10 @@ beforeEach(() => {
 afterEach(() => h.cleanup());
 
 /** Accounts on the harness's store; `openCustomer` records its calls and opens the customer in the store itself. */
-function accountsWith(hasher: PasswordHasher = new InlinePasswordHasher({ secrets: seededSecrets(1), params: SMALL })): Accounts {
+function accountsWith(
+  hasher: PasswordHasher = new InlinePasswordHasher({ secrets: seededSecrets(1), params: SMALL }),
+  onLogin?: (outcome: string) => void,
+): Accounts {
   let n = 0;
   return new Accounts({
     users: h.store.users,
@@ -43,6 +46,7 @@ function accountsWith(hasher: PasswordHasher = new InlinePasswordHasher({ secret
     clock,
     ids: { next: (prefix) => `${prefix}-acc-${++n}` },
     sessionTtlMs: TTL_MS,
+    ...(onLogin !== undefined && { onLogin }),
   });
 }
 
@@ -139,6 +143,15 @@ describe('logging in', () => {
     clock.advanceTo(clock.now() + 1);
     const session = await accounts.login('bo', PASSWORD, ADDRESS);
     expect(session.user.username).toBe('bo');
+  });
+
+  it('tells its listener how each login ended, for the metrics', async () => {
+    const outcomes: string[] = [];
+    const accounts = accountsWith(undefined, (outcome) => outcomes.push(outcome));
+    await accounts.create(account('cy'));
+    await accounts.login('cy', PASSWORD, ADDRESS);
+    for (let i = 0; i < 4; i++) await refusal(accounts.login('cy', 'wrong password here', ADDRESS));
+    expect(outcomes).toEqual(['ok', 'invalid_credentials', 'invalid_credentials', 'invalid_credentials', 'login_throttled']);
   });
 
   it('brakes an account whichever of its names the failures used: username in any case or email', async () => {
