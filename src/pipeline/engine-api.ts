@@ -20,6 +20,7 @@ import type { ShowPage } from '../store/shows.ts';
 import type { ShowSearch } from '../store/shows-search.ts';
 import type { BoxOffice } from '../box-office/box-office.ts';
 import type { InboxStore } from '../store/inbox.ts';
+import type { FeedPage, FeedQuery } from '../store/event-feed.ts';
 
 /** What the HTTP layer uses of the box office. */
 export type BoxOfficeApi = Pick<
@@ -77,6 +78,9 @@ export interface EngineApi {
   getDeadLetter(id: number): DeadLetter | undefined;
   /** Runs the dead letter's tap through the pipeline again; resolves with its new state (bounded wait). */
   replayDeadLetter(id: number): Promise<TapState>;
+
+  /** A page of the domain event feed: every event of the log in id order, filtered (store/event-feed.ts). */
+  feed(query: FeedQuery): FeedPage;
 
   /** Committed notifications of one customer with id > afterId, oldest first (SSE replay). */
   notificationsAfter(customerId: string, afterId: number, limit: number): Notification[];

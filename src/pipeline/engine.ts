@@ -23,6 +23,7 @@ import type {
   TopUpResult,
 } from '../store/store-types.ts';
 import type { TicketStore } from '../store/ticket-store.ts';
+import type { FeedPage, FeedQuery } from '../store/event-feed.ts';
 import type { Evaluator, EvaluatorOptions } from '../workers/evaluator.ts';
 import { EngineError, type EngineApi, type NotificationListener, type ReadyState } from './engine-api.ts';
 import { FlowControl } from './flow-control.ts';
@@ -356,6 +357,10 @@ export class Engine implements EngineApi {
     const [result] = await this.#submit([tap], id);
     // A tap older than the tap window is decided (refused as stale) but no longer found by its id.
     return this.tapState(tap.tapId) ?? stateOfResult(result!);
+  }
+
+  feed(query: FeedQuery): FeedPage {
+    return this.#store.feed.page(query);
   }
 
   notificationsAfter(customerId: string, afterId: number, limit: number): Notification[] {

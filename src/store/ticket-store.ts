@@ -18,6 +18,7 @@ import { getDeadLetter, listDeadLetters, tapToReplay } from './dead-letters.ts';
 import { openDatabase } from './open-database.ts';
 import { customerFromRow, machineFromRow, rideFromRow, tapFromLegacyRow } from './rows.ts';
 import { BookingStore, type BookingWriter } from './bookings.ts';
+import { EventFeed } from './event-feed.ts';
 import { InboxStore } from './inbox.ts';
 import { CommitBatch } from './commit-batch.ts';
 import { ShowStore } from './shows.ts';
@@ -107,6 +108,8 @@ export class TicketStore {
   readonly bookings: BookingStore;
   /** Each customer's inbox: its log read newest first, with a read marker (inbox.ts). */
   readonly inbox: InboxStore;
+  /** The whole log as the domain event feed, in id order (event-feed.ts). */
+  readonly feed: EventFeed;
   readonly #db: Database.Database;
   readonly #ctx: StoreContext;
   readonly #batchSizeMax: number;
@@ -128,6 +131,7 @@ export class TicketStore {
     this.shows = new ShowStore(db, (fn) => this.#run(fn));
     this.bookings = new BookingStore(db, (fn) => this.#run(fn));
     this.inbox = new InboxStore(db, ctx.st, (fn) => this.#run(fn));
+    this.feed = new EventFeed(db, (fn) => this.#run(fn));
     this.#allWrites = db.transaction((c: StoreContext, writes: readonly GroupWrite[], nowMs: number): WriteOutcome[] => {
       const batch = new CommitBatch(c, nowMs);
       const outcomes = writes.map((write): WriteOutcome => {
