@@ -19,6 +19,7 @@ import type { Show, ShowInput } from '../domain/show.ts';
 import type { ShowPage } from '../store/shows.ts';
 import type { ShowSearch } from '../store/shows-search.ts';
 import type { BoxOffice } from '../box-office/box-office.ts';
+import type { RequestContext } from '../box-office/booking-types.ts';
 import type { InboxStore } from '../store/inbox.ts';
 import type { FeedPage, FeedQuery } from '../store/event-feed.ts';
 
@@ -53,8 +54,11 @@ export interface EngineApi {
   putCustomer(id: string, input: CustomerInput): Promise<{ customer: Customer; created: boolean }>;
   /** Changes the given fields of a customer; rejects with `ERR_UNKNOWN_CUSTOMER`. */
   patchCustomer(id: string, patch: CustomerPatch): Promise<Customer>;
-  /** Rejects with `ERR_UNKNOWN_CUSTOMER`, `ERR_TOPUP_CONFLICT` or `ERR_BALANCE_LIMIT` (the balance would pass AMOUNT_MAX). */
-  topUp(customerId: string, topUpId: string, amount: number): Promise<TopUpResult>;
+  /**
+   * Rejects with `ERR_UNKNOWN_CUSTOMER`, `ERR_TOPUP_CONFLICT` or `ERR_BALANCE_LIMIT` (the balance would pass AMOUNT_MAX).
+   * `context.requestId` is the correlation id of its `balance.changed` event.
+   */
+  topUp(customerId: string, topUpId: string, amount: number, context?: RequestContext): Promise<TopUpResult>;
   listTickets(customerId: string, limit: number, cursor?: string): TicketPage;
 
   listRides(): Ride[];

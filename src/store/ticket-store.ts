@@ -260,8 +260,8 @@ export class TicketStore {
   }
 
   /** Credits a wallet once per `topUpId`. @example store.topUp('c1', 'tu-9', 2_000, nowMs).status // 'applied' */
-  topUp(customerId: string, topUpId: string, amount: number, nowMs: number): TopUpResult {
-    return this.#run(() => this.#tx.topUp(customerId, topUpId, amount, nowMs));
+  topUp(customerId: string, topUpId: string, amount: number, nowMs: number, requestId?: string): TopUpResult {
+    return this.#run(() => this.#tx.topUp(customerId, topUpId, amount, nowMs, requestId));
   }
 
   /** A tap's latest outcome; undefined for a tap id never decided. */
