@@ -143,7 +143,7 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
       ...(config.pipeline !== undefined && { pipeline: config.pipeline }),
       metrics,
     });
-    const { app, hub } = createApp({
+    const { app, hub, feed } = createApp({
       engine,
       clock: runtime.clock,
       auth: {
@@ -182,6 +182,7 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
           // Taps get 503 from here on; SSE clients are told to come back in 2 s and resume with Last-Event-ID.
           const drained = running.stop();
           hub.close(2_000);
+          feed.close(2_000);
           await Promise.all([server.close(), drained]);
           opened.close();
           lock.release();
