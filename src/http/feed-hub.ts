@@ -29,7 +29,8 @@ export const FEED_POLL_MS_DEFAULT = 1_000;
 export const FEED_STREAMS_MAX_DEFAULT = 16;
 
 export interface FeedHubOptions {
-  engine: EngineApi;
+  /** Where the feed is read, and the commits that wake the streams. */
+  engine: Pick<EngineApi, 'feed' | 'onNotifications'>;
   clock: Clock;
   /** A `: heartbeat` comment goes to every stream this often; the token check runs with it. */
   heartbeatMs: number;
@@ -70,7 +71,7 @@ interface Follower {
  * feed.close(2_000); // at shutdown
  */
 export class FeedHub {
-  readonly #engine: EngineApi;
+  readonly #engine: FeedHubOptions['engine'];
   readonly #clock: Clock;
   readonly #heartbeatMs: number;
   readonly #bufferBytes: number;
