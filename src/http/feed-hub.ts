@@ -79,7 +79,8 @@ export class FeedHub {
   readonly #streamsMax: number;
   readonly #tokenActive: ((tokenId: string) => boolean) | undefined;
   readonly #onError: (error: unknown) => void;
-  readonly #followers = new Set<Follower>();
+  /** Each open stream by its connection. */
+  readonly #followers = new Map<SseConnection, Follower>();
   readonly #unsubscribe: () => void;
   #heartbeat: TimerHandle | undefined;
   #poll: TimerHandle | undefined;
@@ -110,7 +111,6 @@ export class FeedHub {
     }
     const filter = { ...(query.types !== undefined && { types: query.types }), ...(query.aggregateType !== undefined && { aggregateType: query.aggregateType }) };
     const first = this.#engine.feed({ after: query.after, limit: FEED_STREAM_PAGE_SIZE, ...filter });
-    let follower: Follower | undefined;
     const connection = new SseConnection({
       // The feed is no customer's stream; the connection's customer id is only the customer hub's routing key.
       customerId: '',
@@ -120,9 +120,9 @@ export class FeedHub {
       bufferBytes: this.#bufferBytes,
       // Nothing is offered to a feed stream: it reads the store itself.
       liveBufferMax: 1,
-      onGone: () => this.#remove(follower!),
+      onGone: (gone) => this.#remove(gone),
     });
-    follower = { connection, filter, position: query.after, pulling: false, again: false };
+    const follower: Follower = { connection, filter, position: query.after, pulling: false, again: false };
     this.#add(follower);
     res.on('close', () => connection.closed());
     if (res.destroyed) return connection.closed();
@@ -134,7 +134,7 @@ export class FeedHub {
   /** Ends every stream opened with `tokenId` (its token was revoked); answers how many. */
   closeToken(tokenId: string): number {
     let closed = 0;
-    for (const { connection } of [...this.#followers]) {
+    for (const connection of [...this.#followers.keys()]) {
       if (connection.tokenId !== tokenId) continue;
       connection.end();
       closed++;
@@ -153,7 +153,7 @@ export class FeedHub {
     this.#closed = true;
     this.#unsubscribe();
     const farewell = retryAfterMs === undefined ? undefined : `retry: ${Math.max(0, Math.round(retryAfterMs))}\n\n`;
-    for (const { connection } of [...this.#followers]) connection.end(farewell);
+    for (const connection of [...this.#followers.keys()]) connection.end(farewell);
     this.#followers.clear();
     this.#stopTimers();
   }
@@ -201,17 +201,17 @@ export class FeedHub {
   }
 
   #wakeAll(): void {
-    for (const follower of this.#followers) void this.#pull(follower);
+    for (const follower of this.#followers.values()) void this.#pull(follower);
   }
 
   #add(follower: Follower): void {
-    this.#followers.add(follower);
+    this.#followers.set(follower.connection, follower);
     if (this.#heartbeat === undefined) this.#scheduleHeartbeat();
     if (this.#poll === undefined) this.#schedulePoll();
   }
 
-  #remove(follower: Follower): void {
-    if (!this.#followers.delete(follower)) return;
+  #remove(connection: SseConnection): void {
+    if (!this.#followers.delete(connection)) return;
     if (this.#followers.size === 0) this.#stopTimers();
   }
 
@@ -219,8 +219,8 @@ export class FeedHub {
   #scheduleHeartbeat(): void {
     this.#heartbeat = this.#clock.setTimer(() => {
       this.#heartbeat = undefined;
-      for (const { connection } of this.#followers) connection.heartbeat();
-      if (this.#tokenActive !== undefined) endRevoked([...this.#followers].map((f) => f.connection), this.#tokenActive, this.#onError);
+      for (const connection of this.#followers.keys()) connection.heartbeat();
+      if (this.#tokenActive !== undefined) endRevoked(this.#followers.keys(), this.#tokenActive, this.#onError);
       if (this.#followers.size > 0 && !this.#closed) this.#scheduleHeartbeat();
     }, this.#heartbeatMs);
   }

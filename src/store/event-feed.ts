@@ -123,7 +123,7 @@ export function feedEventOf(row: EventRow): FeedEvent {
   const own = row.aggregate_type === null;
   return {
     eventId: String(row.id),
-    type: row.type as FeedEventType,
+    type: row.type,
     occurredAt: iso(row.at),
     aggregateType: (row.aggregate_type ?? 'customer') as FeedAggregateType,
     aggregateId: row.aggregate_id ?? row.customer_id,
