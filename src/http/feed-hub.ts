@@ -81,7 +81,8 @@ export class FeedHub {
   readonly #onError: (error: unknown) => void;
   /** Each open stream by its connection. */
   readonly #followers = new Map<SseConnection, Follower>();
-  readonly #unsubscribe: () => void;
+  /** Set while any stream is open: an idle hub does not listen. */
+  #unsubscribe: (() => void) | undefined;
   #heartbeat: TimerHandle | undefined;
   #poll: TimerHandle | undefined;
   #closed = false;
@@ -95,8 +96,6 @@ export class FeedHub {
     this.#streamsMax = positiveInteger(options.streamsMax ?? FEED_STREAMS_MAX_DEFAULT, 'streamsMax');
     this.#tokenActive = options.tokenActive;
     this.#onError = options.onError ?? (() => undefined);
-    // A commit is a hint that there is more to read; what there is, the store says.
-    this.#unsubscribe = this.#engine.onNotifications(() => this.#wakeAll());
   }
 
   /**
@@ -151,11 +150,10 @@ export class FeedHub {
   close(retryAfterMs?: number): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#unsubscribe();
     const farewell = retryAfterMs === undefined ? undefined : `retry: ${Math.max(0, Math.round(retryAfterMs))}\n\n`;
     for (const connection of [...this.#followers.keys()]) connection.end(farewell);
     this.#followers.clear();
-    this.#stopTimers();
+    this.#idle();
   }
 
   /**
@@ -206,13 +204,15 @@ export class FeedHub {
 
   #add(follower: Follower): void {
     this.#followers.set(follower.connection, follower);
+    // A commit is a hint that there is more to read; what there is, the store says.
+    this.#unsubscribe ??= this.#engine.onNotifications(() => this.#wakeAll());
     if (this.#heartbeat === undefined) this.#scheduleHeartbeat();
     if (this.#poll === undefined) this.#schedulePoll();
   }
 
   #remove(connection: SseConnection): void {
     if (!this.#followers.delete(connection)) return;
-    if (this.#followers.size === 0) this.#stopTimers();
+    if (this.#followers.size === 0) this.#idle();
   }
 
   /** One timer per hub, and none while no stream is open. */
@@ -233,7 +233,10 @@ export class FeedHub {
     }, this.#pollMs);
   }
 
-  #stopTimers(): void {
+  /** No stream is open: no timers, no listening. */
+  #idle(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
     if (this.#heartbeat !== undefined) this.#clock.clearTimer(this.#heartbeat);
     if (this.#poll !== undefined) this.#clock.clearTimer(this.#poll);
     this.#heartbeat = undefined;
