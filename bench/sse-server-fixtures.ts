@@ -23,7 +23,7 @@ import { createApp, type AppAuth } from '../src/http/app.ts';
 import { startHttpServer } from '../src/http/server.ts';
 import type { EngineApi, NotificationListener, ReadyState } from '../src/pipeline/engine-api.ts';
 import { systemClock } from '../src/platform/clock.ts';
-import { emptyBoxOffice, emptyInbox } from '../src/testkit/empty-box-office.ts';
+import { emptyBoxOffice, emptyFeed, emptyInbox } from '../src/testkit/empty-box-office.ts';
 import type { DeadLetterPage, Notification, TapResult, TicketPage, TopUpResult } from '../src/store/store-types.ts';
 import {
   isMainModule, printTable, runSubjectCases, settingsFromEnv, type SubjectResult, type SubjectResults,
@@ -59,6 +59,8 @@ function unused(method: string): never {
 class BenchEngine implements EngineApi {
   readonly boxOffice = emptyBoxOffice();
   readonly inbox = emptyInbox();
+  /** An empty feed: the bench follows customers' streams only. */
+  readonly feed = emptyFeed();
   readonly #listeners = new Set<NotificationListener>();
 
   publish(batch: readonly Notification[]): void {

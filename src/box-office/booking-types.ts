@@ -76,6 +76,14 @@ export interface BookingRequest {
   payment?: { method: PaymentMethod };
 }
 
+/**
+ * The request a box-office call serves: its id (X-Request-Id, or the one the server made) becomes the correlation
+ * id of a saga it begins and the causation id of the first event it causes (see BookingWriter.serve).
+ */
+export interface RequestContext {
+  requestId?: string;
+}
+
 export const WAITING_LIST_STATUSES = ['waiting', 'offered', 'cancelled'] as const;
 export type WaitingListStatus = (typeof WAITING_LIST_STATUSES)[number];
 

@@ -25,15 +25,15 @@ import { PaymentError } from '../payments/payment-error.ts';
 import type { PaymentProvider, ProviderEvent } from '../payments/provider.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { RuntimeContext } from '../platform/context.ts';
-import type { BookingPage, BookingWriter, StoredBooking, StoredPayment } from '../store/bookings.ts';
+import type { BookingPage, BookingWriter, RequestTrail, StoredBooking, StoredPayment } from '../store/bookings.ts';
 import { publicBooking, publicPayment } from '../store/bookings.ts';
 import type { TicketStore } from '../store/ticket-store.ts';
 import { BoxOfficeError } from './box-office-error.ts';
-import type { Booking, BookingPayment, BookingRequest, WaitingListEntry } from './booking-types.ts';
+import type { Booking, BookingPayment, BookingRequest, RequestContext, WaitingListEntry } from './booking-types.ts';
 import { CheckInDesk, type CheckInListWithKeys } from './check-in-desk.ts';
 import { InventoryClient, inventoryProps, type InventorySnapshot } from './inventory-actor.ts';
 import { Inventory } from './inventory.ts';
-import { answerOf, CURRENCY, hashRequest, paymentNotice, priced, refundsIn, refusal } from './saga-steps.ts';
+import { answerOf, committing, CURRENCY, hashRequest, paymentNotice, priced, refundsIn, refusal, trailOf } from './saga-steps.ts';
 import {
   DEFAULT_INVENTORY_LIMITS, type CategoryAvailability, type InventoryCategory, type InventoryLimits, type InventoryRecord, type ReleaseReason,
 } from './inventory-types.ts';
@@ -132,14 +132,15 @@ export class BoxOffice {
   /**
    * Step 1 of the saga, and for a wallet payment the whole of it. Refusals are BoxOfficeErrors (`sold_out`,
    * `seats_taken`, `idempotency_key_reused`, …). With an idempotency key the same request again answers the
-   * booking as it is now; another request under the same key is refused.
+   * booking as it is now; another request under the same key is refused. `context.requestId` correlates the saga.
    */
-  async book(request: BookingRequest, idempotencyKey?: string): Promise<BookResult> {
+  async book(request: BookingRequest, idempotencyKey?: string, context?: RequestContext): Promise<BookResult> {
     this.#checkRunning();
+    const trail = trailOf(context);
     try {
       // Requests under one key wait for each other: the second finds the first's booking instead of holding seats too.
-      if (idempotencyKey !== undefined) return await this.#serially(`key:${request.customerId}:${idempotencyKey}`, () => this.#book(request, idempotencyKey));
-      return await this.#book(request, undefined);
+      if (idempotencyKey !== undefined) return await this.#serially(`key:${request.customerId}:${idempotencyKey}`, () => this.#book(request, idempotencyKey, trail));
+      return await this.#book(request, undefined, trail);
     } catch (error) {
       if (error instanceof BoxOfficeError) this.#o.onRefused?.(error.code);
       throw error;
@@ -155,7 +156,7 @@ export class BoxOffice {
     return (await Promise.all(shows)).flat();
   }
 
-  async #book(request: BookingRequest, idempotencyKey: string | undefined): Promise<BookResult> {
+  async #book(request: BookingRequest, idempotencyKey: string | undefined, trail: RequestTrail | undefined): Promise<BookResult> {
     const requestHash = idempotencyKey === undefined ? undefined : hashRequest(request);
     if (idempotencyKey !== undefined) {
       const earlier = this.#o.store.bookings.byIdempotencyKey(request.customerId, idempotencyKey);
@@ -176,7 +177,7 @@ export class BoxOffice {
     const method = request.payment?.method;
     let written: { booking: StoredBooking; earlier: boolean };
     try {
-      written = await this.#o.commit((w) => {
+      written = await this.#commit(trail)((w) => {
         if (idempotencyKey !== undefined) {
           // Two requests under one key at once: the first committed is the booking; the other lets its hold go.
           const earlier = w.bookingByKey(request.customerId, idempotencyKey);
@@ -204,23 +205,24 @@ export class BoxOffice {
     }
     // Held to pay later: nothing more to do now (the common case of a rush, read back from nothing).
     if (written.booking.payments.length === 0 && total > 0) return { booking: publicBooking(written.booking), replayed: false };
-    await this.#serially(bookingId, () => this.#advance(bookingId));
+    await this.#serially(bookingId, () => this.#advance(bookingId, trail));
     return { booking: this.#answer(bookingId), replayed: false };
   }
 
   /** Pays a booking held without a payment (a waiting-list offer, or one booked to pay later). */
-  async pay(bookingId: string, method: PaymentMethod): Promise<Booking> {
+  async pay(bookingId: string, method: PaymentMethod, context?: RequestContext): Promise<Booking> {
     this.#checkRunning();
+    const trail = trailOf(context);
     await this.#serially(bookingId, async () => {
       const booking = this.#booking(bookingId);
       if (booking.status !== 'held' || booking.payments.some((p) => p.status === 'pending' || p.status === 'succeeded')) {
         throw new BoxOfficeError('booking_not_held', `booking ${bookingId} is ${booking.status}${booking.status === 'held' ? ' with a payment under way' : ''}`);
       }
-      await this.#o.commit((w) => {
+      await this.#commit(trail)((w) => {
         const b = w.booking(bookingId)!;
         if (b.status === 'held') w.insertPayment({ id: this.#o.runtime.ids.next('pay'), bookingId, method, amount: b.total, currency: CURRENCY });
       });
-      await this.#advance(bookingId);
+      await this.#advance(bookingId, trail);
     });
     return this.#answer(bookingId);
   }
@@ -230,8 +232,9 @@ export class BoxOffice {
    * what was paid is refunded (to the wallet at once; through the provider for a card). `ifMatch` is the version
    * the caller saw (`If-Match`): another is `version_mismatch`.
    */
-  async cancel(bookingId: string, ifMatch?: number): Promise<Booking> {
+  async cancel(bookingId: string, ifMatch?: number, context?: RequestContext): Promise<Booking> {
     this.#checkRunning();
+    const trail = trailOf(context);
     let showId = '';
     await this.#serially(bookingId, async () => {
       const booking = this.#booking(bookingId);
@@ -242,9 +245,9 @@ export class BoxOffice {
       if (booking.status !== 'held' && booking.status !== 'confirmed') {
         throw new BoxOfficeError('booking_not_cancellable', `booking ${bookingId} is ${booking.status}`);
       }
-      await this.#releaseAndSettle(booking, 'cancelled');
+      await this.#releaseAndSettle(booking, 'cancelled', trail);
     });
-    void this.#offerWaiting(showId);
+    void this.#offerWaiting(showId, trail);
     return this.#answer(bookingId);
   }
 
@@ -295,7 +298,9 @@ export class BoxOffice {
   // ---- waiting list -------------------------------------------------------------------------------------------
 
   /** Puts a customer in a category's line; served in order of arrival as soon as their group fits. */
-  async joinWaitingList(showId: string, entry: { customerId: string; categoryId: string; quantity: number }): Promise<WaitingListEntry> {
+  async joinWaitingList(
+    showId: string, entry: { customerId: string; categoryId: string; quantity: number }, context?: RequestContext,
+  ): Promise<WaitingListEntry> {
     this.#checkRunning();
     const show = this.#showOnSale(showId);
     if (!show.categories.some((c) => c.id === entry.categoryId)) throw new BoxOfficeError('unknown_category', `show ${showId} has no category '${entry.categoryId}'`);
@@ -304,16 +309,18 @@ export class BoxOffice {
       throw new BoxOfficeError('too_many_seats', `at most ${this.#limits.seatsPerBookingMax} places per booking`, { requested: entry.quantity, available: this.#limits.seatsPerBookingMax });
     }
     const id = this.#o.runtime.ids.next('wl');
-    const joined = await this.#o.commit((w) => w.insertWaiting({ id, showId, ...entry }));
-    await this.#offerWaiting(showId);
+    const trail = trailOf(context);
+    const joined = await this.#commit(trail)((w) => w.insertWaiting({ id, showId, ...entry }));
+    await this.#offerWaiting(showId, trail);
     return this.#o.store.bookings.waitingEntry(id) ?? joined;
   }
 
   /**
    * Serves a show's waiting lines: for each category, the first entry gets a booking held for it while its group
-   * fits; an entry whose group does not fit yet stops its line (no one behind it is served before it).
+   * fits; an entry whose group does not fit yet stops its line (no one behind it is served before it). An offer
+   * made for a request (the one that freed the places, or joined the line) is correlated by it.
    */
-  #offerWaiting(showId: string): Promise<void> {
+  #offerWaiting(showId: string, trail?: RequestTrail): Promise<void> {
     return this.#serially(`waitlist:${showId}`, async () => {
       const show = this.#showOf(showId);
       if (show === undefined || this.#stopped) return;
@@ -326,7 +333,7 @@ export class BoxOffice {
           const held = await client.hold(bookingId, [{ categoryId: category.id, quantity: head.quantity }]);
           if (!held.ok) break;
           const items = priced(show, held.record.items);
-          const offered = await this.#o.commit((w) => {
+          const offered = await this.#commit(trail)((w) => {
             if (w.waitingEntry(head.id)?.status !== 'waiting') return false;
             w.insertBooking({
               id: bookingId, customerId: head.customerId, showId, items, total: items.reduce((s, i) => s + i.amount, 0), currency: CURRENCY,
@@ -351,13 +358,14 @@ export class BoxOffice {
    * A verified provider event (the webhook): applied once per event id. A charge that succeeded confirms its
    * booking, or is refunded when the booking is no longer held; one that failed releases the hold.
    */
-  async applyProviderEvent(event: ProviderEvent): Promise<{ applied: boolean }> {
+  async applyProviderEvent(event: ProviderEvent, context?: RequestContext): Promise<{ applied: boolean }> {
     const payment = this.#o.store.bookings.payment(event.paymentId);
     if (payment === undefined) throw new BoxOfficeError('unknown_payment', `no payment '${event.paymentId}'`);
     let applied = false;
     let refunds: StoredPayment[] = [];
+    const trail = trailOf(context);
     await this.#serially(payment.bookingId, async () => {
-      applied = await this.#o.commit((w) => {
+      applied = await this.#commit(trail)((w) => {
         if (!w.markWebhook(event.id)) return false;
         const p = w.payment(event.paymentId)!;
         const b = w.booking(p.bookingId)!;
@@ -384,7 +392,7 @@ export class BoxOffice {
         return true;
       });
       await this.#askRefunds(refunds);
-      if (applied) await this.#advance(payment.bookingId);
+      if (applied) await this.#advance(payment.bookingId, trail);
     });
     return { applied };
   }
@@ -392,9 +400,9 @@ export class BoxOffice {
   // ---- check-in -----------------------------------------------------------------------------------------------
 
   /** Decides one scan at a gate (check-in-desk.ts). */
-  checkIn(scan: CheckInScan, showId?: string): Promise<CheckInAnswer> {
+  checkIn(scan: CheckInScan, showId?: string, context?: RequestContext): Promise<CheckInAnswer> {
     this.#checkRunning();
-    return this.#desk.checkIn(scan, showId);
+    return this.#desk.checkIn(scan, showId, trailOf(context));
   }
 
   /** What a scanner downloads to admit to a show offline (check-in-desk.ts). */
@@ -406,41 +414,41 @@ export class BoxOffice {
 
   /**
    * Moves a booking on from whatever state it was left in; called with the booking's chain held. Idempotent: each
-   * step checks the stored state first.
+   * step checks the stored state first. `trail`: the request driving it, if one is.
    */
-  async #advance(bookingId: string): Promise<void> {
+  async #advance(bookingId: string, trail?: RequestTrail): Promise<void> {
     const booking = this.#booking(bookingId);
     if (booking.status !== 'held') {
       // A payment that succeeded for a booking no longer held (expired, cancelled): give the money back.
       if (booking.status !== 'confirmed' && booking.payments.some((p) => p.status === 'succeeded' && p.refundRequested === 0)) {
-        await this.#askRefunds(await this.#o.commit((w) => refundsIn(w, booking.id)));
+        await this.#askRefunds(await this.#commit(trail)((w) => refundsIn(w, booking.id)));
       }
       return;
     }
     if (booking.total === 0 || booking.payments.some((p) => p.status === 'succeeded')) {
-      await this.#confirm(booking);
+      await this.#confirm(booking, trail);
       return;
     }
     const pending = booking.payments.find((p) => p.status === 'pending');
     if (pending === undefined) {
       // Paid by nobody yet: a failed payment releases the hold; none asked for waits for `pay` or the expiry.
       if (booking.payments.some((p) => p.status === 'failed')) {
-        await this.#releaseAndSettle(booking, 'payment_failed');
-        void this.#offerWaiting(booking.showId);
+        await this.#releaseAndSettle(booking, 'payment_failed', trail);
+        void this.#offerWaiting(booking.showId, trail);
       }
       return;
     }
     if (pending.method === 'wallet') {
-      await this.#payFromWallet(booking, pending);
-      await this.#advance(bookingId);
+      await this.#payFromWallet(booking, pending, trail);
+      await this.#advance(bookingId, trail);
     } else {
-      await this.#chargeCard(pending);
+      await this.#chargeCard(pending, trail);
     }
   }
 
   /** Debits the wallet in the group commit if it covers the total; else the payment fails (`insufficient_funds`). */
-  async #payFromWallet(booking: StoredBooking, payment: StoredPayment): Promise<void> {
-    await this.#o.commit((w) => {
+  async #payFromWallet(booking: StoredBooking, payment: StoredPayment, trail: RequestTrail | undefined): Promise<void> {
+    await this.#commit(trail)((w) => {
       const p = w.payment(payment.id)!;
       const b = w.booking(booking.id)!;
       if (p.status !== 'pending') return;
@@ -457,33 +465,33 @@ export class BoxOffice {
   }
 
   /** Asks the provider to charge; its answer comes by webhook. A refused charge fails the payment at once. */
-  async #chargeCard(payment: StoredPayment): Promise<void> {
+  async #chargeCard(payment: StoredPayment, trail: RequestTrail | undefined): Promise<void> {
     try {
       const accepted = await this.#o.provider.charge({ paymentId: payment.id, amount: payment.amount, currency: payment.currency, idempotencyKey: payment.id });
-      await this.#o.commit((w) => {
+      await this.#commit(trail)((w) => {
         const p = w.payment(payment.id)!;
         if (p.status === 'pending' && p.providerTransactionId === undefined) w.updatePayment({ ...p, providerTransactionId: accepted.providerTransactionId });
       });
     } catch (error) {
       if (!(error instanceof PaymentError)) throw error;
       this.#o.log.warn('card charge refused', { paymentId: payment.id, code: error.code });
-      await this.#o.commit((w) => {
+      await this.#commit(trail)((w) => {
         const p = w.payment(payment.id)!;
         const b = w.booking(p.bookingId)!;
         if (p.status !== 'pending') return;
         const failed = w.updatePayment({ ...p, status: 'failed', failureReason: error.code === 'ERR_PROVIDER_BUSY' ? 'provider_busy' : 'provider_refused' });
         w.notify(b.customerId, b.id, { type: 'payment.failed', data: paymentNotice(failed, b) });
       });
-      await this.#advance(payment.bookingId);
+      await this.#advance(payment.bookingId, trail);
     }
   }
 
   /** Turns the hold into a sale and issues the tickets; a hold that expired first is expired and its payment refunded. */
-  async #confirm(booking: StoredBooking): Promise<void> {
+  async #confirm(booking: StoredBooking, trail: RequestTrail | undefined): Promise<void> {
     const { client } = this.#inventory(this.#show(booking.showId));
     const confirmed = answerOf(await client.confirm(booking.id));
     if (!confirmed.ok) {
-      const refunds = await this.#o.commit((w) => {
+      const refunds = await this.#commit(trail)((w) => {
         const b = w.booking(booking.id)!;
         if (b.status !== 'held') return [];
         const expired = w.setStatus(b.id, 'expired');
@@ -491,11 +499,11 @@ export class BoxOffice {
         return refundsIn(w, b.id);
       });
       await this.#askRefunds(refunds);
-      void this.#offerWaiting(booking.showId);
+      void this.#offerWaiting(booking.showId, trail);
       return;
     }
     const tickets = this.#desk.issueTickets(booking);
-    await this.#committingOrReload(booking.showId, (w) => {
+    await this.#committingOrReload(booking.showId, trail, (w) => {
       const b = w.booking(booking.id)!;
       if (b.status !== 'held') return;
       w.insertTickets(tickets);
@@ -508,10 +516,12 @@ export class BoxOffice {
    * Releases the seats and writes the booking's end (`payment_failed`, `expired` or `cancelled`), voiding its
    * tickets and refunding what it paid.
    */
-  async #releaseAndSettle(booking: StoredBooking, reason: Extract<ReleaseReason, 'payment_failed' | 'cancelled'>): Promise<void> {
+  async #releaseAndSettle(
+    booking: StoredBooking, reason: Extract<ReleaseReason, 'payment_failed' | 'cancelled'>, trail: RequestTrail | undefined,
+  ): Promise<void> {
     const { client } = this.#inventory(this.#show(booking.showId));
     answerOf(await client.release(booking.id, reason));
-    const refunds = await this.#committingOrReload(booking.showId, (w) => {
+    const refunds = await this.#committingOrReload(booking.showId, trail, (w) => {
       const b = w.booking(booking.id)!;
       if (b.status !== 'held' && b.status !== 'confirmed') return [];
       w.voidTickets(b.id);
@@ -547,7 +557,7 @@ export class BoxOffice {
   async #expired(showId: string, records: readonly InventoryRecord[]): Promise<void> {
     await Promise.all(records.map((record) => this.#serially(record.bookingId, async () => {
       // The actor has released the seats: if this commit fails, it starts again from what is committed (still held).
-      const refunds = await this.#committingOrReload(showId, (w) => {
+      const refunds = await this.#committingOrReload(showId, undefined, (w) => {
         const b = w.booking(record.bookingId);
         if (b?.status !== 'held') return [];
         const expired = w.setStatus(b.id, 'expired');
@@ -571,9 +581,9 @@ export class BoxOffice {
   }
 
   /** A commit after the actor already decided: if the commit fails, the actor starts again from what is committed. */
-  async #committingOrReload<T>(showId: string, write: (w: BookingWriter) => T): Promise<T> {
+  async #committingOrReload<T>(showId: string, trail: RequestTrail | undefined, write: (w: BookingWriter) => T): Promise<T> {
     try {
-      return await this.#o.commit(write);
+      return await this.#commit(trail)(write);
     } catch (error) {
       const inventory = this.#inventories.get(showId);
       if (inventory !== undefined) await inventory.client.reload();
@@ -582,6 +592,11 @@ export class BoxOffice {
   }
 
   // ---- helpers ------------------------------------------------------------------------------------------------
+
+  /** The group commit, with each write serving `trail`'s request when a request drives it (saga-steps.ts). */
+  #commit(trail: RequestTrail | undefined): CommitWrite {
+    return committing(this.#o.commit, trail);
+  }
 
   #inventory(show: Show): ShowInventory {
     const existing = this.#inventories.get(show.id);

@@ -10,11 +10,12 @@ import { parseTappedAt } from '../domain/rfc3339.ts';
 import type { Show } from '../domain/show.ts';
 import { signTicketSecret, verifyTicketSecret, type TicketKeyRing } from '../domain/ticket-secret.ts';
 import type { RuntimeContext } from '../platform/context.ts';
-import type { StoredBooking } from '../store/bookings.ts';
+import type { RequestTrail, StoredBooking } from '../store/bookings.ts';
 import type { TicketStore } from '../store/ticket-store.ts';
 import { BoxOfficeError } from './box-office-error.ts';
 import type { BookingTicket } from './booking-types.ts';
 import type { CommitWrite } from './box-office.ts';
+import { committing } from './saga-steps.ts';
 
 /** Tickets one check-in list may carry. */
 const CHECK_IN_LIST_MAX = 100_000;
@@ -85,15 +86,15 @@ export class CheckInDesk {
   /**
    * Decides one scan in the group commit: the first `ok` per ticket wins, a nonce uploaded again answers what it
    * answered, a nonce reused for another scan is `nonce_reused`. `showId` is the show the gate admits to; absent,
-   * the one the ticket names.
+   * the one the ticket names. `trail`: the scanner's request, the cause of `ticket.checked_in`.
    */
-  async checkIn(scan: CheckInScan, showId?: string): Promise<CheckInAnswer> {
+  async checkIn(scan: CheckInScan, showId?: string, trail?: RequestTrail): Promise<CheckInAnswer> {
     const verification = verifyTicketSecret(scan.secret, this.#keyRing);
     const admitting = showId ?? (verification.ok ? verification.fields.showId : '');
     const show = admitting === '' ? undefined : this.#o.showOf(admitting);
     if (showId !== undefined && show === undefined) throw new BoxOfficeError('unknown_show', `no show '${showId}'`);
     const opensAt = show?.doorsOpenAt === undefined ? 0 : parseTappedAt(show.doorsOpenAt);
-    const decision = await this.#o.commit((w) => {
+    const decision = await committing(this.#o.commit, trail)((w) => {
       const ticketRow = verification.ok ? w.ticket(verification.fields.ticketId) : undefined;
       const ticket = ticketRow === undefined ? undefined : { id: ticketRow.id, showId: ticketRow.showId, voided: ticketRow.status === 'voided' };
       const decided = decideCheckIn({

@@ -5,15 +5,35 @@
  */
 import { createHash } from 'node:crypto';
 import type { Show } from '../domain/show.ts';
-import type { BookingWriter, StoredBooking, StoredPayment } from '../store/bookings.ts';
-import { publicPayment } from '../store/bookings.ts';
+import type { BookingWriter, RequestTrail, StoredBooking, StoredPayment } from '../store/bookings.ts';
+import { publicPayment, requestTrail } from '../store/bookings.ts';
 import { BoxOfficeError } from './box-office-error.ts';
-import type { BookingItem, BookingRequest, PaymentNoticeData } from './booking-types.ts';
+import type { BookingItem, BookingRequest, PaymentNoticeData, RequestContext } from './booking-types.ts';
+import type { CommitWrite } from './box-office.ts';
 import type { Overloaded } from './inventory-actor.ts';
 import type { HoldRefusalCode, RefusalDetail } from './inventory-types.ts';
 
 /** The one currency of the store (customers' wallets are EUR). */
 export const CURRENCY = 'EUR';
+
+/** The trail of the request `context` names (see BookingWriter.serve); none for a step no request drives. */
+export function trailOf(context: RequestContext | undefined): RequestTrail | undefined {
+  return context?.requestId === undefined ? undefined : requestTrail(context.requestId);
+}
+
+/**
+ * `commit`, with each write serving `trail`'s request when there is one (correlation and causation of its events).
+ *
+ * @example
+ * await committing(commit, trailOf({ requestId: 'req-abc' }))((w) => w.notify(…));
+ */
+export function committing(commit: CommitWrite, trail: RequestTrail | undefined): CommitWrite {
+  if (trail === undefined) return commit;
+  return (write) => commit((w) => {
+    w.serve(trail);
+    return write(w);
+  });
+}
 
 /** The items as decided, each with the show's price: the server's, never the client's. */
 export function priced(show: Show, items: readonly { categoryId: string; quantity: number; seats?: string[] }[]): BookingItem[] {

@@ -10,6 +10,7 @@ import type { TokenAdmin } from '../auth/token-authenticator.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { EngineApi } from '../pipeline/engine-api.ts';
+import type { FeedHub } from './feed-hub.ts';
 import type { SseHub } from './sse-hub.ts';
 
 /**
@@ -28,6 +29,8 @@ export interface RouteDeps {
   /** Longest a request waits for an engine promise (see bounded-wait.ts). */
   waitTimeoutMs: number;
   hub: SseHub;
+  /** The domain event feed's live streams (feed-hub.ts). */
+  feed: FeedHub;
   tokens: TokenAdmin;
   /** `--cors-origin`: the event stream sets its CORS headers itself (see cors-policy.ts). */
   corsOrigins: readonly string[];

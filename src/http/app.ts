@@ -18,6 +18,8 @@ import { addCustomerRoutes } from './customer-routes.ts';
 import { addDeadLetterRoutes } from './dead-letter-routes.ts';
 import { errorAnswer } from './error-response.ts';
 import { addEventsRoute } from './events-route.ts';
+import { FeedHub } from './feed-hub.ts';
+import { addFeedRoutes } from './feed-routes.ts';
 import { addHealthRoutes } from './health-routes.ts';
 import { addMetrics, type MetricsEndpoint } from './metrics-route.ts';
 import { errorBody } from './http-error.ts';
@@ -73,6 +75,8 @@ export interface CreateAppOptions {
 export interface CreatedApp {
   app: TicketdApp;
   hub: SseHub;
+  /** The event feed's live streams: closed at shutdown beside `hub`. */
+  feed: FeedHub;
 }
 
 /**
@@ -80,7 +84,7 @@ export interface CreatedApp {
  * const auth = { authenticator: new TokenAuthenticator({ registry: store, clock }), ...rateLimiters(clock, RATE_LIMIT_DEFAULTS) };
  * const { app, hub } = createApp({ engine, clock, auth, heartbeatMs: 15_000, sseBufferBytes: 1 << 20 });
  * const server = await startHttpServer({ app, host: '127.0.0.1', port: 8080 });
- * // shutdown: hub.close(); await server.close();
+ * // shutdown: hub.close(); feed.close(); await server.close();
  */
 export function createApp(options: CreateAppOptions): CreatedApp {
   const waitTimeoutMs = options.waitTimeoutMs ?? WAIT_TIMEOUT_MS_DEFAULT;
@@ -98,9 +102,17 @@ export function createApp(options: CreateAppOptions): CreatedApp {
     ...(options.sseLiveBufferMax !== undefined && { liveBufferMax: options.sseLiveBufferMax }),
     ...(options.sseStreamsPerCustomerMax !== undefined && { streamsPerCustomerMax: options.sseStreamsPerCustomerMax }),
   });
+  const feed = new FeedHub({
+    engine: options.engine,
+    clock: options.clock,
+    heartbeatMs: options.heartbeatMs,
+    bufferBytes: options.sseBufferBytes,
+    onError: onInternalError,
+    tokenActive: (tokenId) => options.auth.authenticator.isActive(tokenId),
+  });
   const corsOrigins = [...(options.corsOrigins ?? [])];
   const deps: RouteDeps = {
-    engine: options.engine, clock: options.clock, waitTimeoutMs, hub, tokens: options.auth.authenticator, corsOrigins,
+    engine: options.engine, clock: options.clock, waitTimeoutMs, hub, feed, tokens: options.auth.authenticator, corsOrigins,
     ...(options.accounts !== undefined && { accounts: options.accounts }), allowSignup: options.allowSignup ?? false,
   };
 
@@ -136,6 +148,7 @@ export function createApp(options: CreateAppOptions): CreatedApp {
   addCatalogRoutes(app, deps);
   addShowRoutes(app, deps);
   addBookingRoutes(app, deps, options.payments?.webhooks);
+  addFeedRoutes(app, deps);
   addMeRoutes(app, deps);
   addDeadLetterRoutes(app, deps);
   addTokenRoutes(app, deps);
@@ -149,5 +162,5 @@ export function createApp(options: CreateAppOptions): CreatedApp {
     for (const [name, value] of Object.entries(answer.headers)) c.header(name, value);
     return c.json(errorBody(answer.code, answer.message, answer.details), answer.status);
   });
-  return { app, hub };
+  return { app, hub, feed };
 }

@@ -4,7 +4,7 @@
  * only (another customer's booking or payment is 404, as if it did not exist); machines (scanners) check in.
  */
 import type { Context } from 'hono';
-import type { Booking } from '../box-office/booking-types.ts';
+import type { Booking, RequestContext } from '../box-office/booking-types.ts';
 import { parseTappedAt } from '../domain/rfc3339.ts';
 import { parseProviderEvent } from '../payments/provider.ts';
 import { SIGNATURE_HEADER, type WebhookVerifier } from '../payments/webhook-signature.ts';
@@ -13,6 +13,7 @@ import {
   cancelBookingRoute, checkInListRoute, checkInRoute, customerBookingsRoute, getBookingRoute, getPaymentRoute, joinWaitingListRoute,
   paymentWebhookRoute, payBookingRoute, postBookingRoute,
 } from './api/booking-api.ts';
+import { requestIdOf } from './access-log.ts';
 import type { AppEnv, RouteDeps, TicketdApp } from './app-env.ts';
 import { boundedWait } from './bounded-wait.ts';
 import { HttpError } from './http-error.ts';
@@ -41,6 +42,8 @@ export function addBookingRoutes(app: TicketdApp, deps: RouteDeps, webhooks: Web
     }
     return booking;
   };
+  /** The request a box-office call serves: its id correlates the saga it begins (the event feed). */
+  const servingRequest = (c: Context<AppEnv>): RequestContext => ({ requestId: requestIdOf(c) });
   const ownOrAdmin = (c: Context<AppEnv>, customerId: string): void => {
     const p = principalOf(c);
     if (p.role === 'customer' && p.customerId !== customerId) throw forbidden(`a customer token books for its own customer (${p.customerId}) only`);
@@ -51,7 +54,7 @@ export function addBookingRoutes(app: TicketdApp, deps: RouteDeps, webhooks: Web
       const request = c.req.valid('json');
       ownOrAdmin(c, request.customerId);
       const key = c.req.valid('header')['idempotency-key'];
-      const { booking, replayed } = await wait(office.book(request, key));
+      const { booking, replayed } = await wait(office.book(request, key, servingRequest(c)));
       if (replayed) c.header('Idempotent-Replayed', 'true');
       c.header('ETag', etag(booking));
       return c.json(booking, 201);
@@ -68,7 +71,7 @@ export function addBookingRoutes(app: TicketdApp, deps: RouteDeps, webhooks: Web
     operation(payBookingRoute, buyers, async (c) => {
       const { id } = c.req.valid('param');
       visibleBooking(c, id);
-      const booking = await wait(office.pay(id, c.req.valid('json').method));
+      const booking = await wait(office.pay(id, c.req.valid('json').method, servingRequest(c)));
       c.header('ETag', etag(booking));
       return c.json(booking, 200);
     }),
@@ -78,7 +81,7 @@ export function addBookingRoutes(app: TicketdApp, deps: RouteDeps, webhooks: Web
       const { id } = c.req.valid('param');
       visibleBooking(c, id);
       const ifMatch = c.req.valid('header')['if-match'];
-      const booking = await wait(office.cancel(id, ifMatch === undefined ? undefined : Number(/[0-9]+/.exec(ifMatch)![0])));
+      const booking = await wait(office.cancel(id, ifMatch === undefined ? undefined : Number(/[0-9]+/.exec(ifMatch)![0]), servingRequest(c)));
       c.header('ETag', etag(booking));
       return c.json(booking, 200);
     }),
@@ -100,7 +103,7 @@ export function addBookingRoutes(app: TicketdApp, deps: RouteDeps, webhooks: Web
       if (!verdict.ok) throw new HttpError(400, 'invalid_signature', `webhook refused: ${verdict.reason}`);
       const event = parseProviderEvent(raw);
       if (event === undefined) throw new HttpError(400, 'invalid_body', 'not a provider event');
-      return c.json(await wait(office.applyProviderEvent(event)), 200);
+      return c.json(await wait(office.applyProviderEvent(event, servingRequest(c))), 200);
     }),
   ]);
   route(app, [
@@ -118,13 +121,13 @@ export function addBookingRoutes(app: TicketdApp, deps: RouteDeps, webhooks: Web
     operation(joinWaitingListRoute, buyers, async (c) => {
       const entry = c.req.valid('json');
       ownOrAdmin(c, entry.customerId);
-      return c.json(await wait(office.joinWaitingList(c.req.valid('param').id, entry)), 201);
+      return c.json(await wait(office.joinWaitingList(c.req.valid('param').id, entry, servingRequest(c))), 201);
     }),
   ]);
   route(app, [
     operation(checkInRoute, scanners, async (c) => {
       const { showId, scannedAt, ...scan } = c.req.valid('json');
-      const answer = await wait(office.checkIn({ ...scan, scannedAt: parseTappedAt(scannedAt) }, showId));
+      const answer = await wait(office.checkIn({ ...scan, scannedAt: parseTappedAt(scannedAt) }, showId, servingRequest(c)));
       const first = answer.firstCheckIn;
       return c.json({ result: answer.result, ...(first !== undefined && { firstCheckIn: { at: new Date(first.at).toISOString(), gateId: first.gateId } }) }, 200);
     }),

@@ -6,6 +6,7 @@
 import type { Customer } from '../domain/types.ts';
 import type { EngineApi } from '../pipeline/engine-api.ts';
 import { staff, ownCustomer } from './access.ts';
+import { requestIdOf } from './access-log.ts';
 import {
   getCustomerRoute, patchCustomerRoute, putCustomerRoute, ticketsRoute, topUpRoute,
 } from './api/customer-api.ts';
@@ -38,7 +39,7 @@ export function addCustomerRoutes(app: TicketdApp, deps: RouteDeps): void {
   route(app, [
     operation(topUpRoute, staff, async (c) => {
       const { topUpId, amount } = c.req.valid('json');
-      const result = await boundedWait(engine.topUp(c.req.valid('param').id, topUpId, amount), clock, waitTimeoutMs);
+      const result = await boundedWait(engine.topUp(c.req.valid('param').id, topUpId, amount, { requestId: requestIdOf(c) }), clock, waitTimeoutMs);
       // A new top-up is a new record of the ledger (201); the same topUpId again points at the one made before (200).
       return c.json({ status: result.status, customer: result.customer }, result.status === 'applied' ? 201 : 200);
     }),

@@ -113,6 +113,11 @@ export class SseConnection {
     return this.#queue(notification.id, notificationFrame(notification));
   }
 
+  /** Queues an event of id `id` with its frame made elsewhere (the domain feed's, feed-hub.ts); false once gone. */
+  send(id: number, frame: string): boolean {
+    return this.#queue(id, frame);
+  }
+
   /** True (once) if held-back live notifications were dropped, so replay must read the outbox again. */
   takeMissed(): boolean {
     const missed = this.#missed;

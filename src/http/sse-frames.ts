@@ -2,6 +2,7 @@
  * The bytes of the SSE wire format that ticketd sends. A notification's data is one `JSON.stringify` line, which
  * never holds a raw newline, so one `data:` line per event is always enough.
  */
+import type { FeedEvent } from '../store/event-feed.ts';
 import type { Notification } from '../store/store-types.ts';
 
 /** Response headers of an event stream; `x-accel-buffering: no` stops nginx from holding events back. */
@@ -26,4 +27,14 @@ export const HEARTBEAT_FRAME = ': heartbeat\n\n';
  */
 export function notificationFrame(notification: Notification): string {
   return `id: ${notification.id}\nevent: ${notification.type}\ndata: ${JSON.stringify(notification.data)}\n\n`;
+}
+
+/**
+ * One event of the domain feed as an SSE event: the whole event (its envelope too) is the data.
+ *
+ * @example
+ * feedEventFrame(e); // 'id: 42\nevent: booking.held\ndata: {"eventId":"42","type":"booking.held",...}\n\n'
+ */
+export function feedEventFrame(event: FeedEvent): string {
+  return `id: ${event.eventId}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }

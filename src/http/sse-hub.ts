@@ -19,6 +19,7 @@ import type { Notification } from '../store/store-types.ts';
 import { HttpError } from './http-error.ts';
 import { SseConnection, type SseTally } from './sse-connection.ts';
 import { notificationFrame } from './sse-frames.ts';
+import { endRevoked } from './sse-revocation.ts';
 
 /** Notifications read from the outbox per replay step. */
 export const REPLAY_PAGE_SIZE = 500;
@@ -249,27 +250,8 @@ export class SseHub {
 
   /** Ends the streams whose token is no longer good (checked once per token, at the heartbeat). */
   #endRevoked(): void {
-    const tokenActive = this.#tokenActive;
-    if (tokenActive === undefined) return;
-    const verdicts = new Map<string, boolean>();
-    for (const streams of [...this.#byCustomer.values()]) {
-      for (const connection of streams) {
-        const id = connection.tokenId;
-        if (id === undefined) continue;
-        let active = verdicts.get(id);
-        if (active === undefined) {
-          try {
-            active = tokenActive(id);
-          } catch (error) {
-            // A store that cannot answer now leaves the stream be until the next heartbeat.
-            this.#onError(error);
-            active = true;
-          }
-          verdicts.set(id, active);
-        }
-        if (!active) connection.end();
-      }
-    }
+    if (this.#tokenActive === undefined) return;
+    endRevoked([...this.#byCustomer.values()].flat(), this.#tokenActive, this.#onError);
   }
 
   #stopHeartbeat(): void {

@@ -33,6 +33,7 @@ export function addTokenRoutes(app: TicketdApp, deps: RouteDeps): void {
       if (tokens.revoke(id) === 'unknown') throw new HttpError(404, 'unknown_token', `no token '${id}'`);
       // Its open event streams end now, not at their next reconnect.
       deps.hub.closeToken(id);
+      deps.feed.closeToken(id);
       // A 204 has no body: hono types `c.body(null)` as a null body, which the declaration's types do not admit.
       return c.body(null, 204) as never;
     }),

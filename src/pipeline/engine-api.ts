@@ -19,7 +19,9 @@ import type { Show, ShowInput } from '../domain/show.ts';
 import type { ShowPage } from '../store/shows.ts';
 import type { ShowSearch } from '../store/shows-search.ts';
 import type { BoxOffice } from '../box-office/box-office.ts';
+import type { RequestContext } from '../box-office/booking-types.ts';
 import type { InboxStore } from '../store/inbox.ts';
+import type { FeedPage, FeedQuery } from '../store/event-feed.ts';
 
 /** What the HTTP layer uses of the box office. */
 export type BoxOfficeApi = Pick<
@@ -52,8 +54,11 @@ export interface EngineApi {
   putCustomer(id: string, input: CustomerInput): Promise<{ customer: Customer; created: boolean }>;
   /** Changes the given fields of a customer; rejects with `ERR_UNKNOWN_CUSTOMER`. */
   patchCustomer(id: string, patch: CustomerPatch): Promise<Customer>;
-  /** Rejects with `ERR_UNKNOWN_CUSTOMER`, `ERR_TOPUP_CONFLICT` or `ERR_BALANCE_LIMIT` (the balance would pass AMOUNT_MAX). */
-  topUp(customerId: string, topUpId: string, amount: number): Promise<TopUpResult>;
+  /**
+   * Rejects with `ERR_UNKNOWN_CUSTOMER`, `ERR_TOPUP_CONFLICT` or `ERR_BALANCE_LIMIT` (the balance would pass AMOUNT_MAX).
+   * `context.requestId` is the correlation id of its `balance.changed` event.
+   */
+  topUp(customerId: string, topUpId: string, amount: number, context?: RequestContext): Promise<TopUpResult>;
   listTickets(customerId: string, limit: number, cursor?: string): TicketPage;
 
   listRides(): Ride[];
@@ -77,6 +82,9 @@ export interface EngineApi {
   getDeadLetter(id: number): DeadLetter | undefined;
   /** Runs the dead letter's tap through the pipeline again; resolves with its new state (bounded wait). */
   replayDeadLetter(id: number): Promise<TapState>;
+
+  /** A page of the domain event feed: every event of the log in id order, filtered (store/event-feed.ts). */
+  feed(query: FeedQuery): FeedPage;
 
   /** Committed notifications of one customer with id > afterId, oldest first (SSE replay). */
   notificationsAfter(customerId: string, afterId: number, limit: number): Notification[];

@@ -23,6 +23,7 @@ import type {
   TopUpResult,
 } from '../store/store-types.ts';
 import type { TicketStore } from '../store/ticket-store.ts';
+import type { FeedPage, FeedQuery } from '../store/event-feed.ts';
 import type { Evaluator, EvaluatorOptions } from '../workers/evaluator.ts';
 import { EngineError, type EngineApi, type NotificationListener, type ReadyState } from './engine-api.ts';
 import { FlowControl } from './flow-control.ts';
@@ -30,6 +31,7 @@ import { ledgerProps, type LedgerReply } from './ledger.ts';
 import type { Evaluated, InFlightTap, LedgerMessage, PendingWrite, PricingMessage } from './messages.ts';
 import { BoxOffice } from '../box-office/box-office.ts';
 import { BoxOfficeError } from '../box-office/box-office-error.ts';
+import type { RequestContext } from '../box-office/booking-types.ts';
 import { DEFAULT_HOLD_MS } from '../box-office/inventory-types.ts';
 import { PaymentError } from '../payments/payment-error.ts';
 import type { PaymentProvider } from '../payments/provider.ts';
@@ -286,8 +288,9 @@ export class Engine implements EngineApi {
     return reply.customer;
   }
 
-  async topUp(customerId: string, topUpId: string, amount: number): Promise<TopUpResult> {
-    const reply = await this.#ledger.ask({ kind: 'top-up', customerId, topUpId, amount }, { timeoutMs: ASK_TIMEOUT_MS });
+  async topUp(customerId: string, topUpId: string, amount: number, context?: RequestContext): Promise<TopUpResult> {
+    const requestId = context?.requestId;
+    const reply = await this.#ledger.ask({ kind: 'top-up', customerId, topUpId, amount, ...(requestId !== undefined && { requestId }) }, { timeoutMs: ASK_TIMEOUT_MS });
     if (reply.kind === 'top-up') return reply.result;
     if (reply.kind === 'refused') {
       throw new EngineError(reply.code as 'ERR_UNKNOWN_CUSTOMER' | 'ERR_TOPUP_CONFLICT' | 'ERR_BALANCE_LIMIT', reply.message);
@@ -356,6 +359,10 @@ export class Engine implements EngineApi {
     const [result] = await this.#submit([tap], id);
     // A tap older than the tap window is decided (refused as stale) but no longer found by its id.
     return this.tapState(tap.tapId) ?? stateOfResult(result!);
+  }
+
+  feed(query: FeedQuery): FeedPage {
+    return this.#store.feed.page(query);
   }
 
   notificationsAfter(customerId: string, afterId: number, limit: number): Notification[] {

@@ -165,7 +165,7 @@ function commitOrRetry(flush: Flush, deps: LedgerDeps, schedule: (delayMs: numbe
 
 function topUp(message: Extract<LedgerMessage, { kind: 'top-up' }>, deps: LedgerDeps): LedgerReply {
   return refusing(['ERR_UNKNOWN_CUSTOMER', 'ERR_TOPUP_CONFLICT', 'ERR_BALANCE_LIMIT'], () => {
-    const result = deps.store.topUp(message.customerId, message.topUpId, message.amount, deps.now());
+    const result = deps.store.topUp(message.customerId, message.topUpId, message.amount, deps.now(), message.requestId);
     if (result.status === 'applied') deps.notifier.tell({ kind: 'notify', notifications: [result.notification] });
     return { kind: 'top-up', result };
   });

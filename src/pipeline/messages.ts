@@ -35,6 +35,6 @@ export type LedgerMessage =
   | { kind: 'flush'; batch?: Evaluated; writes?: PendingWrite[]; attempts?: number }
   | { kind: 'put-customer'; id: string; input: CustomerInput }
   | { kind: 'patch-customer'; id: string; patch: CustomerPatch }
-  | { kind: 'top-up'; customerId: string; topUpId: string; amount: number };
+  | { kind: 'top-up'; customerId: string; topUpId: string; amount: number; requestId?: string };
 
 export type NotifierMessage = { kind: 'notify'; notifications: Notification[] };

@@ -164,7 +164,7 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
       sessionTtlMs: config.sessionHours * 3_600_000, onLogin: (outcome) => metrics.login(outcome),
     });
     const running = engine;
-    const { app, hub } = createApp({
+    const { app, hub, feed } = createApp({
       engine,
       accounts,
       allowSignup: config.allowSignup,
@@ -205,6 +205,7 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
           // Taps get 503 from here on; SSE clients are told to come back in 2 s and resume with Last-Event-ID.
           const drained = running.stop();
           hub.close(2_000);
+          feed.close(2_000);
           await Promise.all([server.close(), drained, hasher.close()]);
           opened.close();
           lock.release();

@@ -248,6 +248,21 @@ export class BookingStore {
   }
 }
 
+/**
+ * What the writes done for one request share: the request's id, and the last event they appended to each booking,
+ * so that a step's event is caused by the step before it even when the two commit separately (a wallet payment
+ * after the hold, a confirmation after the payment).
+ */
+export interface RequestTrail {
+  readonly requestId: string;
+  readonly appended: Map<string, number>;
+}
+
+/** @example requestTrail('req-abc') // { requestId: 'req-abc', appended: Map {} } */
+export function requestTrail(requestId: string): RequestTrail {
+  return { requestId, appended: new Map() };
+}
+
 /** A new booking as the saga's first step writes it. */
 export interface NewBooking {
   id: string;
@@ -274,11 +289,11 @@ export class BookingWriter {
   /**
    * The request this write serves (its X-Request-Id), if a request drives it: a new booking's correlation id, and the
    * cause of the first event it appends to a booking. Steps no request drives (an expiry, a resumed saga) leave it
-   * unset; their events are caused by the booking's event before them.
+   * unset; their events are caused by the booking's event before them. Set by `serve`.
    */
   requestId: string | undefined;
-  /** The last event this write appended to each booking: the cause of the next one. */
-  readonly #appended = new Map<string, number>();
+  /** The last event this write (or, when serving a request, the request's earlier writes) appended to each booking: the cause of the next one. */
+  #appended = new Map<string, number>();
 
   constructor(st: Statements, batch: CommitBatch) {
     this.#st = st;
@@ -287,6 +302,18 @@ export class BookingWriter {
 
   get nowMs(): number {
     return this.batch.nowMs;
+  }
+
+  /**
+   * Makes this write one of `trail`'s request: its id correlates a booking the write begins, and its first event on
+   * a booking is caused by the request, or by the event the request's earlier writes appended to that booking last.
+   *
+   * @example
+   * const trail = requestTrail('req-abc'); await commit((w) => { w.serve(trail); … });
+   */
+  serve(trail: RequestTrail): void {
+    this.requestId = trail.requestId;
+    this.#appended = trail.appended;
   }
 
   booking(id: string): StoredBooking | undefined {

@@ -58,18 +58,18 @@ const NULL_EVENT: NewEvent = {
 };
 
 /**
- * Appends one event outside a group commit (a top-up, an opening balance); returns its id. Runs inside a
- * transaction opened by TicketStore.
+ * Appends one event outside a group commit (a top-up, an opening balance); returns its id. `correlationId` is the
+ * request that caused it, when one did. Runs inside a transaction opened by TicketStore.
  *
  * @example
- * appendEvent(ctx, { customer_id: 'c1', type: 'balance.changed', amount: 500, balance_after: 1500, ref: 'tu-1' }, nowMs)
+ * appendEvent(ctx, { customer_id: 'c1', type: 'balance.changed', amount: 500, balance_after: 1500, ref: 'tu-1' }, nowMs, 'req-7')
  */
-export function appendEvent(ctx: StoreContext, e: EventInput, atMs: number): number {
+export function appendEvent(ctx: StoreContext, e: EventInput, atMs: number, correlationId: string | null = null): number {
   const { st } = ctx;
   const id = (st.lastEventId.get() ?? 0) + 1;
   const head = st.headAndVersionOf.get(e.customer_id);
   const version = (head?.version ?? 0) + 1;
-  st.insertEvent.run(...eventValues(id, { ...NULL_EVENT, ...e }, atMs, head?.last_id ?? null, version));
+  st.insertEvent.run(...eventValues(id, { ...NULL_EVENT, ...e }, atMs, head?.last_id ?? null, version), correlationId);
   // The one-row form of the multi-row upsert.
   (st.setHeadRows.bySize[0] as Database.Statement).run(e.customer_id, id, version);
   return id;

@@ -79,7 +79,8 @@ function eventStatements(db: Database.Database) {
   return {
     // The group commit's rows, many per statement (see multi-row.ts); ids are given, in log order.
     insertEventRows: prepareMultiRow(db, `INSERT INTO events (${EVENT_COLUMNS}) VALUES`, EVENT_VALUES),
-    insertEvent: db.prepare<unknown[], unknown>(`INSERT INTO events (${EVENT_COLUMNS}) VALUES ${EVENT_VALUES}`),
+    // One event outside a group commit (a top-up, an opening balance), with the request that caused it if any.
+    insertEvent: db.prepare<unknown[], unknown>(`INSERT INTO events (${EVENT_COLUMNS}, correlation_id) VALUES (${'?, '.repeat(18)}?)`),
     // A box-office event: one row with its JSON data, written at once (its id is given, so buffered tap rows of the
     // same batch keep their places).
     insertDataEvent: db.prepare<[DataEventRow], unknown>(

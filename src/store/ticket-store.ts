@@ -18,6 +18,7 @@ import { getDeadLetter, listDeadLetters, tapToReplay } from './dead-letters.ts';
 import { openDatabase } from './open-database.ts';
 import { customerFromRow, machineFromRow, rideFromRow, tapFromLegacyRow } from './rows.ts';
 import { BookingStore, type BookingWriter } from './bookings.ts';
+import { EventFeed } from './event-feed.ts';
 import { InboxStore } from './inbox.ts';
 import { UserStore } from './users.ts';
 import { CommitBatch } from './commit-batch.ts';
@@ -110,6 +111,8 @@ export class TicketStore {
   readonly inbox: InboxStore;
   /** The accounts people log into, and their sessions (users.ts). */
   readonly users: UserStore;
+  /** The whole log as the domain event feed, in id order (event-feed.ts). */
+  readonly feed: EventFeed;
   readonly #db: Database.Database;
   readonly #ctx: StoreContext;
   readonly #batchSizeMax: number;
@@ -132,6 +135,7 @@ export class TicketStore {
     this.bookings = new BookingStore(db, (fn) => this.#run(fn));
     this.inbox = new InboxStore(db, ctx.st, (fn) => this.#run(fn));
     this.users = new UserStore(ctx, secrets, (fn) => this.#run(fn));
+    this.feed = new EventFeed(db, (fn) => this.#run(fn));
     this.#allWrites = db.transaction((c: StoreContext, writes: readonly GroupWrite[], nowMs: number): WriteOutcome[] => {
       const batch = new CommitBatch(c, nowMs);
       const outcomes = writes.map((write): WriteOutcome => {
@@ -260,8 +264,8 @@ export class TicketStore {
   }
 
   /** Credits a wallet once per `topUpId`. @example store.topUp('c1', 'tu-9', 2_000, nowMs).status // 'applied' */
-  topUp(customerId: string, topUpId: string, amount: number, nowMs: number): TopUpResult {
-    return this.#run(() => this.#tx.topUp(customerId, topUpId, amount, nowMs));
+  topUp(customerId: string, topUpId: string, amount: number, nowMs: number, requestId?: string): TopUpResult {
+    return this.#run(() => this.#tx.topUp(customerId, topUpId, amount, nowMs, requestId));
   }
 
   /** A tap's latest outcome; undefined for a tap id never decided. */

@@ -1,5 +1,6 @@
 /**
- * Wallet top-ups, idempotent on the caller's `topUpId`: the same id again is answered, not applied again.
+ * Wallet top-ups, idempotent on the caller's `topUpId`: the same id again is answered, not applied again. The
+ * request that applied one (`requestId`) is its event's correlation id in the feed.
  * Runs inside a transaction opened by TicketStore.
  */
 import { AMOUNT_MAX } from '../domain/types.ts';
@@ -16,6 +17,7 @@ export function topUp(
   topUpId: string,
   amount: number,
   nowMs: number,
+  requestId?: string,
 ): TopUpResult {
   checkId(customerId, 'customerId');
   checkId(topUpId, 'topUpId');
@@ -36,7 +38,7 @@ export function topUp(
   }
   st.setBalance.run(balance, customerId);
   st.insertTopUp.run(topUpId, customerId, amount, nowMs);
-  const id = appendEvent(ctx, { customer_id: customerId, type: 'balance.changed', amount, balance_after: balance, ref: topUpId }, nowMs);
+  const id = appendEvent(ctx, { customer_id: customerId, type: 'balance.changed', amount, balance_after: balance, ref: topUpId }, nowMs, requestId ?? null);
   const data: BalanceChangedData = {
     customerId,
     balance,

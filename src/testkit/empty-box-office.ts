@@ -1,5 +1,5 @@
 /**
- * A box office with nothing in it, for engines that are not the real one (the HTTP tests' fake engine, the SSE
+ * A box office (and an inbox and event feed) with nothing in it, for engines that are not the real one (the HTTP tests' fake engine, the SSE
  * bench's): every booking, payment and show it is asked about is unknown. `snapshot` answers from `counts` when
  * given, so a test can set what a show has left.
  */
@@ -21,6 +21,16 @@ export function emptyInbox(): EngineApi['inbox'] {
       throw new StoreError('ERR_INVALID_ARGUMENT', `upTo ${upTo} is not a notification of ${customerId}`);
     },
   };
+}
+
+/**
+ * A feed with no events, for the same engines: every page is empty and its cursor stays where it was asked.
+ *
+ * @example
+ * emptyFeed()({ after: 7 }); // { events: [], nextCursor: '7' }
+ */
+export function emptyFeed(): EngineApi['feed'] {
+  return (query) => ({ events: [], nextCursor: String(query.after ?? 0) });
 }
 
 /**

@@ -156,11 +156,12 @@ const ROUTES: ReadonlyArray<{ path: string; methods: readonly string[] }> = [
   { path: '/v1/me', methods: ['GET', 'HEAD'] },
   { path: '/v1/me/notifications', methods: ['GET', 'HEAD'] },
   { path: '/v1/me/notifications/read', methods: ['POST'] },
+  { path: '/v1/events', methods: ['GET', 'HEAD'] },
 ];
 
 /** A trailing slash is the same route (`/v1/rides/` is `/v1/rides`). */
 const KNOWN_PATH = [
-  /^\/(health|ready|openapi\.json|docs)\/?$/, /^\/v1\/(taps|rides|machines|shows|dead-letters|tokens|bookings|check-ins|me)\/?$/,
+  /^\/(health|ready|openapi\.json|docs)\/?$/, /^\/v1\/(taps|rides|machines|shows|dead-letters|tokens|bookings|check-ins|me|events)\/?$/,
   /^\/v1\/me\/notifications(\/read)?\/?$/,
   /^\/v1\/(taps|customers|rides|machines|shows|dead-letters|tokens|bookings|payments)\/[^/]+\/?$/,
   /^\/v1\/customers\/[^/]+\/(top-ups|tickets|events|bookings)\/?$/, /^\/v1\/dead-letters\/[^/]+\/replay\/?$/,

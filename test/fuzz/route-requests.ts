@@ -223,7 +223,12 @@ export const eventsRequests: fc.Arbitrary<FuzzRequest> = fc
   .map(([s, header, query]) => {
     const good = lastEventIdGood(header, query);
     const headers: Record<string, string> = header === undefined ? {} : { 'last-event-id': header };
-    const request = bareRequest('GET', withQuery(`/v1/customers/${s.text}/events`, { lastEventId: query }), s.id === undefined || !good, headers);
+    const path = withQuery(`/v1/customers/${s.text}/events`, { lastEventId: query });
+    // `/v1/customers/../events` is the domain event feed, `/v1/events` (the admin's): it reads Last-Event-ID only
+    // from the header, and answers a page.
+    const toFeed = routedPaths(path).some((p) => /^\/v1\/events\/?$/.test(p));
+    const mustFail = toFeed ? !lastEventIdGood(header, undefined) : s.id === undefined || !good;
+    const request = bareRequest('GET', path, mustFail, headers);
     // Only a path that reaches the route (a good id) gets the resume point checked; `..` and the like go elsewhere.
     if (s.id !== undefined) request.events = { lastEventIdValid: good };
     return request;

@@ -12,7 +12,7 @@
 import Database from 'better-sqlite3';
 import type { Show, ShowInput } from '../../src/domain/show.ts';
 import { migrate } from '../../src/store/schema.ts';
-import { emptyBoxOffice, emptyInbox } from '../../src/testkit/empty-box-office.ts';
+import { emptyBoxOffice, emptyFeed, emptyInbox } from '../../src/testkit/empty-box-office.ts';
 import { ShowStore, type ShowPage } from '../../src/store/shows.ts';
 import type { ShowSearch } from '../../src/store/shows-search.ts';
 import type { Customer, Machine, Ride, Tap, TapState, Ticket } from '../../src/domain/types.ts';
@@ -243,6 +243,8 @@ export class FakeEngine implements EngineApi {
 
   /** An empty inbox: the inbox routes are tested against the real engine (test/http/inbox.test.ts). */
   readonly inbox = emptyInbox();
+  /** An empty feed: the feed is tested against the real engine (test/store/event-feed.test.ts, test/http/event-feed.test.ts). */
+  readonly feed = emptyFeed();
 
   /** Knows no bookings; a show's counts are its capacity, or what a test set in `showAvailable`. */
   readonly boxOffice = emptyBoxOffice((showId) => {

@@ -86,6 +86,8 @@ const TABLE: Record<string, Row> = {
   // Under app.request there is no Node response to stream to: a caller let in gets 500 sse_unavailable.
   'GET /v1/customers/{id}/events': { allowed: STAFF_OWN, path: '/v1/customers/c-1/events' },
   'GET /v1/customers/{id}/bookings': { allowed: STAFF_OWN, path: '/v1/customers/c-1/bookings' },
+  // The domain event feed is the admin's (issue 11), not a manager's.
+  'GET /v1/events': { allowed: ADMIN, path: '/v1/events' },
 
   'GET /v1/rides': { allowed: STAFF, path: '/v1/rides' },
   'PUT /v1/rides/{id}': { allowed: STAFF, path: '/v1/rides/carousel', body: { name: 'Carousel', price: 200, open: true } },
