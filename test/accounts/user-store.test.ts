@@ -278,4 +278,22 @@ describe('the user events', () => {
     }
     expect(userEvents(h.dir, ada.id).map((e) => [e.type, e.version])).toEqual([['user.created', 1]]);
   });
+
+  it('are in the domain event feed as the user aggregate, correlated by the request that made each change', () => {
+    const bo = h.store.users.create(person('bo', 'c1'), T0, { requestId: 'req-create' });
+    h.store.users.update(bo.id, { displayName: 'Bo B' }, T0 + 1, { requestId: 'req-rename' });
+    h.store.users.erase(bo.id, T0 + 2, { requestId: 'req-erase' });
+    const { events } = h.store.feed.page({ aggregateType: 'user', limit: 10 });
+    expect(events.map(({ type, aggregateType, aggregateId, version, correlationId, causationId }) => ({
+      type, aggregateType, aggregateId, version, correlationId, causationId,
+    }))).toEqual([
+      { type: 'user.created', aggregateType: 'user', aggregateId: bo.id, version: 1, correlationId: 'req-create', causationId: 'req-create' },
+      { type: 'user.updated', aggregateType: 'user', aggregateId: bo.id, version: 2, correlationId: 'req-rename', causationId: 'req-rename' },
+      { type: 'user.deleted', aggregateType: 'user', aggregateId: bo.id, version: 3, correlationId: 'req-erase', causationId: 'req-erase' },
+    ]);
+    expect(events[1]!.data).toEqual({ userId: bo.id, version: 2, changed: ['displayName'] });
+    // The customer opened for bo is its own aggregate, at version 1.
+    expect(h.store.feed.page({ aggregateType: 'customer', limit: 10 }).events.map((e) => [e.type, e.aggregateId, e.version]))
+      .toEqual([['customer.opened', 'c1', 1]]);
+  });
 });

@@ -28,6 +28,8 @@ function readmeBlockAfter(marker: string): string {
 const readmeBookingScript = () => readmeBlockAfter('a booking from hold to check-in');
 /** The README's accounts walk. */
 const readmeAccountsScript = () => readmeBlockAfter('a person signs up, logs in');
+/** The README's event feed: paged, then followed. */
+const readmeFeedScript = () => readmeBlockAfter('page through it and then follow it live');
 
 /** The shell lines of the "Using it" block (after "With `npm start` running"), from `ADMIN=` on. */
 function readmeCurlScript(): string {
@@ -103,6 +105,25 @@ describe('the README examples', () => {
     expect(read).toMatchObject({ unreadCount: 0 });
     expect(out).toMatch(/^204$/m);
     expect(afterLogout).toMatchObject({ error: { code: 'unauthorized' } });
+  });
+
+  it('page through the event feed and follow it, as the event feed section shows', () => {
+    const script = readmeFeedScript().replaceAll('localhost:8080', new URL(ticketd.url).host).replaceAll('./data/', `${ticketd.dataDir}/`)
+      .replace('curl -sN ', 'curl -sN --max-time 3 ');
+    expect(script).toContain('--max-time 3');
+    // The stream is cut by --max-time (curl's exit status 28), hence the `true`; in 3 s it replays the whole feed,
+    // the first walk's simulated taps included, hence the buffer.
+    const out = execFileSync('bash', ['-c', `curl() { command curl "$@"; echo; }\n${script}\ntrue`], {
+      encoding: 'utf8', timeout: 60_000, maxBuffer: 512 << 20,
+    });
+    const [first, filtered] = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { events: Array<Record<string, unknown>>; nextCursor: string });
+    expect(first!.events.map((e) => e.eventId)).toEqual(['1', '2', '3']);
+    expect(first!.nextCursor).toBe('3');
+    expect(first!.events[0]).toMatchObject({ aggregateType: expect.any(String) as unknown, version: 1 });
+    // The earlier walks booked: the filtered page holds their bookings' held and confirmed events, and nothing else.
+    expect(filtered!.events.length).toBeGreaterThan(0);
+    expect(filtered!.events.every((e) => ['booking.held', 'booking.confirmed'].includes(e.type as string) && e.aggregateType === 'booking')).toBe(true);
+    expect(out).toMatch(/^id: 4$/m);
   });
 
   it('configure a server by environment variables alone, as the Configuration section shows', async () => {
