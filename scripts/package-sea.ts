@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   try {
     const carried = path.join(work, 'carried');
     fs.mkdirSync(carried);
-    await step(1, 'bundle the command line, piscina\'s worker, the task file and the entry (esbuild)', () => bundle(carried, work));
+    await step(1, 'bundle the command line, piscina\'s worker, the task files and the entry (esbuild)', () => bundle(carried, work));
     const files = await step(2, 'add better-sqlite3\'s addon and the manifest', () => addCarried(carried, pkg.version));
     const blob = await step(3, 'make the application blob (node --experimental-sea-config)', () => makeBlob(work, carried, files));
     await step(4, `inject it into a copy of ${process.execPath} (postject)`, () => inject(blob, `${out}.partial`));
@@ -82,6 +82,8 @@ async function bundle(carried: string, work: string): Promise<void> {
   // The file names are the ones their loaders look for beside them: piscina's `worker.js` beside its code, and
   // `evaluate-task.js` beside pool-evaluator's code, both now in ticketd.cjs.
   await esbuild.build({ ...commonjs, entryPoints: [source('workers/evaluate-task.ts')], outfile: path.join(carried, 'evaluate-task.js') });
+  // And `password-task.js` beside password-pool's code, likewise.
+  await esbuild.build({ ...commonjs, entryPoints: [source('workers/password-task.ts')], outfile: path.join(carried, 'password-task.js') });
   const piscinaWorker = path.join(path.dirname(requireHere.resolve('piscina')), 'worker.js');
   await esbuild.build({ ...commonjs, entryPoints: [piscinaWorker], outfile: path.join(carried, 'worker.js') });
   await esbuild.build({ ...commonjs, entryPoints: [source('single-executable/sea-main.ts')], outfile: path.join(work, 'sea-main.cjs') });

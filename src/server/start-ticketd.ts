@@ -22,7 +22,7 @@ import { SplitEvaluator } from '../workers/split-evaluator.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { Accounts } from '../accounts/accounts.ts';
 import { LoginLimiter } from '../auth/login-limiter.ts';
-import { PoolPasswordHasher } from '../auth/password.ts';
+import { PoolPasswordHasher } from '../workers/password-pool.ts';
 import { cryptoSecrets } from '../platform/secrets.ts';
 import { loadOrCreateDemoCredentials } from './demo-credentials.ts';
 

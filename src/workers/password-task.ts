@@ -4,7 +4,7 @@
  * without padding), so a change of cost applies to new hashes while old ones still verify.
  *
  * Self-contained on purpose (node built-ins only): it is loaded alone in each worker thread, and runs scrypt
- * synchronously there, one password at a time per thread. `PoolPasswordHasher` (src/auth/password.ts) calls the
+ * synchronously there, one password at a time per thread. `PoolPasswordHasher` (src/workers/password-pool.ts) calls the
  * exports `hash` and `verify` through piscina's `name` option; `InlinePasswordHasher` calls them directly.
  */
 import { scryptSync, timingSafeEqual } from 'node:crypto';

@@ -6,7 +6,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Accounts, AccountError, type NewAccount } from '../../src/accounts/accounts.ts';
 import { LoginLimiter } from '../../src/auth/login-limiter.ts';
-import { InlinePasswordHasher, PasswordHasherBusyError, PoolPasswordHasher, type PasswordHasher } from '../../src/auth/password.ts';
+import { InlinePasswordHasher, PasswordHasherBusyError, type PasswordHasher } from '../../src/auth/password.ts';
+import { PoolPasswordHasher } from '../../src/workers/password-pool.ts';
 import { VirtualClock } from '../../src/platform/virtual-clock.ts';
 import type { CustomerInput } from '../../src/store/store-types.ts';
 import { TicketStore } from '../../src/store/index.ts';

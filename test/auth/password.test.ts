@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  checkPasswordPolicy, InlinePasswordHasher, needsRehash, PasswordHasherError, PoolPasswordHasher, SCRYPT_DEFAULTS,
-  type ScryptParams,
+  checkPasswordPolicy, InlinePasswordHasher, needsRehash, PasswordHasherError, SCRYPT_DEFAULTS, type ScryptParams,
 } from '../../src/auth/password.ts';
+import { PoolPasswordHasher } from '../../src/workers/password-pool.ts';
 import type { SecretSource } from '../../src/platform/secrets.ts';
 import { hash, parseStoredHash, verify } from '../../src/workers/password-task.ts';
 import { mulberry32 } from '../support/mulberry32.ts';

@@ -104,6 +104,7 @@ describe('GET /metrics', () => {
       ticketd_pool_threads: 'gauge',
       ticketd_http_requests_total: 'counter',
       ticketd_http_request_duration_seconds: 'histogram',
+      ticketd_logins_total: 'counter',
     });
     expect(types.get('process_cpu_user_seconds_total')).toBe('counter');
     expect(types.get('nodejs_eventloop_lag_seconds')).toBe('gauge');

@@ -101,7 +101,8 @@ describe('the single executable, copied alone into an empty directory', () => {
     const cacheDir = path.join(dir, 'cache', cache!);
     expect(fs.statSync(cacheDir).mode & 0o777).toBe(0o700);
     expect(fs.readdirSync(cacheDir).sort()).toEqual([
-      'better_sqlite3.node', 'evaluate-task.js', 'package.json', 'swagger-ui-bundle.js', 'swagger-ui.css', 'ticketd.cjs', 'worker.js',
+      'better_sqlite3.node', 'evaluate-task.js', 'package.json', 'password-task.js', 'swagger-ui-bundle.js', 'swagger-ui.css',
+      'ticketd.cjs', 'worker.js',
     ]);
   });
 
@@ -132,6 +133,17 @@ describe('the single executable, copied alone into an empty directory', () => {
     expect(await api(`${url}/v1/customers/customer-2`, 'GET', undefined, { token: secret })).toMatchObject({
       status: 200, body: { id: 'customer-2' },
     });
+  });
+
+  it('hashes and checks passwords on its own worker thread: an account is made and logs in', async () => {
+    const created = await api(`${url}/v1/users`, 'POST', {
+      username: 'sea', email: 'sea@example.com', displayName: 'Sea Person', password: 'correct horse battery',
+    }, { token: credentials.admin });
+    expect(created).toMatchObject({ status: 201, body: { username: 'sea', role: 'user' } });
+    const session = await api(`${url}/v1/sessions`, 'POST', { username: 'sea', password: 'correct horse battery' });
+    expect(session).toMatchObject({ status: 200, body: { user: { username: 'sea' } } });
+    expect(await api(`${url}/v1/sessions`, 'POST', { username: 'sea', password: 'wrong horse battery' }))
+      .toMatchObject({ status: 401, body: { error: { code: 'invalid_credentials' } } });
   });
 
   it('serves its API document and the docs page with its own Swagger UI files', async () => {
