@@ -54,7 +54,9 @@ export class PoolPasswordHasher extends TaskPasswordHasher {
       // Each worker loads the task file's `name` export as it starts; the task file has no default export, and
       // piscina's default name, 'default', would make it fall back to a bare import() that tsx does not hook.
       name: 'verify',
-      minThreads: threads,
+      // A server nobody logs into holds no thread (about 10 MB of RSS): the first login starts one, and a thread
+      // idle for idleTimeout ends.
+      minThreads: 0,
       maxThreads: threads,
       // The count above is the bound; piscina's own queue may briefly hold the running ones too while its
       // threads start, so its limit is the whole capacity, a backstop that the count keeps it from reaching.
