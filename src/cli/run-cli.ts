@@ -10,6 +10,7 @@ import { usageErrorText } from './usage-error.ts';
 export const USAGE = `Usage: ticketd <command> [flags]
 
 Commands:
+  backup      copy a data directory's database while the server runs (a consistent snapshot)
   onsale      play a sales opening on one show: many buyers at once, figures, an audit of the server's state
   serve       run the ticketing engine and its HTTP API
   simulate    send taps from simulated ticket machines; report throughput and latency
@@ -30,6 +31,10 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  backup: {
+    run: async (argv, io) => (await import('./backup.ts')).runBackup(argv, io),
+    usage: async () => (await import('./backup.ts')).BACKUP_USAGE,
+  },
   onsale: {
     run: async (argv, io) => (await import('./onsale.ts')).runOnsale(argv, io),
     usage: async () => (await import('./onsale.ts')).ONSALE_USAGE,

@@ -2,6 +2,7 @@
  * `ticketd serve`: its flags, each of which may also come from an environment variable (TICKETD_PORT for --port,
  * …; a flag wins), read into the server's configuration; serve-lifecycle.ts runs the server.
  */
+import { ID_PATTERN, ID_PROBLEM_CHARS } from '../domain/field-checks.ts';
 import { LIMIT_MAX, type RateLimitConfig, type RateLimitSetting } from '../auth/rate-limiter.ts';
 import { checkMetricsToken } from '../http/metrics-route.ts';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../platform/logger.ts';
@@ -50,6 +51,10 @@ Flags:
                            unless the server has accepted that token lately (it is in the token cache)
   --cors-origin ORIGIN     allow browser calls from ORIGIN (e.g. https://app.example); repeat it or separate
                            origins with commas; '*' allows any (default: no CORS headers)
+  --amqp-url URL           also run on RabbitMQ (e.g. amqp://guest:guest@127.0.0.1:5672): take reference system 1's
+                           taps from its ticket_events_exchange, publish its CustomerEvents and dead letters, and
+                           every event to ticketd.events; HTTP keeps working while the broker is away
+  --amqp-machine-id ID     the machine the broker's taps are recorded under; made if missing (default refsys1)
   --allow-signup           anyone may create a user account (and its customer) with POST /v1/users and no token;
                            without it only admins create accounts (npm start passes it: the demo is open)
   --session-hours N        how long a login's session lasts, 1-720 (default ${DEFAULT_CONFIG.sessionHours})
@@ -86,6 +91,8 @@ const FLAGS = {
   workers: { type: 'string' },
   demo: { type: 'boolean' },
   'allow-signup': { type: 'boolean' },
+  'amqp-url': { type: 'string' },
+  'amqp-machine-id': { type: 'string' },
   'session-hours': { type: 'string' },
   'heartbeat-ms': { type: 'string' },
   'sse-buffer-bytes': { type: 'string' },
@@ -174,6 +181,7 @@ export function parseServeArgs(argv: readonly string[], env: Readonly<Record<str
     workers: intFlag(values, 'workers', DEFAULT_CONFIG.workers, 0, 64),
     demo: values.demo === true,
     allowSignup: values['allow-signup'] === true,
+    ...amqpFlags(values),
     sessionHours: intFlag(values, 'session-hours', DEFAULT_CONFIG.sessionHours, 1, 720),
     heartbeatMs: intFlag(values, 'heartbeat-ms', DEFAULT_CONFIG.heartbeatMs, 100, 3_600_000),
     sseBufferBytes: intFlag(values, 'sse-buffer-bytes', DEFAULT_CONFIG.sseBufferBytes, 32_768, 1 << 30),
@@ -263,6 +271,28 @@ function webhookSecretFlag(values: ParsedFlags['values']): { webhookSecret?: str
 }
 
 /** `--metrics-token`, checked (see checkMetricsToken). */
+/** `--amqp-url` (checked to be an amqp: or amqps: URL) and `--amqp-machine-id`. */
+function amqpFlags(values: ParsedFlags['values']): { amqp?: { url: string; machineId: string } } {
+  const url = values['amqp-url'];
+  const machineId = values['amqp-machine-id'];
+  if (url === undefined) {
+    if (machineId !== undefined) throw new UsageError(`${flagLabel(values, 'amqp-machine-id')} needs --amqp-url`);
+    return {};
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(String(url));
+  } catch {
+    throw new UsageError(`${flagLabel(values, 'amqp-url')} must be a URL such as amqp://guest:guest@127.0.0.1:5672, got '${String(url)}'`);
+  }
+  if (parsed.protocol !== 'amqp:' && parsed.protocol !== 'amqps:') {
+    throw new UsageError(`${flagLabel(values, 'amqp-url')} must start with amqp:// or amqps://, got '${parsed.protocol}'`);
+  }
+  const id = machineId === undefined ? 'refsys1' : String(machineId);
+  if (!ID_PATTERN.test(id)) throw new UsageError(`${flagLabel(values, 'amqp-machine-id')} ${ID_PROBLEM_CHARS}, got '${id}'`);
+  return { amqp: { url: String(url), machineId: id } };
+}
+
 function metricsTokenFlag(values: ParsedFlags['values'], raw: unknown): { metricsToken?: string } {
   if (typeof raw !== 'string') return {};
   try {

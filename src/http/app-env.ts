@@ -38,4 +38,6 @@ export interface RouteDeps {
   accounts?: Accounts;
   /** `--allow-signup`: anyone may create a `user` account for themselves. */
   allowSignup: boolean;
+  /** The optional parts beside the engine and their state, for `/ready` (RabbitMQ: `{ amqp: 'connected' }`). */
+  components?: () => Record<string, 'connected' | 'connecting' | 'down'>;
 }

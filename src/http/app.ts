@@ -70,6 +70,8 @@ export interface CreateAppOptions {
   accounts?: Accounts;
   /** `--allow-signup`: anyone may create a `user` account for themselves (default false). */
   allowSignup?: boolean;
+  /** The optional parts beside the engine and their state, for `/ready`. */
+  components?: () => Record<string, 'connected' | 'connecting' | 'down'>;
 }
 
 export interface CreatedApp {
@@ -114,6 +116,7 @@ export function createApp(options: CreateAppOptions): CreatedApp {
   const deps: RouteDeps = {
     engine: options.engine, clock: options.clock, waitTimeoutMs, hub, feed, tokens: options.auth.authenticator, corsOrigins,
     ...(options.accounts !== undefined && { accounts: options.accounts }), allowSignup: options.allowSignup ?? false,
+    ...(options.components !== undefined && { components: options.components }),
   };
 
   // Not strict: `/v1/rides/` is `/v1/rides`. A request that fails its route's schema is a 400 (api/inputs.ts).

@@ -1,5 +1,6 @@
 /**
- * `GET /health` (the process answers) and `GET /ready` (the engine takes taps: 200, else 503 with the reason).
+ * `GET /health` (the process answers) and `GET /ready` (the engine takes taps: 200, else 503 with the reason; either
+ * way with the state of the optional parts, such as RabbitMQ, and which are degraded).
  * Both are public: health checks carry no token. Declared in api/admin-api.ts.
  */
 import { healthRoute, readyRoute } from './api/admin-api.ts';
@@ -17,8 +18,13 @@ export function addHealthRoutes(app: TicketdApp, deps: RouteDeps): void {
   route(app, [
     operation(readyRoute, 'public', (c) => {
       const state = engine.readiness();
-      if (state.ready) return c.json({ ready: true as const }, 200);
-      return c.json({ ready: false as const, reason: state.reason ?? 'unknown' }, 503);
+      const components = deps.components?.() ?? {};
+      const degraded = Object.keys(components).filter((name) => components[name] !== 'connected');
+      const parts = {
+        ...(Object.keys(components).length > 0 && { components }), ...(degraded.length > 0 && { degraded }),
+      };
+      if (state.ready) return c.json({ ready: true as const, ...parts }, 200);
+      return c.json({ ready: false as const, reason: state.reason ?? 'unknown', ...parts }, 503);
     }),
   ]);
 }

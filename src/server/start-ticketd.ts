@@ -21,6 +21,7 @@ import { PoolEvaluator } from '../workers/pool-evaluator.ts';
 import { SplitEvaluator } from '../workers/split-evaluator.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { Accounts } from '../accounts/accounts.ts';
+import { AmqpBridge } from '../amqp/amqp-bridge.ts';
 import { LoginLimiter } from '../auth/login-limiter.ts';
 import { PoolPasswordHasher } from '../workers/password-pool.ts';
 import { cryptoSecrets } from '../platform/secrets.ts';
@@ -49,6 +50,8 @@ export interface TicketdConfig {
   pipeline?: Partial<PipelineOptions>;
   /** A bearer token that may read `GET /metrics` and nothing else (admin tokens may too); absent: admins only. */
   metricsToken?: string;
+  /** RabbitMQ (src/amqp/amqp-bridge.ts): the broker's URL and the machine its taps are recorded under. */
+  amqp?: { url: string; machineId: string };
   /** Whether anyone may create a `user` account for themselves (`POST /v1/users` without a token). */
   allowSignup: boolean;
   /** How long a login's session lasts. */
@@ -112,6 +115,7 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
   let engine: Engine | undefined;
   let demoCredentialsFile: string | undefined;
   let passwords: PoolPasswordHasher | undefined;
+  let bridge: AmqpBridge | undefined;
   const metrics = new Metrics();
   try {
     // Another connection may write beside this one (`ticketd token` on the same data dir): a write waits up to a
@@ -164,9 +168,12 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
       sessionTtlMs: config.sessionHours * 3_600_000, onLogin: (outcome) => metrics.login(outcome),
     });
     const running = engine;
+    bridge = config.amqp === undefined ? undefined : amqpBridge(config.amqp, engine, store, config.log);
+    const broker = bridge;
     const { app, hub, feed } = createApp({
       engine,
       accounts,
+      ...(broker !== undefined && { components: () => ({ amqp: broker.status().state }) }),
       allowSignup: config.allowSignup,
       clock: runtime.clock,
       auth: {
@@ -191,6 +198,8 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
       if (answer.status !== 200) throw new Error(`webhook answered ${answer.status}: ${await answer.text()}`);
     };
     const server = await startHttpServer({ app, host: config.host, port: config.port, limits: config.serverLimits });
+    // After HTTP is up: the broker is optional, and its absence only shows in /ready.
+    await broker?.start();
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`;
     let closing: Promise<void> | undefined;
     // Fixed from here on; the closure below would otherwise see the `let`s as possibly unset.
@@ -202,6 +211,8 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
       ...(demoCredentialsFile !== undefined && { demoCredentialsFile }),
       close: () =>
         (closing ??= (async () => {
+          // The broker first: no new taps from it, and what it delivered but not acknowledged is delivered again.
+          await broker?.stop();
           // Taps get 503 from here on; SSE clients are told to come back in 2 s and resume with Last-Event-ID.
           const drained = running.stop();
           hub.close(2_000);
@@ -212,10 +223,23 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
         })()),
     };
   } catch (error) {
+    await bridge?.stop();
     await engine?.stop();
     await passwords?.close();
     store?.close();
     lock.release();
     throw error;
   }
+}
+
+/**
+ * The RabbitMQ bridge of `--amqp-url`, with its machine in the catalogue (made when missing; an existing one, and
+ * its public key, is left as it is) and its outbox cursor in the store.
+ */
+function amqpBridge(amqpConfig: { url: string; machineId: string }, engine: Engine, store: TicketStore, log: Logger): AmqpBridge {
+  if (!engine.listMachines().some((machine) => machine.id === amqpConfig.machineId)) engine.putMachine(amqpConfig.machineId, {});
+  return new AmqpBridge({
+    url: amqpConfig.url, engine, machineId: amqpConfig.machineId, log,
+    cursor: { read: () => store.cursor('amqp'), write: (id) => store.setCursor('amqp', id), head: () => store.lastEventId() },
+  });
 }

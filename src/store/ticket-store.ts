@@ -442,6 +442,26 @@ export class TicketStore {
     });
   }
 
+  /**
+   * How far a named reader of the log (the AMQP bridge's outbox) has got: the id of the last event it is done with,
+   * kept in `meta` as `cursor:<name>`; undefined before its first `setCursor`.
+   */
+  cursor(name: string): number | undefined {
+    return this.#run(() => this.#db.prepare<[string], number>('SELECT value FROM meta WHERE key = ?').pluck().get(`cursor:${name}`));
+  }
+
+  setCursor(name: string, eventId: number): void {
+    this.#run(() => {
+      this.#db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+        .run(`cursor:${name}`, eventId);
+    });
+  }
+
+  /** The id of the log's last event (0 for an empty log). */
+  lastEventId(): number {
+    return this.#run(() => this.#ctx.st.lastEventId.get() ?? 0);
+  }
+
   /** Every customer's balance beside the sum of its events' amounts; a correct store has them equal and ≥ 0. */
   auditBalances(): BalanceAudit[] {
     return this.#run(() => this.#ctx.st.audit.all());

@@ -14,11 +14,20 @@ export const healthRoute = createRoute({
     { 500: ['internal'] }, { auth: false, body: false }),
 });
 
+/** The parts beside the engine (RabbitMQ, when configured) and which of them are not up. */
+const READY_PARTS = {
+  components: z.record(z.string(), z.enum(['connected', 'connecting', 'down'])).optional()
+    .meta({ description: 'each optional part and its state, e.g. { amqp: "connected" }' }),
+  degraded: z.array(z.string()).optional().meta({ description: 'the parts not connected: HTTP works, they do not' }),
+};
+
 export const readyRoute = createRoute({
-  method: 'get', path: '/ready', tags: ['health'], summary: 'The engine takes taps (public)',
+  method: 'get', path: '/ready', tags: ['health'], summary: 'The engine takes taps (public); which optional part, such as RabbitMQ, is degraded',
   responses: responses({
-    200: ok(z.strictObject({ ready: z.literal(true) }), 'Ready', { ready: true }),
-    503: ok(z.strictObject({ ready: z.literal(false), reason: z.string() }), 'Not ready, and why', { ready: false, reason: 'starting' }),
+    200: ok(z.strictObject({ ready: z.literal(true), ...READY_PARTS }), 'Ready: the engine takes taps over HTTP (a part may be degraded)', {
+      ready: true, components: { amqp: 'connecting' }, degraded: ['amqp'],
+    }),
+    503: ok(z.strictObject({ ready: z.literal(false), reason: z.string(), ...READY_PARTS }), 'Not ready, and why', { ready: false, reason: 'starting' }),
   }, { 500: ['internal'] }, { auth: false, body: false }),
 });
 

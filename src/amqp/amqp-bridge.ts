@@ -1,0 +1,336 @@
+/**
+ * ticketd on RabbitMQ, speaking reference system 1's messages (refsys1-messages.ts), with the durability that
+ * system lacks:
+ *
+ * - **In**: a durable quorum queue of ticketd's own (`ticketd.taps`) bound to the reference's tap exchange takes its
+ *   ticket machines' messages. Each is decided by the same pipeline as an HTTP tap and acknowledged only once its
+ *   outcome is committed; a redelivery carries the same tap id (refsys1-messages.ts), so it is recognised, never
+ *   charged twice. A message that is no tap is published to the reference's dead-letter exchange with the reason in
+ *   the `x-ticketd-reason` header (confirmed) and then acknowledged; one whose handling throws is returned to the
+ *   queue, whose delivery limit dead-letters it after a few tries instead of looping.
+ * - **Out**: the event log is the outbox. A publisher follows it from a cursor kept in the store and publishes each
+ *   issued ticket as the reference's CustomerEvent to its customer exchange (routing key = customer id), each
+ *   rejected tap as the reference's TicketEvent to its dead-letter exchange with the reason in a header, and every
+ *   event in the feed's envelope to ticketd's own topic exchange `ticketd.events` (routing key = type). Publisher
+ *   confirms: the cursor moves only past a page the broker confirmed, so after a crash or a lost connection the
+ *   unconfirmed ones are published again, with the same `message-id` (`ticket-<eventId>`, …) to deduplicate on.
+ * - **Down**: HTTP never waits for the broker. The connection recovers by itself (amqplib's recovery: exponential
+ *   backoff with jitter, 100 ms to 30 s); `status()` says whether it is up, for `/ready`.
+ *
+ * The reference's exchanges are declared as its programs declare them (not durable), or they would refuse to start
+ * beside ticketd; ticketd's queues and messages are durable.
+ */
+import { once } from 'node:events';
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib';
+import type { Tap } from '../domain/types.ts';
+import type { Logger } from '../platform/logger.ts';
+import { EngineError, type EngineApi } from '../pipeline/engine-api.ts';
+import type { FeedEvent } from '../store/event-feed.ts';
+import type { TapResult } from '../store/store-types.ts';
+import { customerEventOf, parseTapMessage, REFSYS1, ticketEventOf } from './refsys1-messages.ts';
+
+/** ticketd's own names on the broker. */
+export const TICKETD_AMQP = Object.freeze({
+  tapQueue: 'ticketd.taps',
+  deadLetterQueue: 'ticketd.dead_letters',
+  eventsExchange: 'ticketd.events',
+});
+
+export const AMQP_DEFAULTS = Object.freeze({
+  /** Tap messages in flight (delivered, not yet acknowledged) at once. */
+  prefetch: 1_000,
+  /** Deliveries of one message before the queue dead-letters it (a message whose handling keeps failing). */
+  deliveryLimit: 5,
+  /** Events per outbox page, published and confirmed together. */
+  pageSize: 500,
+  /** The outbox looks for new events at least this often, besides being woken by each commit. */
+  pollMs: 1_000,
+  /** Longest wait between two submissions of the same taps while the engine is overloaded or not ready. */
+  retryMaxMs: 5_000,
+});
+
+export type AmqpState = 'connecting' | 'connected' | 'down';
+
+export interface AmqpStatus {
+  state: AmqpState;
+  /** The last connection error, when not connected. */
+  error?: string;
+  /** Tap messages acknowledged, dead-lettered as malformed, and outbox events published, since the start. */
+  acked: number;
+  deadLettered: number;
+  published: number;
+}
+
+/** Where the outbox cursor lives: the store's `meta` (TicketStore.cursor / setCursor). */
+export interface OutboxCursor {
+  read(): number | undefined;
+  write(eventId: number): void;
+  /** The log's last id: where a first start begins, so enabling the bridge does not publish the whole history. */
+  head(): number;
+}
+
+export interface AmqpBridgeOptions {
+  url: string;
+  engine: Pick<EngineApi, 'submitTaps' | 'feed' | 'onNotifications'>;
+  cursor: OutboxCursor;
+  /** The machine the reference's taps are recorded under (it must exist in the catalogue). */
+  machineId: string;
+  log: Logger;
+  prefetch?: number;
+  deliveryLimit?: number;
+  pageSize?: number;
+  pollMs?: number;
+}
+
+/**
+ * @example
+ * const bridge = new AmqpBridge({ url: 'amqp://guest:guest@127.0.0.1:5672', engine, cursor, machineId: 'refsys1', log });
+ * await bridge.start();   // returns at once; connects, and reconnects, in the background
+ * bridge.status();        // { state: 'connected', acked: 0, deadLettered: 0, published: 0 }
+ * await bridge.stop();
+ */
+export class AmqpBridge {
+  readonly #options: Required<Omit<AmqpBridgeOptions, 'log'>> & { log: Logger };
+  #connection: RecoveringChannelModel | undefined;
+  #state: AmqpState = 'connecting';
+  #error: string | undefined;
+  #stopping = false;
+  #acked = 0;
+  #deadLettered = 0;
+  #published = 0;
+  /** Wakes the outbox publisher when a commit may have added events. */
+  #wake: (() => void) | undefined;
+  #unlisten: (() => void) | undefined;
+  /** The live connection's publisher loop, to wait for at stop. */
+  #publishing: Promise<void> | undefined;
+
+  constructor(options: AmqpBridgeOptions) {
+    this.#options = {
+      prefetch: AMQP_DEFAULTS.prefetch, deliveryLimit: AMQP_DEFAULTS.deliveryLimit, pageSize: AMQP_DEFAULTS.pageSize,
+      pollMs: AMQP_DEFAULTS.pollMs, ...options,
+    };
+  }
+
+  status(): AmqpStatus {
+    return {
+      state: this.#state, ...(this.#state !== 'connected' && this.#error !== undefined && { error: this.#error }),
+      acked: this.#acked, deadLettered: this.#deadLettered, published: this.#published,
+    };
+  }
+
+  /** Starts connecting in the background; never throws for a broker that is down (status says so). */
+  async start(): Promise<void> {
+    this.#unlisten = this.#options.engine.onNotifications(() => this.#wake?.());
+    this.#connection = await amqp.connect(this.#options.url, {
+      recovery: {
+        initialDelay: 100, maxDelay: 30_000, factor: 2, jitter: 0.2, maxRetries: Infinity, waitForConnect: false,
+        setup: (model: ChannelModel) => this.#setup(model),
+      },
+    });
+    this.#connection.on('connect', () => {
+      this.#state = 'connected';
+      this.#error = undefined;
+      this.#options.log.info('amqp connected');
+    });
+    this.#connection.on('disconnect', (error: Error) => this.#down(error));
+    this.#connection.on('connect-failed', (error: Error) => this.#down(error));
+    this.#connection.on('error', (error: Error) => this.#down(error));
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#unlisten?.();
+    this.#wake?.();
+    await this.#publishing;
+    try {
+      await this.#connection?.close();
+    } catch {
+      // Closing a connection that is already gone.
+    }
+    this.#state = 'down';
+  }
+
+  #down(error: Error): void {
+    if (this.#stopping) return;
+    if (this.#state === 'connected') this.#options.log.warn('amqp connection lost; reconnecting', { err: error.message });
+    this.#state = 'connecting';
+    this.#error = error.message;
+  }
+
+  /** After every (re)connect: the topology, the consumer of taps and the outbox publisher, on this connection. */
+  async #setup(model: ChannelModel): Promise<void> {
+    const consumer = await model.createConfirmChannel();
+    const publisher = await model.createConfirmChannel();
+    for (const channel of [consumer, publisher]) channel.on('error', (error: Error) => this.#down(error));
+    await declareTopology(consumer, this.#options.deliveryLimit);
+    await consumer.prefetch(this.#options.prefetch);
+    await consumer.consume(TICKETD_AMQP.tapQueue, (message) => {
+      if (message !== null) this.#take(consumer, message);
+    }, { noAck: false });
+    this.#publishing = this.#publish(publisher).catch((error: unknown) => {
+      // The channel or connection went away: the next setup starts again from the stored cursor.
+      if (!this.#stopping) this.#options.log.warn('amqp outbox stopped', { err: error instanceof Error ? error.message : String(error) });
+    });
+  }
+
+  // --- In: taps ---------------------------------------------------------------------------------------------------
+
+  /** Deliveries waiting for the next batch, and whether one is scheduled. */
+  #pending: ConsumeMessage[] = [];
+  #batchScheduled = false;
+
+  #take(channel: ConfirmChannel, message: ConsumeMessage): void {
+    this.#pending.push(message);
+    if (this.#batchScheduled) return;
+    this.#batchScheduled = true;
+    // Whatever arrived in this turn of the event loop goes in one submission: one group commit for many messages.
+    setImmediate(() => {
+      this.#batchScheduled = false;
+      const batch = this.#pending;
+      this.#pending = [];
+      void this.#decide(channel, batch);
+    });
+  }
+
+  async #decide(channel: ConfirmChannel, messages: ConsumeMessage[]): Promise<void> {
+    const taps: Tap[] = [];
+    const tapMessages: ConsumeMessage[] = [];
+    const malformed: Array<{ message: ConsumeMessage; reason: string }> = [];
+    for (const message of messages) {
+      const parsed = parseTapMessage(message.content, stringOr(message.properties.messageId), this.#options.machineId);
+      if (parsed.ok) {
+        taps.push(parsed.tap);
+        tapMessages.push(message);
+      } else {
+        malformed.push({ message, reason: parsed.reason });
+      }
+    }
+    try {
+      if (malformed.length > 0) await this.#deadLetterMalformed(channel, malformed);
+      if (taps.length > 0) await this.#submit(taps);
+      // Committed (or, for the malformed, dead-lettered and confirmed): now the broker may forget them.
+      for (const message of tapMessages) channel.ack(message);
+      this.#acked += tapMessages.length;
+    } catch (error) {
+      if (this.#stopping || isClosed(error)) return; // unacknowledged: the broker delivers them again
+      this.#options.log.error('amqp taps not decided; returned to the queue', { err: error, taps: taps.length });
+      for (const message of tapMessages) channel.nack(message, false, true);
+    }
+  }
+
+  async #deadLetterMalformed(channel: ConfirmChannel, malformed: Array<{ message: ConsumeMessage; reason: string }>): Promise<void> {
+    for (const { message, reason } of malformed) {
+      channel.publish(REFSYS1.deadLetterExchange, REFSYS1.deadLetterRoutingKey, message.content, {
+        persistent: true, contentType: stringOr(message.properties.contentType) ?? 'application/json',
+        headers: { 'x-ticketd-reason': reason },
+        ...(typeof message.properties.messageId === 'string' && { messageId: message.properties.messageId }),
+      });
+    }
+    await channel.waitForConfirms();
+    for (const { message } of malformed) channel.ack(message);
+    this.#deadLettered += malformed.length;
+  }
+
+  /** Submits until the engine takes the taps: an overloaded or starting engine is waited for, bounded per try. */
+  async #submit(taps: Tap[]): Promise<TapResult[]> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#options.engine.submitTaps(taps);
+      } catch (error) {
+        const waitable = error instanceof EngineError
+          && (error.code === 'ERR_OVERLOADED' || error.code === 'ERR_NOT_READY' || error.code === 'ERR_STORAGE');
+        if (!waitable || this.#stopping) throw error;
+        const backoffMs = Math.min(AMQP_DEFAULTS.retryMaxMs, 50 * 2 ** Math.min(attempt, 10));
+        await sleep(Math.min(AMQP_DEFAULTS.retryMaxMs, error.retryAfterMs ?? backoffMs));
+      }
+    }
+  }
+
+  // --- Out: the outbox --------------------------------------------------------------------------------------------
+
+  async #publish(channel: ConfirmChannel): Promise<void> {
+    const { cursor, engine, pageSize, pollMs } = this.#options;
+    let after = cursor.read();
+    if (after === undefined) {
+      after = cursor.head();
+      cursor.write(after);
+    }
+    while (!this.#stopping) {
+      const page = engine.feed({ after, limit: pageSize });
+      if (page.events.length === 0) {
+        after = Number(page.nextCursor);
+        await this.#idle(pollMs);
+        continue;
+      }
+      for (const event of page.events) await this.#publishEvent(channel, event);
+      await channel.waitForConfirms();
+      after = Number(page.nextCursor);
+      cursor.write(after);
+      this.#published += page.events.length;
+    }
+  }
+
+  async #publishEvent(channel: ConfirmChannel, event: FeedEvent): Promise<void> {
+    const send = async (exchange: string, key: string, body: string, messageId: string, headers?: Record<string, string>) => {
+      const options = { persistent: true, contentType: 'application/json', messageId, ...(headers !== undefined && { headers }) };
+      if (!channel.publish(exchange, key, Buffer.from(body), options)) await once(channel, 'drain');
+    };
+    if (event.type === 'ticket.issued') {
+      const ticket = event.data as { customerId: string; rideId: string; price: number; tappedAt: string };
+      await send(REFSYS1.customerExchange, ticket.customerId, customerEventOf(ticket), `ticket-${event.eventId}`);
+    } else if (event.type === 'ticket.rejected') {
+      const rejected = event.data as { customerId: string; rideId: string; tappedAt: string; reason: string };
+      await send(REFSYS1.deadLetterExchange, REFSYS1.deadLetterRoutingKey, ticketEventOf(rejected), `rejected-${event.eventId}`, {
+        'x-ticketd-reason': rejected.reason,
+      });
+    }
+    await send(TICKETD_AMQP.eventsExchange, event.type, JSON.stringify(event), event.eventId);
+  }
+
+  /** Waits for a commit's wake-up, the poll, or the stop. */
+  async #idle(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    });
+    this.#wake = undefined;
+  }
+}
+
+/**
+ * The reference's exchanges as its programs declare them, and ticketd's durable queues bound to them: taps in a
+ * quorum queue with a delivery limit that dead-letters to the reference's dead-letter exchange, dead letters kept in
+ * a durable queue of ticketd's (the reference's own is not durable), and ticketd's events exchange.
+ */
+async function declareTopology(channel: Channel, deliveryLimit: number): Promise<void> {
+  await channel.assertExchange(REFSYS1.tapExchange, 'direct', { durable: false });
+  await channel.assertExchange(REFSYS1.customerExchange, 'topic', { durable: false });
+  await channel.assertExchange(REFSYS1.deadLetterExchange, 'direct', { durable: false });
+  await channel.assertExchange(TICKETD_AMQP.eventsExchange, 'topic', { durable: true });
+  await channel.assertQueue(TICKETD_AMQP.tapQueue, {
+    durable: true,
+    arguments: {
+      'x-queue-type': 'quorum', 'x-delivery-limit': deliveryLimit,
+      'x-dead-letter-exchange': REFSYS1.deadLetterExchange, 'x-dead-letter-routing-key': REFSYS1.deadLetterRoutingKey,
+    },
+  });
+  await channel.bindQueue(TICKETD_AMQP.tapQueue, REFSYS1.tapExchange, REFSYS1.tapRoutingKey);
+  await channel.assertQueue(TICKETD_AMQP.deadLetterQueue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  await channel.bindQueue(TICKETD_AMQP.deadLetterQueue, REFSYS1.deadLetterExchange, REFSYS1.deadLetterRoutingKey);
+}
+
+function stringOr(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function isClosed(error: unknown): boolean {
+  return error instanceof Error && /closed|IllegalOperation/i.test(`${error.name} ${error.message}`);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
