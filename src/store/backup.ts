@@ -201,7 +201,7 @@ function toBackupError(error: unknown, target: string): unknown {
     return new BackupError('ERR_BACKUP_DISK_FULL', `the disk of ${target} is full: ${message}`, { cause: error });
   }
   if (typeof code === 'string' && (code.startsWith('SQLITE_') || /^E[A-Z]+$/.test(code))) {
-    return new BackupError('ERR_BACKUP_IO', `${message} (${code})`, { cause: error });
+    return new BackupError('ERR_BACKUP_IO', `cannot copy to ${target}: ${message} (${code})`, { cause: error });
   }
   return error;
 }

@@ -186,7 +186,8 @@ describe('ticketd backup', () => {
     expect(lines.length).toBeLessThanOrEqual(11);
     expect(lines.at(-1)).toMatch(/^copied (\d+) of \1 pages \(100 %\)$/);
     const tty = await backup([path.join(dir, 'b.db'), '--data-dir', dataDir], { tty: true });
-    expect(tty.stderr).toMatch(/^(\rcopied \d+ of \d+ pages \(\d+ %\)\x1b\[K)+\n$/);
+    // Each line rewrites the one before: back to its start, the line, then erase what an older, longer one left.
+    expect(tty.stderr.replaceAll('\x1b[K', '<erase>')).toMatch(/^(\rcopied \d+ of \d+ pages \(\d+ %\)<erase>)+\n$/);
   });
 
   it('is a command of the ticketd command line', async () => {
@@ -200,26 +201,53 @@ describe('ticketd backup', () => {
     expect(fs.existsSync(target)).toBe(true);
   });
 
-  it('on a full disk says so with exit 1 and leaves no partial copy (a file size limit stands in for the disk)', () => {
+  it('on a failing write (a file size limit) says so with exit 1 and leaves no partial copy', () => {
     const dataDir = seededDataDir(20, 10);
     const dir = freshDir();
     const target = path.join(dir, 'copy.db');
-    // ulimit -f 7: writes stop at 7 KiB, mid-page, which SQLite reports as SQLITE_FULL; SIGXFSZ ignored so the
-    // write fails instead of killing the process.
+    // ulimit -f 7: writes stop at 7 KiB (an I/O error to SQLite); SIGXFSZ ignored so the write fails instead of
+    // killing the process. An open connection, as a running server's, keeps the source's -shm at its size.
     const script = `ulimit -f 7; trap '' XFSZ; exec "${process.execPath}" --import tsx src/cli/main.ts backup "$1" --data-dir "$2"`;
-    // An open connection, as a running server's, keeps the source's -shm at its size: only the copy grows.
-    const server = TicketStore.open({ dataDir, ids: sequentialIds() });
-    let run;
-    try {
-      run = spawnSync('bash', ['-c', script, 'backup-disk-full', target, dataDir], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
-    } finally {
-      server.close();
-    }
-    expect(run.stderr).toMatch(/^ticketd backup: the disk of .*copy\.db is full: .*; nothing was left behind\n$/);
+    const run = withOpenStore(dataDir, () => spawnSync('bash', ['-c', script, 'backup-fsize', target, dataDir], SPAWN));
+    expect(run.stderr).toMatch(/^ticketd backup: cannot copy to .*copy\.db: disk I\/O error \(SQLITE_IOERR\)\n$/);
     expect(run.status).toBe(1);
     expect(fs.readdirSync(dir)).toEqual([]);
   });
+
+  // A full disk for real: a 64 KiB tmpfs, mounted in a mount namespace of its own (`unshare -rm`, where allowed).
+  it.skipIf(!canMountTmpfs())('on a full disk says so with exit 1 and leaves no partial copy (needs unshare -rm)', () => {
+    const dataDir = seededDataDir(20, 10);
+    const mount = freshDir();
+    const script = `mount -t tmpfs -o size=64k tmpfs "$3" || exit 99
+"${process.execPath}" --import tsx src/cli/main.ts backup "$1" --data-dir "$2"; code=$?
+echo "left: $(ls -A "$3")"; exit $code`;
+    const target = path.join(mount, 'copy.db');
+    const run = withOpenStore(dataDir, () => spawnSync('unshare', ['-rm', 'bash', '-c', script, 'backup-full', target, dataDir, mount], SPAWN));
+    expect(run.stderr).toMatch(/^ticketd backup: the disk of .*copy\.db is full: .*; nothing was left behind\n$/);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('left: \n');
+  });
 });
+
+const SPAWN = { cwd: ROOT, encoding: 'utf8', timeout: 30_000 } as const;
+
+function withOpenStore<T>(dataDir: string, fn: () => T): T {
+  const store = TicketStore.open({ dataDir, ids: sequentialIds() });
+  try {
+    return fn();
+  } finally {
+    store.close();
+  }
+}
+
+function canMountTmpfs(): boolean {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketd-unshare-'));
+  try {
+    return spawnSync('unshare', ['-rm', 'mount', '-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { timeout: 10_000 }).status === 0;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe('backupDatabase', () => {
   const options = (dataDir: string, target: string): BackupOptions => ({
