@@ -103,6 +103,8 @@ export class AmqpBridge {
   #unlisten: (() => void) | undefined;
   /** The live connection's publisher loop, to wait for at stop. */
   #publishing: Promise<void> | undefined;
+  /** Counts connections: a publisher loop of an earlier one ends instead of racing the current one. */
+  #generation = 0;
 
   constructor(options: AmqpBridgeOptions) {
     this.#options = {
@@ -167,7 +169,9 @@ export class AmqpBridge {
     await consumer.consume(TICKETD_AMQP.tapQueue, (message) => {
       if (message !== null) this.#take(consumer, message);
     }, { noAck: false });
-    this.#publishing = this.#publish(publisher).catch((error: unknown) => {
+    const generation = ++this.#generation;
+    this.#wake?.();
+    this.#publishing = this.#publish(publisher, generation).catch((error: unknown) => {
       // The channel or connection went away: the next setup starts again from the stored cursor.
       if (!this.#stopping) this.#options.log.warn('amqp outbox stopped', { err: error instanceof Error ? error.message : String(error) });
     });
@@ -248,14 +252,14 @@ export class AmqpBridge {
 
   // --- Out: the outbox --------------------------------------------------------------------------------------------
 
-  async #publish(channel: ConfirmChannel): Promise<void> {
+  async #publish(channel: ConfirmChannel, generation: number): Promise<void> {
     const { cursor, engine, pageSize, pollMs } = this.#options;
     let after = cursor.read();
     if (after === undefined) {
       after = cursor.head();
       cursor.write(after);
     }
-    while (!this.#stopping) {
+    while (!this.#stopping && generation === this.#generation) {
       const page = engine.feed({ after, limit: pageSize });
       if (page.events.length === 0) {
         after = Number(page.nextCursor);
