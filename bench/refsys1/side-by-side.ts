@@ -24,15 +24,15 @@
  * Prints one markdown table (system, durability, taps/s, ratio ticketd / reference, load average, cores) and writes
  * bench/refsys1/report.json.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { withTimeout } from '../../src/platform/with-timeout.ts';
+import { brokerListening, findPythonWithPika, pikaAtBroker, PYTHON_CANDIDATES } from './refsys1-python.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -41,7 +41,6 @@ const REPORT_PATH = path.join(HERE, 'report.json');
 const BROKER_HOST = '127.0.0.1';
 const BROKER_PORT = 5672;
 const BROKER_CONNECT_TIMEOUT_MS = 3_000;
-const PYTHON_PROBE_TIMEOUT_MS = 10_000;
 const HELPER_READY_TIMEOUT_MS = 30_000;
 /** Setup, build and drain of bench:e2e on top of its load duration. */
 const TICKETD_OVERHEAD_S = 300;
@@ -56,16 +55,7 @@ const REFSYS1_RIDES = ['ride-a', 'ride-b', 'ride-c', 'ride-d', 'ride-e'];
 const PYTHON_HELPER = String.raw`
 import json, sys, time
 from datetime import datetime
-import pika
-
-_parameters = pika.ConnectionParameters
-
-def _at_broker(*args, **kwargs):
-    # Reference system 1 hard-codes host='localhost'; every connection here goes to the broker on 127.0.0.1.
-    kwargs.update(host='${BROKER_HOST}', port=${BROKER_PORT}, credentials=pika.PlainCredentials('guest', 'guest'))
-    return _parameters(*args, **kwargs)
-
-pika.ConnectionParameters = _at_broker
+${pikaAtBroker({ host: BROKER_HOST, port: BROKER_PORT, user: 'guest', password: 'guest', vhost: '/' })}
 
 def say(message):
     sys.stderr.write(json.dumps(message) + '\n')
@@ -263,36 +253,11 @@ async function findRefsys1(settings: Settings): Promise<Refsys1Setup | string> {
   for (const file of ['worker.py', 'db_and_event_definitions.py', 'xprint.py']) {
     if (!fs.existsSync(path.join(dir, file))) return `${dir} has no ${file}: not a checkout of reference system 1`;
   }
-  const candidates = settings.python !== undefined ? [settings.python] : ['python3', '/usr/bin/python3'];
-  let found: { python: string; pikaVersion: string } | undefined;
-  for (const python of candidates) {
-    try {
-      const pikaVersion = execFileSync(python, ['-c', 'import pika; print(pika.__version__)'], { encoding: 'utf8', timeout: PYTHON_PROBE_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-      found = { python, pikaVersion };
-      break;
-    } catch {
-      // no python there, or no pika in it: try the next
-    }
-  }
+  const candidates = settings.python !== undefined ? [settings.python] : PYTHON_CANDIDATES;
+  const found = findPythonWithPika(candidates);
   if (found === undefined) return `no python with pika among ${candidates.join(', ')} (Debian: apt-get install -y python3-pika; or --python PATH)`;
-  if (!(await brokerListening())) return `no RabbitMQ on ${BROKER_HOST}:${BROKER_PORT} (start it with: rabbitmq-server -detached)`;
+  if (!(await brokerListening(BROKER_HOST, BROKER_PORT, BROKER_CONNECT_TIMEOUT_MS))) return `no RabbitMQ on ${BROKER_HOST}:${BROKER_PORT} (start it with: rabbitmq-server -detached)`;
   return { dir, ...found };
-}
-
-function brokerListening(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: BROKER_HOST, port: BROKER_PORT });
-    socket.setTimeout(BROKER_CONNECT_TIMEOUT_MS);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 // ---- reference system 1: the run ---------------------------------------------------------------------------------
