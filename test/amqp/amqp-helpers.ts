@@ -1,0 +1,65 @@
+/**
+ * What the RabbitMQ tests share: reference system 1's programs as the test plays them (its ticket machine's publish,
+ * its customer app's exclusive queue), a queue of the test's that keeps what arrives, and the wait for ticketd's tap
+ * queue to be drained.
+ */
+import type { Channel, ConsumeMessage } from 'amqplib';
+
+export const TAPS = { exchange: 'ticket_events_exchange', key: 'ticket_event' } as const;
+const CUSTOMERS = 'customer_events_exchange';
+
+/** Messages arriving on a queue of the test's, kept in order, with a wait for the next ones. */
+export class Inbox {
+  readonly messages: ConsumeMessage[] = [];
+  #waiters: Array<() => void> = [];
+
+  push(message: ConsumeMessage): void {
+    this.messages.push(message);
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  /** Resolves once `count` messages have arrived; fails the test after 15 s. */
+  async atLeast(count: number): Promise<ConsumeMessage[]> {
+    const deadline = Date.now() + 15_000;
+    while (this.messages.length < count) {
+      if (Date.now() > deadline) throw new Error(`waited for ${count} messages, have ${this.messages.length}`);
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        setTimeout(resolve, 200);
+      });
+    }
+    return this.messages;
+  }
+}
+
+/** A customer app of the reference: an exclusive server-named queue on the customer exchange, by customer id. */
+export async function customerApp(channel: Channel, customerId: string): Promise<Inbox> {
+  await channel.assertExchange(CUSTOMERS, 'topic', { durable: false });
+  return bind(channel, CUSTOMERS, customerId);
+}
+
+export async function bind(channel: Channel, exchange: string, key: string): Promise<Inbox> {
+  const inbox = new Inbox();
+  const { queue } = await channel.assertQueue('', { exclusive: true });
+  await channel.bindQueue(queue, exchange, key);
+  await channel.consume(queue, (message) => {
+    if (message !== null) inbox.push(message);
+  }, { noAck: true });
+  return inbox;
+}
+
+/** The reference's ticket machine: its JSON, no properties. */
+export function machinePublishes(channel: Channel, customerId: string, rideNumber: string, purchaseTime: string, options: { messageId?: string } = {}): void {
+  const body = JSON.stringify({ customer_id: customerId, ride_number: rideNumber, purchase_time: purchaseTime });
+  channel.publish(TAPS.exchange, TAPS.key, Buffer.from(body), options.messageId === undefined ? {} : { messageId: options.messageId });
+}
+
+/** Waits until ticketd's tap queue has no message waiting for delivery (15 s at most): all delivered to ticketd. */
+export async function drained(channel: Channel): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    const { messageCount } = await channel.checkQueue('ticketd.taps');
+    if (messageCount === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('ticketd.taps was not drained');
+}
