@@ -24,6 +24,7 @@
  * Prints one markdown table (system, durability, taps/s, ratio ticketd / reference, load average, cores) and writes
  * bench/refsys1/report.json.
  */
+import { runAmqpBench, type AmqpBenchResult } from '../amqp-bridge.bench.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -424,7 +425,7 @@ function fmtInt(n: number | null | undefined): string {
   return n === null || n === undefined || !Number.isFinite(n) ? '—' : Math.round(n).toLocaleString('en-US');
 }
 
-function table(refsys1: Side<Refsys1Result>, ticketd: Side<TicketdResult>, settings: Settings): string {
+function table(refsys1: Side<Refsys1Result>, ticketd: Side<TicketdResult>, settings: Settings, amqpSide?: Side<AmqpBenchResult>): string {
   const ref = refsys1.status === 'measured' ? refsys1.result : undefined;
   const td = ticketd.status === 'measured' ? ticketd.result : undefined;
   const ratio = ref !== undefined && td !== undefined && ref.completed ? (td.tapsPerS / ref.tapsPerS).toFixed(2) : '—';
@@ -442,11 +443,20 @@ function table(refsys1: Side<Refsys1Result>, ticketd: Side<TicketdResult>, setti
     '|---|---|---:|---:|---|',
     `| ${refName} | ${REFSYS1_DURABILITY} | ${refTaps} | ${ref !== undefined && ref.completed ? '1.00' : '—'} | ${refsys1.loadAverage.join(' / ')} |`,
     `| ${tdName} | ${TICKETD_DURABILITY} | ${tdTaps} | **${ratio}** | ${ticketd.loadAverage.join(' / ')} |`,
+    ...(amqpSide === undefined ? [] : [amqpRow(amqpSide, ref)]),
     '',
     `${os.availableParallelism()} cores (${os.cpus()[0]?.model.trim() ?? '?'}), node ${process.version}; one run each, reference system 1 first.`,
     'End to end: reference system 1 from its first publish to the last customer event received; ticketd from the start of',
     'the load to the last SSE notification (the figures in brackets: sustained = median per second after warm-up, decided = in the 200 answers).',
   ].join('\n');
+}
+
+/** The row of ticketd through RabbitMQ: the reference's JSON in and out, one node (bench/amqp-bridge.bench.ts). */
+function amqpRow(side: Side<AmqpBenchResult>, ref: Refsys1Result | undefined): string {
+  if (side.status !== 'measured') return `| ticketd through RabbitMQ (${side.status}: ${side.reason}) | ${TICKETD_DURABILITY} | — | — | ${side.loadAverage.join(' / ')} |`;
+  const r = side.result;
+  const ratio = ref !== undefined && ref.completed ? (r.tapsPerSecond / ref.tapsPerS).toFixed(2) : '—';
+  return `| ticketd through RabbitMQ: one node, the reference's JSON in and out, ${r.taps.toLocaleString('en-US')} taps | ${TICKETD_DURABILITY}; durable quorum queue, acknowledged after the commit, publisher confirms | **${fmtInt(r.tapsPerSecond)}** (published at ${fmtInt(r.publishedPerSecond)}; CPU per tap: ticketd ${r.serverCpuUsPerTap.toFixed(1)} µs, RabbitMQ ${r.brokerCpuUsPerTap.toFixed(1)} µs) | **${ratio}** | ${side.loadAverage.join(' / ')} |`;
 }
 
 // ---- main --------------------------------------------------------------------------------------------------------
@@ -462,7 +472,10 @@ async function main(): Promise<void> {
     refsys1 = await measure('refsys1', () => runRefsys1(setup, settings));
   }
   const ticketd = await measure('ticketd', () => runTicketd(settings));
-  const printed = table(refsys1, ticketd, settings);
+  // The same taps through RabbitMQ into ticketd, when the broker is here (it is: the reference needs it).
+  const amqpSide = typeof setup === 'string' ? undefined
+    : await measure('ticketd-amqp', () => runAmqpBench({ taps: settings.taps, workers: 1, timeoutMs: settings.timeoutS * 1_000 }, (line) => log(`[ticketd-amqp] ${line}`)));
+  const printed = table(refsys1, ticketd, settings, amqpSide);
   process.stdout.write(`\n${printed}\n`);
   const report = {
     command: `npm run bench:refsys1${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
@@ -471,6 +484,7 @@ async function main(): Promise<void> {
     settings,
     refsys1: { durability: REFSYS1_DURABILITY, ...refsys1 },
     ticketd: { durability: TICKETD_DURABILITY, ...ticketd },
+    ...(amqpSide !== undefined && { ticketdAmqp: amqpSide }),
     ratio: refsys1.status === 'measured' && ticketd.status === 'measured' && refsys1.result.completed ? ticketd.result.tapsPerS / refsys1.result.tapsPerS : null,
     table: printed,
   };
