@@ -17,6 +17,12 @@
  * - **Down**: HTTP never waits for the broker. The connection recovers by itself (amqplib's recovery: exponential
  *   backoff with jitter, 100 ms to 30 s); `status()` says whether it is up, for `/ready`.
  *
+ * - **Several nodes** (`shard`): each node owns a share of the customers, with its own SQLite file. Whichever node
+ *   takes a tap from the shared queue forwards it through the consistent-hash exchange `ticketd.shards` (routing key
+ *   = customer id) to the durable shard queue of the node owning that customer, which decides it; so each customer's
+ *   taps are decided by one node, in order, once. A node that is down leaves its shard queue to fill, durably, and
+ *   decides it when back; the others go on.
+ *
  * The reference's exchanges are declared as its programs declare them (not durable), or they would refuse to start
  * beside ticketd; ticketd's queues and messages are durable.
  */
@@ -34,6 +40,9 @@ export const TICKETD_AMQP = Object.freeze({
   tapQueue: 'ticketd.taps',
   deadLetterQueue: 'ticketd.dead_letters',
   eventsExchange: 'ticketd.events',
+  /** Several nodes: the consistent-hash exchange over customer ids, and each node's queue behind it. */
+  shardExchange: 'ticketd.shards',
+  shardQueue: (nodeId: string) => `ticketd.shard.${nodeId}`,
 });
 
 export const AMQP_DEFAULTS = Object.freeze({
@@ -80,6 +89,12 @@ export interface AmqpBridgeOptions {
   deliveryLimit?: number;
   pageSize?: number;
   pollMs?: number;
+  /**
+   * One node of several, each owning a share of the customers: taps from the reference's exchange are forwarded,
+   * by customer id, through the consistent-hash exchange `ticketd.shards` to the shard queue of the node that owns
+   * the customer (`ticketd.shard.<nodeId>`), and each node decides only the taps of its own shard queue.
+   */
+  shard?: { nodeId: string };
 }
 
 /**
@@ -90,7 +105,7 @@ export interface AmqpBridgeOptions {
  * await bridge.stop();
  */
 export class AmqpBridge {
-  readonly #options: Required<Omit<AmqpBridgeOptions, 'log'>> & { log: Logger };
+  readonly #options: Required<Omit<AmqpBridgeOptions, 'log' | 'shard'>> & Pick<AmqpBridgeOptions, 'log' | 'shard'>;
   #connection: RecoveringChannelModel | undefined;
   #state: AmqpState = 'connecting';
   #error: string | undefined;
@@ -164,11 +179,21 @@ export class AmqpBridge {
     const consumer = await model.createConfirmChannel();
     const publisher = await model.createConfirmChannel();
     for (const channel of [consumer, publisher]) channel.on('error', (error: Error) => this.#down(error));
-    await declareTopology(consumer, this.#options.deliveryLimit);
+    const { deliveryLimit, shard } = this.#options;
+    await declareTopology(consumer, deliveryLimit, shard?.nodeId);
     await consumer.prefetch(this.#options.prefetch);
+    // One node decides the reference's taps itself; one of several forwards each to the node owning its customer,
+    // and decides what arrives in its own shard queue.
+    const ingress = batcher((batch) => (shard === undefined ? this.#decide(consumer, batch) : this.#forward(consumer, batch)));
     await consumer.consume(TICKETD_AMQP.tapQueue, (message) => {
-      if (message !== null) this.#take(consumer, message);
+      if (message !== null) ingress(message);
     }, { noAck: false });
+    if (shard !== undefined) {
+      const owned = batcher((batch) => this.#decide(consumer, batch));
+      await consumer.consume(TICKETD_AMQP.shardQueue(shard.nodeId), (message) => {
+        if (message !== null) owned(message);
+      }, { noAck: false });
+    }
     const generation = ++this.#generation;
     this.#wake?.();
     this.#publishing = this.#publish(publisher, generation).catch((error: unknown) => {
@@ -178,23 +203,6 @@ export class AmqpBridge {
   }
 
   // --- In: taps ---------------------------------------------------------------------------------------------------
-
-  /** Deliveries waiting for the next batch, and whether one is scheduled. */
-  #pending: ConsumeMessage[] = [];
-  #batchScheduled = false;
-
-  #take(channel: ConfirmChannel, message: ConsumeMessage): void {
-    this.#pending.push(message);
-    if (this.#batchScheduled) return;
-    this.#batchScheduled = true;
-    // Whatever arrived in this turn of the event loop goes in one submission: one group commit for many messages.
-    setImmediate(() => {
-      this.#batchScheduled = false;
-      const batch = this.#pending;
-      this.#pending = [];
-      void this.#decide(channel, batch);
-    });
-  }
 
   async #decide(channel: ConfirmChannel, messages: ConsumeMessage[]): Promise<void> {
     const taps: Tap[] = [];
@@ -219,6 +227,36 @@ export class AmqpBridge {
       if (this.#stopping || isClosed(error)) return; // unacknowledged: the broker delivers them again
       this.#options.log.error('amqp taps not decided; returned to the queue', { err: error, taps: taps.length });
       for (const message of tapMessages) channel.nack(message, false, true);
+    }
+  }
+
+  /**
+   * Sends each tap to the shard queue of the node owning its customer (the consistent-hash exchange picks it by
+   * customer id), with its tap id as message-id so the owner derives the same one; acknowledges once the broker
+   * confirmed them all.
+   */
+  async #forward(channel: ConfirmChannel, messages: ConsumeMessage[]): Promise<void> {
+    const malformed: Array<{ message: ConsumeMessage; reason: string }> = [];
+    const forwarded: ConsumeMessage[] = [];
+    for (const message of messages) {
+      const parsed = parseTapMessage(message.content, stringOr(message.properties.messageId), this.#options.machineId);
+      if (!parsed.ok) {
+        malformed.push({ message, reason: parsed.reason });
+        continue;
+      }
+      channel.publish(TICKETD_AMQP.shardExchange, parsed.tap.customerId, message.content, {
+        persistent: true, contentType: 'application/json', messageId: parsed.tap.tapId,
+      });
+      forwarded.push(message);
+    }
+    try {
+      if (malformed.length > 0) await this.#deadLetterMalformed(channel, malformed);
+      await channel.waitForConfirms();
+      for (const message of forwarded) channel.ack(message);
+    } catch (error) {
+      if (this.#stopping || isClosed(error)) return; // unacknowledged: delivered again, forwarded again, same tap ids
+      this.#options.log.error('amqp taps not forwarded; returned to the queue', { err: error, taps: forwarded.length });
+      for (const message of forwarded) channel.nack(message, false, true);
     }
   }
 
@@ -275,8 +313,14 @@ export class AmqpBridge {
   }
 
   async #publishEvent(channel: ConfirmChannel, event: FeedEvent): Promise<void> {
-    const send = async (exchange: string, key: string, body: string, messageId: string, headers?: Record<string, string>) => {
-      const options = { persistent: true, contentType: 'application/json', messageId, ...(headers !== undefined && { headers }) };
+    // Event ids are a node's own: among several nodes a message-id names its node too, so ids never collide.
+    const node = this.#options.shard?.nodeId;
+    const send = async (exchange: string, key: string, body: string, id: string, headers?: Record<string, string>) => {
+      const messageId = node === undefined ? id : `${node}-${id}`;
+      const options = {
+        persistent: true, contentType: 'application/json', messageId,
+        ...((headers !== undefined || node !== undefined) && { headers: { ...headers, ...(node !== undefined && { 'x-ticketd-node': node }) } }),
+      };
       if (!channel.publish(exchange, key, Buffer.from(body), options)) await once(channel, 'drain');
     };
     if (event.type === 'ticket.issued') {
@@ -310,21 +354,46 @@ export class AmqpBridge {
  * quorum queue with a delivery limit that dead-letters to the reference's dead-letter exchange, dead letters kept in
  * a durable queue of ticketd's (the reference's own is not durable), and ticketd's events exchange.
  */
-async function declareTopology(channel: Channel, deliveryLimit: number): Promise<void> {
+async function declareTopology(channel: Channel, deliveryLimit: number, nodeId: string | undefined): Promise<void> {
   await channel.assertExchange(REFSYS1.tapExchange, 'direct', { durable: false });
   await channel.assertExchange(REFSYS1.customerExchange, 'topic', { durable: false });
   await channel.assertExchange(REFSYS1.deadLetterExchange, 'direct', { durable: false });
   await channel.assertExchange(TICKETD_AMQP.eventsExchange, 'topic', { durable: true });
-  await channel.assertQueue(TICKETD_AMQP.tapQueue, {
-    durable: true,
-    arguments: {
-      'x-queue-type': 'quorum', 'x-delivery-limit': deliveryLimit,
-      'x-dead-letter-exchange': REFSYS1.deadLetterExchange, 'x-dead-letter-routing-key': REFSYS1.deadLetterRoutingKey,
-    },
-  });
+  await channel.assertQueue(TICKETD_AMQP.tapQueue, { durable: true, arguments: tapQueueArguments(deliveryLimit) });
   await channel.bindQueue(TICKETD_AMQP.tapQueue, REFSYS1.tapExchange, REFSYS1.tapRoutingKey);
   await channel.assertQueue(TICKETD_AMQP.deadLetterQueue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
   await channel.bindQueue(TICKETD_AMQP.deadLetterQueue, REFSYS1.deadLetterExchange, REFSYS1.deadLetterRoutingKey);
+  if (nodeId === undefined) return;
+  // The plugin rabbitmq_consistent_hash_exchange (shipped with the server; .ci/run enables it). A queue's binding
+  // key is its weight: every node takes an equal share of the hash ring.
+  await channel.assertExchange(TICKETD_AMQP.shardExchange, 'x-consistent-hash', { durable: true });
+  const queue = TICKETD_AMQP.shardQueue(nodeId);
+  await channel.assertQueue(queue, { durable: true, arguments: tapQueueArguments(deliveryLimit) });
+  await channel.bindQueue(queue, TICKETD_AMQP.shardExchange, '1');
+}
+
+function tapQueueArguments(deliveryLimit: number): Record<string, unknown> {
+  return {
+    'x-queue-type': 'quorum', 'x-delivery-limit': deliveryLimit,
+    'x-dead-letter-exchange': REFSYS1.deadLetterExchange, 'x-dead-letter-routing-key': REFSYS1.deadLetterRoutingKey,
+  };
+}
+
+/**
+ * Collects what arrives in one turn of the event loop into one batch for `handle`: one submission, one group commit,
+ * for many messages.
+ */
+function batcher(handle: (batch: ConsumeMessage[]) => Promise<void>): (message: ConsumeMessage) => void {
+  let pending: ConsumeMessage[] = [];
+  return (message) => {
+    pending.push(message);
+    if (pending.length > 1) return;
+    setImmediate(() => {
+      const batch = pending;
+      pending = [];
+      void handle(batch);
+    });
+  };
 }
 
 function stringOr(value: unknown): string | undefined {

@@ -55,6 +55,9 @@ Flags:
                            taps from its ticket_events_exchange, publish its CustomerEvents and dead letters, and
                            every event to ticketd.events; HTTP keeps working while the broker is away
   --amqp-machine-id ID     the machine the broker's taps are recorded under; made if missing (default refsys1)
+  --amqp-node-id ID        run as one node of several on the broker, each owning a share of the customers by
+                           consistent hashing (RabbitMQ's rabbitmq_consistent_hash_exchange plugin): the node's taps
+                           come from its queue ticketd.shard.ID; every node needs its own --data-dir
   --allow-signup           anyone may create a user account (and its customer) with POST /v1/users and no token;
                            without it only admins create accounts (npm start passes it: the demo is open)
   --session-hours N        how long a login's session lasts, 1-720 (default ${DEFAULT_CONFIG.sessionHours})
@@ -93,6 +96,7 @@ const FLAGS = {
   'allow-signup': { type: 'boolean' },
   'amqp-url': { type: 'string' },
   'amqp-machine-id': { type: 'string' },
+  'amqp-node-id': { type: 'string' },
   'session-hours': { type: 'string' },
   'heartbeat-ms': { type: 'string' },
   'sse-buffer-bytes': { type: 'string' },
@@ -272,12 +276,18 @@ function webhookSecretFlag(values: ParsedFlags['values']): { webhookSecret?: str
 
 /** `--metrics-token`, checked (see checkMetricsToken). */
 /** `--amqp-url` (checked to be an amqp: or amqps: URL) and `--amqp-machine-id`. */
-function amqpFlags(values: ParsedFlags['values']): { amqp?: { url: string; machineId: string } } {
+function amqpFlags(values: ParsedFlags['values']): { amqp?: { url: string; machineId: string; nodeId?: string } } {
   const url = values['amqp-url'];
   const machineId = values['amqp-machine-id'];
+  const nodeId = values['amqp-node-id'];
   if (url === undefined) {
-    if (machineId !== undefined) throw new UsageError(`${flagLabel(values, 'amqp-machine-id')} needs --amqp-url`);
+    for (const flag of ['amqp-machine-id', 'amqp-node-id'] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`${flagLabel(values, flag)} needs --amqp-url`);
+    }
     return {};
+  }
+  if (nodeId !== undefined && !ID_PATTERN.test(String(nodeId))) {
+    throw new UsageError(`${flagLabel(values, 'amqp-node-id')} ${ID_PROBLEM_CHARS}, got '${String(nodeId)}'`);
   }
   let parsed: URL;
   try {
@@ -290,7 +300,7 @@ function amqpFlags(values: ParsedFlags['values']): { amqp?: { url: string; machi
   }
   const id = machineId === undefined ? 'refsys1' : String(machineId);
   if (!ID_PATTERN.test(id)) throw new UsageError(`${flagLabel(values, 'amqp-machine-id')} ${ID_PROBLEM_CHARS}, got '${id}'`);
-  return { amqp: { url: String(url), machineId: id } };
+  return { amqp: { url: String(url), machineId: id, ...(nodeId !== undefined && { nodeId: String(nodeId) }) } };
 }
 
 function metricsTokenFlag(values: ParsedFlags['values'], raw: unknown): { metricsToken?: string } {

@@ -51,7 +51,7 @@ export interface TicketdConfig {
   /** A bearer token that may read `GET /metrics` and nothing else (admin tokens may too); absent: admins only. */
   metricsToken?: string;
   /** RabbitMQ (src/amqp/amqp-bridge.ts): the broker's URL and the machine its taps are recorded under. */
-  amqp?: { url: string; machineId: string };
+  amqp?: { url: string; machineId: string; nodeId?: string };
   /** Whether anyone may create a `user` account for themselves (`POST /v1/users` without a token). */
   allowSignup: boolean;
   /** How long a login's session lasts. */
@@ -236,10 +236,11 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
  * The RabbitMQ bridge of `--amqp-url`, with its machine in the catalogue (made when missing; an existing one, and
  * its public key, is left as it is) and its outbox cursor in the store.
  */
-function amqpBridge(amqpConfig: { url: string; machineId: string }, engine: Engine, store: TicketStore, log: Logger): AmqpBridge {
+function amqpBridge(amqpConfig: { url: string; machineId: string; nodeId?: string }, engine: Engine, store: TicketStore, log: Logger): AmqpBridge {
   if (!engine.listMachines().some((machine) => machine.id === amqpConfig.machineId)) engine.putMachine(amqpConfig.machineId, {});
   return new AmqpBridge({
     url: amqpConfig.url, engine, machineId: amqpConfig.machineId, log,
+    ...(amqpConfig.nodeId !== undefined && { shard: { nodeId: amqpConfig.nodeId } }),
     cursor: { read: () => store.cursor('amqp'), write: (id) => store.setCursor('amqp', id), head: () => store.lastEventId() },
   });
 }
