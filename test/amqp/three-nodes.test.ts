@@ -1,0 +1,132 @@
+/**
+ * Three ticketd nodes on one broker, each owning a share of the customers (issue 12): SIGKILL one of them while the
+ * reference's taps pour in. Its shard's taps wait durably in its queue while the other two go on deciding theirs;
+ * when it comes back it decides them. In the end every tap is decided exactly once, by the one node that owns its
+ * customer (all of a customer's tickets on one node), and every wallet is charged exactly its tickets' prices.
+ */
+import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, startBinary, type RunningBinary } from '../blackbox/binary.ts';
+import { makeVhost, requireBrokerOrSkip, type TestVhost } from '../support/broker.ts';
+import { bind, machinePublishes } from './amqp-helpers.ts';
+
+const skip = await requireBrokerOrSkip();
+
+/** Enough customers that each node owns some, whatever the hash ring looks like. */
+const CUSTOMERS = Array.from({ length: 24 }, (_, i) => `shard-c${String(i + 1).padStart(2, '0')}`);
+const TAPS_PER_CUSTOMER = 40;
+const BALANCE = 1_000_000;
+
+let vhost: TestVhost;
+let connection: ChannelModel;
+let channel: Channel;
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function startNode(nodeId: string, dataDir?: string): Promise<RunningBinary> {
+  const node = await startBinary({ ...(dataDir !== undefined && { dataDir }), args: ['--amqp-url', vhost.url, '--amqp-node-id', nodeId] });
+  await until(`${nodeId} to connect`, async () => {
+    const ready = await api<{ components?: { amqp?: string } }>(`${node.url}/ready`, 'GET', undefined, { token: null });
+    return ready.body.components?.amqp === 'connected' ? true : undefined;
+  });
+  return node;
+}
+
+async function ticketsOn(node: RunningBinary, customerId: string): Promise<Array<{ tapId: string; price: number }>> {
+  const answer = await api<{ tickets: Array<{ tapId: string; price: number }> }>(`${node.url}/v1/customers/${customerId}/tickets?limit=1000`, 'GET');
+  expect(answer.status).toBe(200);
+  return answer.body.tickets;
+}
+
+beforeAll(async () => {
+  if (skip !== undefined) return;
+  vhost = makeVhost('shards');
+  connection = await amqp.connect(vhost.url);
+  channel = await connection.createChannel();
+}, 60_000);
+
+afterAll(async () => {
+  if (skip !== undefined) return;
+  await connection?.close();
+  vhost.remove();
+}, 60_000);
+
+describe.skipIf(skip !== undefined)('three nodes, one killed', () => {
+  it('decides every tap once on the node owning its customer; a killed node catches up, the others go on', async () => {
+    const nodes = new Map<string, RunningBinary>();
+    try {
+      for (const id of ['n1', 'n2', 'n3']) nodes.set(id, await startNode(id));
+      // Every node holds every customer (a node decides only those it owns; the others' copies stay untouched).
+      for (const node of nodes.values()) {
+        for (const customerId of CUSTOMERS) {
+          const put = await api(`${node.url}/v1/customers/${customerId}`, 'PUT', { name: customerId, tier: 'standard', balance: BALANCE });
+          expect(put.status).toBe(201);
+        }
+      }
+      const events = await bind(channel, 'customer_events_exchange', '#');
+      const total = CUSTOMERS.length * TAPS_PER_CUSTOMER;
+      const start = Date.now();
+      const publish = (from: number, to: number) => {
+        for (let i = from; i < to; i++) {
+          machinePublishes(channel, CUSTOMERS[i % CUSTOMERS.length]!, 'ride-a', new Date(start - (total - i) * 1_000).toISOString());
+        }
+      };
+      publish(0, total / 4);
+      await until('the first decisions', async () => (events.messages.length > 0 ? true : undefined));
+      expect(await nodes.get('n2')!.stop('SIGKILL')).toBeNull();
+      publish(total / 4, total);
+
+      // While n2 is down the other shards go on: their customers get every ticket, n2's wait in its queue.
+      const perCustomer = () => {
+        const counts = new Map<string, number>();
+        for (const m of events.messages) {
+          const customerId = (JSON.parse(m.content.toString()) as { customer_id: string }).customer_id;
+          counts.set(customerId, (counts.get(customerId) ?? 0) + 1);
+        }
+        return counts;
+      };
+      const { messageCount: waiting } = await until('n2\'s shard queue to hold its taps', async () => {
+        const queue = await channel.checkQueue('ticketd.shard.n2');
+        const complete = [...perCustomer().values()].filter((n) => n === TAPS_PER_CUSTOMER).length;
+        return queue.messageCount > 0 && complete > 0 && (await channel.checkQueue('ticketd.taps')).messageCount === 0 ? queue : undefined;
+      });
+      expect(waiting).toBeGreaterThan(0);
+
+      nodes.set('n2', await startNode('n2', nodes.get('n2')!.dataDir));
+      await until('every tap to be decided and published', async () => {
+        const counts = perCustomer();
+        return CUSTOMERS.every((c) => (counts.get(c) ?? 0) >= TAPS_PER_CUSTOMER) ? true : undefined;
+      }, 120_000);
+
+      const owners = new Map<string, number>();
+      for (const customerId of CUSTOMERS) {
+        const held = await Promise.all([...nodes.entries()].map(async ([id, node]) => ({ id, node, tickets: await ticketsOn(node, customerId) })));
+        const owning = held.filter((h) => h.tickets.length > 0);
+        // One owner per customer, holding one ticket per tap, each charged once.
+        expect(owning.map((h) => h.id), customerId).toHaveLength(1);
+        const { id, node, tickets } = owning[0]!;
+        expect(tickets).toHaveLength(TAPS_PER_CUSTOMER);
+        expect(new Set(tickets.map((t) => t.tapId)).size).toBe(TAPS_PER_CUSTOMER);
+        const balance = (await api<{ balance: number }>(`${node.url}/v1/customers/${customerId}`, 'GET')).body.balance;
+        expect(BALANCE - balance).toBe(tickets.reduce((sum, t) => sum + t.price, 0));
+        owners.set(id, (owners.get(id) ?? 0) + 1);
+      }
+      expect([...owners.keys()].sort()).toEqual(['n1', 'n2', 'n3']);
+      // The CustomerEvents a consumer may see twice (republished after the kill) share their message-id.
+      const ids = new Set(events.messages.map((m) => String(m.properties.messageId)));
+      expect(ids.size).toBe(total);
+    } finally {
+      for (const node of nodes.values()) {
+        if (node.process.exitCode === null && node.process.signalCode === null) await node.stop('SIGTERM');
+      }
+    }
+  }, 240_000);
+});
