@@ -1,6 +1,7 @@
 /**
- * `npm run bench:amqp [-- --taps 50000 --workers 1]`: taps through RabbitMQ end to end, one ticketd node. The
- * built binary runs `serve --demo --amqp-url` on a vhost of its own; this process plays reference system 1's
+ * `npm run bench:amqp [-- --taps 50000 --nodes 1,2,3 --workers 1]`: taps through RabbitMQ end to end, for 1, 2, 3
+ * ticketd nodes in one run (more than one: sharded, `--amqp-node-id`). The built binary runs
+ * `serve --demo --amqp-url` on a vhost of its own per measurement; this process plays reference system 1's
  * ticket machines (its JSON to `ticket_events_exchange`, as fast as the channel takes it, the customers and rides
  * round-robin) and one customer app bound to every customer (`#` on `customer_events_exchange`). taps/s = taps /
  * (first publish → last CustomerEvent received). CPU: the server's and the broker's CPU seconds over the run (from
@@ -18,17 +19,22 @@ import amqp from 'amqplib';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const BIN = path.join(ROOT, 'bin/ticketd.js');
-const CUSTOMERS = ['customer-1', 'customer-2', 'customer-4', 'customer-5'];
+/** Customers made on every node: enough that the hash ring gives each of up to 3 nodes a fair share. */
+const CUSTOMERS = Array.from({ length: 48 }, (_, i) => `bench-c${String(i + 1).padStart(2, '0')}`);
+const BALANCE = 50_000_000;
 const RIDES = ['ride-a', 'ride-b', 'ride-c', 'ride-d', 'ride-e'];
 
 export interface AmqpBenchSettings {
   taps: number;
+  /** ticketd processes; more than one run as sharded nodes (`--amqp-node-id`). */
+  nodes: number;
   workers: number;
   /** Longest the run may take before it is called failed. */
   timeoutMs: number;
 }
 
 export interface AmqpBenchResult {
+  nodes: number;
   taps: number;
   received: number;
   seconds: number;
@@ -61,10 +67,10 @@ function brokerPid(): number | undefined {
   }
 }
 
-async function startServer(url: string, dataDir: string, workers: number): Promise<{ child: ChildProcess; base: string }> {
+async function startServer(url: string, dataDir: string, workers: number, nodeId: string | undefined): Promise<{ child: ChildProcess; base: string }> {
   const child = spawn(process.execPath, [
     BIN, 'serve', '--demo', '--port', '0', '--data-dir', dataDir, '--workers', String(workers), '--log-level', 'warn',
-    '--rate-limit-per-minute', '0', '--amqp-url', url,
+    '--rate-limit-per-minute', '0', '--amqp-url', url, ...(nodeId === undefined ? [] : ['--amqp-node-id', nodeId]),
   ], { stdio: ['ignore', 'pipe', 'inherit'] });
   const base = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -93,19 +99,24 @@ export async function runAmqpBench(settings: AmqpBenchSettings, progress: (line:
   execFileSync('rabbitmqctl', ['add_vhost', vhost], { stdio: 'ignore' });
   execFileSync('rabbitmqctl', ['set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*'], { stdio: 'ignore' });
   const url = `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(vhost)}`;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketd-amqp-bench-'));
-  const { child, base } = await startServer(url, dataDir, settings.workers);
+  const loadBefore = os.loadavg();
+  const servers: Array<{ child: ChildProcess; base: string; dataDir: string }> = [];
   const connection = await amqp.connect(url);
   try {
-    await waitConnected(base);
-    const admin = (JSON.parse(fs.readFileSync(path.join(dataDir, 'demo-credentials.json'), 'utf8')) as { admin: string }).admin;
-    for (const customerId of CUSTOMERS) {
-      // Rich enough that no tap of the run is refused for want of funds.
-      const topUp = await fetch(`${base}/v1/customers/${customerId}/top-ups`, {
-        method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ topUpId: `bench-${customerId}`, amount: 50_000_000 }),
-      });
-      if (topUp.status !== 201) throw new Error(`top-up of ${customerId} answered ${topUp.status}: ${await topUp.text()}`);
+    for (let n = 1; n <= settings.nodes; n++) {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketd-amqp-bench-'));
+      const server = await startServer(url, dataDir, settings.workers, settings.nodes === 1 ? undefined : `n${n}`);
+      servers.push({ ...server, dataDir });
+      await waitConnected(server.base);
+      const admin = (JSON.parse(fs.readFileSync(path.join(dataDir, 'demo-credentials.json'), 'utf8')) as { admin: string }).admin;
+      for (const customerId of CUSTOMERS) {
+        // On every node, rich enough that no tap of the run is refused for want of funds.
+        const put = await fetch(`${server.base}/v1/customers/${customerId}`, {
+          method: 'PUT', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ name: customerId, tier: 'standard', balance: BALANCE }),
+        });
+        if (put.status !== 201) throw new Error(`PUT ${customerId} answered ${put.status}: ${await put.text()}`);
+      }
     }
     const channel = await connection.createChannel();
     await channel.assertExchange('customer_events_exchange', 'topic', { durable: false });
@@ -121,7 +132,8 @@ export async function runAmqpBench(settings: AmqpBenchSettings, progress: (line:
       }, { noAck: true });
     });
     const publisher = await connection.createChannel();
-    const [serverBefore, brokerBefore] = [cpuSeconds(child.pid), cpuSeconds(brokerPid())];
+    const serversCpu = () => servers.reduce((sum, server) => sum + (cpuSeconds(server.child.pid) ?? 0), 0);
+    const [serverBefore, brokerBefore] = [serversCpu(), cpuSeconds(brokerPid())];
     const start = performance.now();
     const now = Date.now();
     for (let i = 0; i < settings.taps; i++) {
@@ -140,38 +152,42 @@ export async function runAmqpBench(settings: AmqpBenchSettings, progress: (line:
     await Promise.race([done, new Promise((_, reject) => {
       timer = setTimeout(() => reject(new Error(`only ${received} of ${settings.taps} CustomerEvents within ${settings.timeoutMs} ms`)), settings.timeoutMs);
     })]).finally(() => clearTimeout(timer));
-    const [serverAfter, brokerAfter] = [cpuSeconds(child.pid), cpuSeconds(brokerPid())];
+    const [serverAfter, brokerAfter] = [serversCpu(), cpuSeconds(brokerPid())];
     const seconds = (lastAt - start) / 1_000;
     const serverCpuSeconds = (serverAfter ?? 0) - (serverBefore ?? 0);
     const brokerCpuSeconds = (brokerAfter ?? 0) - (brokerBefore ?? 0);
     return {
-      taps: settings.taps, received, seconds, tapsPerSecond: settings.taps / seconds,
+      nodes: settings.nodes, taps: settings.taps, received, seconds, tapsPerSecond: settings.taps / seconds,
       publishedPerSecond: settings.taps / ((publishedAt - start) / 1_000), serverCpuSeconds, brokerCpuSeconds,
       serverCpuUsPerTap: (serverCpuSeconds * 1e6) / settings.taps, brokerCpuUsPerTap: (brokerCpuSeconds * 1e6) / settings.taps,
-      loadAverage: os.loadavg(),
+      loadAverage: loadBefore,
     };
   } finally {
     await connection.close().catch(() => undefined);
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    for (const server of servers) {
+      server.child.kill('SIGTERM');
+      if (server.child.exitCode === null) await new Promise((resolve) => server.child.once('exit', resolve));
+      fs.rmSync(server.dataDir, { recursive: true, force: true });
+    }
     execFileSync('rabbitmqctl', ['delete_vhost', vhost], { stdio: 'ignore' });
   }
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { taps: { type: 'string' }, workers: { type: 'string' } } });
-  const settings: AmqpBenchSettings = {
-    taps: Number(values.taps ?? 50_000), workers: Number(values.workers ?? 1), timeoutMs: 300_000,
-  };
-  if (!Number.isSafeInteger(settings.taps) || settings.taps < 1 || settings.taps > 10_000_000) throw new Error('--taps must be 1..10,000,000');
-  const result = await runAmqpBench(settings, (line) => process.stderr.write(`${line}\n`));
+  const { values } = parseArgs({ options: { taps: { type: 'string' }, workers: { type: 'string' }, nodes: { type: 'string' } } });
+  const taps = Number(values.taps ?? 50_000);
+  if (!Number.isSafeInteger(taps) || taps < 1 || taps > 10_000_000) throw new Error('--taps must be 1..10,000,000');
+  // `--nodes 1,2,3` measures each in turn, in one run, so the figures can be compared.
+  const counts = (values.nodes ?? '1').split(',').map(Number);
+  if (!counts.every((n) => Number.isInteger(n) && n >= 1 && n <= 8)) throw new Error('--nodes must be a list of 1..8');
   const f = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-  console.log(`ticketd through RabbitMQ, one node, ${f(result.taps)} taps (node ${process.version}, ${os.cpus().length} cpus, load average before ${result.loadAverage.map((n) => n.toFixed(2)).join(' / ')})`);
-  console.log(`  end to end          ${f(result.tapsPerSecond)} taps/s (first publish → last CustomerEvent, ${f(result.seconds, 2)} s)`);
-  console.log(`  published at        ${f(result.publishedPerSecond)} taps/s`);
-  console.log(`  server CPU          ${f(result.serverCpuSeconds, 2)} s, ${f(result.serverCpuUsPerTap, 1)} µs per tap`);
-  console.log(`  RabbitMQ CPU        ${f(result.brokerCpuSeconds, 2)} s, ${f(result.brokerCpuUsPerTap, 1)} µs per tap`);
+  console.log(`ticketd through RabbitMQ, ${f(taps)} taps each (node ${process.version}, ${os.cpus().length} cpus)`);
+  console.log('| nodes | taps/s end to end | published at | ticketd CPU per tap (all nodes) | RabbitMQ CPU per tap | load average before |');
+  console.log('|---:|---:|---:|---:|---:|---|');
+  for (const nodes of counts) {
+    const result = await runAmqpBench({ taps, nodes, workers: Number(values.workers ?? 1), timeoutMs: 300_000 }, (line) => process.stderr.write(`${line}\n`));
+    console.log(`| ${nodes} | **${f(result.tapsPerSecond)}** | ${f(result.publishedPerSecond)} | ${f(result.serverCpuUsPerTap, 1)} µs | ${f(result.brokerCpuUsPerTap, 1)} µs | ${result.loadAverage.map((n) => n.toFixed(2)).join(' / ')} |`);
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

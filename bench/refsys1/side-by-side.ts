@@ -474,7 +474,7 @@ async function main(): Promise<void> {
   const ticketd = await measure('ticketd', () => runTicketd(settings));
   // The same taps through RabbitMQ into ticketd, when the broker is here (it is: the reference needs it).
   const amqpSide = typeof setup === 'string' ? undefined
-    : await measure('ticketd-amqp', () => runAmqpBench({ taps: settings.taps, workers: 1, timeoutMs: settings.timeoutS * 1_000 }, (line) => log(`[ticketd-amqp] ${line}`)));
+    : await measure('ticketd-amqp', () => runAmqpBench({ taps: settings.taps, nodes: 1, workers: 1, timeoutMs: settings.timeoutS * 1_000 }, (line) => log(`[ticketd-amqp] ${line}`)));
   const printed = table(refsys1, ticketd, settings, amqpSide);
   process.stdout.write(`\n${printed}\n`);
   const report = {
