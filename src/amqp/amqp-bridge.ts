@@ -26,8 +26,10 @@
  * The reference's exchanges are declared as its programs declare them (not durable), or they would refuse to start
  * beside ticketd; ticketd's queues and messages are durable.
  */
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib';
+import { parseTapsBody } from '../domain/tap-input.ts';
 import type { Tap } from '../domain/types.ts';
 import type { Logger } from '../platform/logger.ts';
 import { EngineError, type EngineApi } from '../pipeline/engine-api.ts';
@@ -120,6 +122,10 @@ export class AmqpBridge {
   #publishing: Promise<void> | undefined;
   /** Counts connections: a publisher loop of an earlier one ends instead of racing the current one. */
   #generation = 0;
+  /** The live connection's channel and reply queue, for taps sent to their shards from HTTP (`submitToShards`). */
+  #rpc: { channel: ConfirmChannel; replyQueue: string } | undefined;
+  /** Taps sent to their shards and not yet answered, by correlation id. */
+  readonly #awaiting = new Map<string, (result: TapResult) => void>();
 
   constructor(options: AmqpBridgeOptions) {
     this.#options = {
@@ -193,6 +199,14 @@ export class AmqpBridge {
       await consumer.consume(TICKETD_AMQP.shardQueue(shard.nodeId), (message) => {
         if (message !== null) owned(message);
       }, { noAck: false });
+      // The answers to the taps this node's HTTP clients sent to other shards.
+      const { queue: replyQueue } = await publisher.assertQueue('', { exclusive: true, autoDelete: true });
+      await publisher.consume(replyQueue, (message) => {
+        if (message === null) return;
+        const answer = this.#awaiting.get(String(message.properties.correlationId));
+        if (answer !== undefined) answer(JSON.parse(message.content.toString()) as TapResult);
+      }, { noAck: true });
+      this.#rpc = { channel: publisher, replyQueue };
     }
     const generation = ++this.#generation;
     this.#wake?.();
@@ -209,7 +223,7 @@ export class AmqpBridge {
     const tapMessages: ConsumeMessage[] = [];
     const malformed: Array<{ message: ConsumeMessage; reason: string }> = [];
     for (const message of messages) {
-      const parsed = parseTapMessage(message.content, stringOr(message.properties.messageId), this.#options.machineId);
+      const parsed = tapOfMessage(message, this.#options.machineId);
       if (parsed.ok) {
         taps.push(parsed.tap);
         tapMessages.push(message);
@@ -219,7 +233,15 @@ export class AmqpBridge {
     }
     try {
       if (malformed.length > 0) await this.#deadLetterMalformed(channel, malformed);
-      if (taps.length > 0) await this.#submit(taps);
+      const results = taps.length > 0 ? await this.#submit(taps) : [];
+      // A tap another node sent for its HTTP client gets its outcome back (answered before the ack: a lost answer
+      // is asked again by the client resending the tap, answered `duplicate` with its outcome).
+      for (const [i, message] of tapMessages.entries()) {
+        const { replyTo, correlationId } = message.properties as { replyTo?: unknown; correlationId?: unknown };
+        if (typeof replyTo === 'string' && typeof correlationId === 'string') {
+          channel.sendToQueue(replyTo, Buffer.from(JSON.stringify(results[i])), { correlationId, contentType: 'application/json' });
+        }
+      }
       // Committed (or, for the malformed, dead-lettered and confirmed): now the broker may forget them.
       for (const message of tapMessages) channel.ack(message);
       this.#acked += tapMessages.length;
@@ -285,6 +307,39 @@ export class AmqpBridge {
         const backoffMs = Math.min(AMQP_DEFAULTS.retryMaxMs, 50 * 2 ** Math.min(attempt, 10));
         await sleep(Math.min(AMQP_DEFAULTS.retryMaxMs, error.retryAfterMs ?? backoffMs));
       }
+    }
+  }
+
+  /**
+   * Among several nodes, HTTP taps go where the reference's do: each through `ticketd.shards` to the node owning its
+   * customer, which decides it and answers on this node's reply queue. Resolves with the outcomes in order; rejects
+   * with EngineError `ERR_NOT_READY` while the broker is away, or when an owner does not answer within `timeoutMs`
+   * (its tap is queued durably and will be decided: the client resends it to learn the outcome).
+   */
+  async submitToShards(taps: Tap[], timeoutMs: number): Promise<TapResult[]> {
+    const rpc = this.#rpc;
+    if (rpc === undefined || this.#state !== 'connected') {
+      throw new EngineError('ERR_NOT_READY', 'RabbitMQ is away: taps cannot reach the nodes that own their customers');
+    }
+    const batch = randomUUID();
+    const answers = taps.map((tap, i) => new Promise<TapResult>((resolve) => {
+      this.#awaiting.set(`${batch}:${i}`, resolve);
+      rpc.channel.publish(TICKETD_AMQP.shardExchange, tap.customerId, Buffer.from(JSON.stringify(tap)), {
+        persistent: true, contentType: 'application/json', messageId: tap.tapId, replyTo: rpc.replyQueue,
+        correlationId: `${batch}:${i}`, headers: { [TAP_FORMAT_HEADER]: 'ticketd' },
+      });
+    }));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await rpc.channel.waitForConfirms();
+      return await Promise.race([Promise.all(answers), new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new EngineError(
+          'ERR_NOT_READY', `the node owning ${taps.length === 1 ? 'this tap\'s customer' : 'some of these taps\' customers'} did not answer in ${timeoutMs} ms; the taps are queued and will be decided: resend them to learn their outcome`,
+        )), timeoutMs);
+      })]);
+    } finally {
+      clearTimeout(timer);
+      for (let i = 0; i < taps.length; i++) this.#awaiting.delete(`${batch}:${i}`);
     }
   }
 
@@ -406,4 +461,23 @@ function isClosed(error: unknown): boolean {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Set on taps a node sends to another's shard in ticketd's own JSON (an HTTP tap, with its machine and signature). */
+const TAP_FORMAT_HEADER = 'x-ticketd-tap-format';
+
+/** A delivery as a tap: ticketd's own JSON from another node, else the reference's. */
+function tapOfMessage(message: ConsumeMessage, machineId: string): { ok: true; tap: Tap } | { ok: false; reason: string } {
+  if (message.properties.headers?.[TAP_FORMAT_HEADER] !== 'ticketd') {
+    return parseTapMessage(message.content, stringOr(message.properties.messageId), machineId);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(message.content.toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'malformed: not JSON' };
+  }
+  const parsed = parseTapsBody(body);
+  if (!parsed.ok) return { ok: false, reason: `malformed: ${parsed.error.message}` };
+  return { ok: true, tap: parsed.taps[0]! };
 }

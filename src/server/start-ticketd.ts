@@ -22,6 +22,7 @@ import { SplitEvaluator } from '../workers/split-evaluator.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { Accounts } from '../accounts/accounts.ts';
 import { AmqpBridge } from '../amqp/amqp-bridge.ts';
+import type { Tap } from '../domain/types.ts';
 import { LoginLimiter } from '../auth/login-limiter.ts';
 import { PoolPasswordHasher } from '../workers/password-pool.ts';
 import { cryptoSecrets } from '../platform/secrets.ts';
@@ -171,7 +172,8 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
     bridge = config.amqp === undefined ? undefined : amqpBridge(config.amqp, engine, store, config.log);
     const broker = bridge;
     const { app, hub, feed } = createApp({
-      engine,
+      // Among several nodes an HTTP tap goes to the node owning its customer, through the broker.
+      engine: broker !== undefined && config.amqp?.nodeId !== undefined ? tapsThroughShards(engine, broker) : engine,
       accounts,
       ...(broker !== undefined && { components: () => ({ amqp: broker.status().state }) }),
       allowSignup: config.allowSignup,
@@ -242,5 +244,19 @@ function amqpBridge(amqpConfig: { url: string; machineId: string; nodeId?: strin
     url: amqpConfig.url, engine, machineId: amqpConfig.machineId, log,
     ...(amqpConfig.nodeId !== undefined && { shard: { nodeId: amqpConfig.nodeId } }),
     cursor: { read: () => store.cursor('amqp'), write: (id) => store.setCursor('amqp', id), head: () => store.lastEventId() },
+  });
+}
+
+/** How long an HTTP tap sent to another node's shard waits for its outcome (below the HTTP wait bound, 30 s). */
+const SHARD_ANSWER_TIMEOUT_MS = 25_000;
+
+/** The engine as the routes see it on a node of several: its taps decided by the nodes owning their customers. */
+function tapsThroughShards(engine: Engine, bridge: AmqpBridge): Engine {
+  return new Proxy(engine, {
+    get(target, property) {
+      if (property === 'submitTaps') return (taps: Tap[]) => bridge.submitToShards(taps, SHARD_ANSWER_TIMEOUT_MS);
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
   });
 }
