@@ -4,6 +4,7 @@
  * queue to be drained.
  */
 import type { Channel, ConsumeMessage } from 'amqplib';
+import { api, type RunningBinary } from '../blackbox/binary.ts';
 
 export const TAPS = { exchange: 'ticket_events_exchange', key: 'ticket_event' } as const;
 const CUSTOMERS = 'customer_events_exchange';
@@ -62,4 +63,30 @@ export async function drained(channel: Channel): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error('ticketd.taps was not drained');
+}
+
+/** Polls `probe` every 100 ms until it answers something; fails with `what` after `timeoutMs`. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export interface Readiness {
+  status: number;
+  body: { ready: boolean; components?: { amqp?: string }; degraded?: string[] };
+}
+
+/** `GET /ready` of a running ticketd, without a token. */
+export function readiness(ticketd: RunningBinary): Promise<Readiness> {
+  return api(`${ticketd.url}/ready`, 'GET', undefined, { token: null });
+}
+
+/** Waits until the ticketd's bridge says it is connected to RabbitMQ. */
+export async function connected(ticketd: RunningBinary, what = 'the bridge to connect'): Promise<void> {
+  await until(what, async () => ((await readiness(ticketd)).body.components?.amqp === 'connected' ? true : undefined));
 }

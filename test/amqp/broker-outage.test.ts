@@ -14,7 +14,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startBinary, type RunningBinary } from '../blackbox/binary.ts';
 import { BROKER, makeVhost, requireBrokerOrSkip, type TestVhost } from '../support/broker.ts';
-import { customerApp, machinePublishes } from './amqp-helpers.ts';
+import { connected, customerApp, machinePublishes, readiness, until } from './amqp-helpers.ts';
 
 const skip = await requireBrokerOrSkip();
 
@@ -51,20 +51,6 @@ let vhost: TestVhost;
 let connection: ChannelModel;
 let channel: Channel;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function readiness(ticketd: RunningBinary): Promise<{ status: number; body: { ready: boolean; components?: { amqp?: string }; degraded?: string[] } }> {
-  return api(`${ticketd.url}/ready`, 'GET', undefined, { token: null });
-}
-
 async function balanceOf(ticketd: RunningBinary, customerId: string): Promise<number> {
   return (await api<{ balance: number }>(`${ticketd.url}/v1/customers/${customerId}`, 'GET')).body.balance;
 }
@@ -88,7 +74,7 @@ describe.skipIf(skip !== undefined)('ticketd when RabbitMQ or ticketd itself goe
     await proxy.open();
     const ticketd = await startBinary({ args: ['--amqp-url', `amqp://guest:guest@127.0.0.1:${proxy.port}/${encodeURIComponent(vhost.name)}`] });
     try {
-      await until('the bridge to connect', async () => ((await readiness(ticketd)).body.components?.amqp === 'connected' ? true : undefined));
+      await connected(ticketd);
       const app = await customerApp(channel, 'customer-4');
 
       await proxy.cut();
@@ -107,7 +93,7 @@ describe.skipIf(skip !== undefined)('ticketd when RabbitMQ or ticketd itself goe
       machinePublishes(channel, 'customer-4', 'ride-c', now);
 
       await proxy.open();
-      await until('the bridge to reconnect', async () => ((await readiness(ticketd)).body.components?.amqp === 'connected' ? true : undefined));
+      await connected(ticketd, 'the bridge to reconnect');
       const events = await app.atLeast(3);
       const rides = events.map((m) => (JSON.parse(m.content.toString()) as { ride_number: string }).ride_number).sort();
       expect(rides).toEqual(['ride-a', 'ride-b', 'ride-c']);
@@ -124,7 +110,7 @@ describe.skipIf(skip !== undefined)('ticketd when RabbitMQ or ticketd itself goe
     const taps = 2_400;
     let restarted: RunningBinary | undefined;
     try {
-      await until('the bridge to connect', async () => ((await readiness(first)).body.components?.amqp === 'connected' ? true : undefined));
+      await connected(first);
       for (const customerId of customers) {
         const topUp = await api(`${first.url}/v1/customers/${customerId}/top-ups`, 'POST', { topUpId: `kill-${customerId}`, amount: 1_000_000 });
         expect(topUp.status).toBe(201);

@@ -8,7 +8,7 @@ import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { api, startBinary, type RunningBinary } from '../blackbox/binary.ts';
 import { makeVhost, requireBrokerOrSkip, type TestVhost } from '../support/broker.ts';
-import { bind, machinePublishes } from './amqp-helpers.ts';
+import { bind, connected, machinePublishes, until } from './amqp-helpers.ts';
 
 const skip = await requireBrokerOrSkip();
 
@@ -21,22 +21,9 @@ let vhost: TestVhost;
 let connection: ChannelModel;
 let channel: Channel;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 async function startNode(nodeId: string, dataDir?: string): Promise<RunningBinary> {
   const node = await startBinary({ ...(dataDir !== undefined && { dataDir }), args: ['--amqp-url', vhost.url, '--amqp-node-id', nodeId] });
-  await until(`${nodeId} to connect`, async () => {
-    const ready = await api<{ components?: { amqp?: string } }>(`${node.url}/ready`, 'GET', undefined, { token: null });
-    return ready.body.components?.amqp === 'connected' ? true : undefined;
-  });
+  await connected(node, `${nodeId} to connect`);
   return node;
 }
 
