@@ -34,7 +34,7 @@ import type { Tap } from '../domain/types.ts';
 import type { Logger } from '../platform/logger.ts';
 import { EngineError, type EngineApi } from '../pipeline/engine-api.ts';
 import type { FeedEvent } from '../store/event-feed.ts';
-import type { TapResult } from '../store/store-types.ts';
+import type { Notification, TapResult } from '../store/store-types.ts';
 import { customerEventOf, parseTapMessage, REFSYS1, ticketEventOf } from './refsys1-messages.ts';
 
 /** ticketd's own names on the broker. */
@@ -82,7 +82,7 @@ export interface OutboxCursor {
 
 export interface AmqpBridgeOptions {
   url: string;
-  engine: Pick<EngineApi, 'submitTaps' | 'feed' | 'onNotifications'>;
+  engine: Pick<EngineApi, 'submitTaps' | 'feed' | 'onNotifications' | 'notificationsAfter'>;
   cursor: OutboxCursor;
   /** The machine the reference's taps are recorded under (it must exist in the catalogue). */
   machineId: string;
@@ -97,6 +97,8 @@ export interface AmqpBridgeOptions {
    * the customer (`ticketd.shard.<nodeId>`), and each node decides only the taps of its own shard queue.
    */
   shard?: { nodeId: string };
+  /** A customer's latest event id here: the owner's answer to a stream opened without Last-Event-ID (from now on). */
+  streamHead?: (customerId: string) => number;
 }
 
 /**
@@ -107,7 +109,7 @@ export interface AmqpBridgeOptions {
  * await bridge.stop();
  */
 export class AmqpBridge {
-  readonly #options: Required<Omit<AmqpBridgeOptions, 'log' | 'shard'>> & Pick<AmqpBridgeOptions, 'log' | 'shard'>;
+  readonly #options: Required<Omit<AmqpBridgeOptions, 'log' | 'shard' | 'streamHead'>> & Pick<AmqpBridgeOptions, 'log' | 'shard' | 'streamHead'>;
   #connection: RecoveringChannelModel | undefined;
   #state: AmqpState = 'connecting';
   #error: string | undefined;
@@ -124,8 +126,12 @@ export class AmqpBridge {
   #generation = 0;
   /** The live connection's channel and reply queue, for taps sent to their shards from HTTP (`submitToShards`). */
   #rpc: { channel: ConfirmChannel; replyQueue: string } | undefined;
-  /** Taps sent to their shards and not yet answered, by correlation id. */
-  readonly #awaiting = new Map<string, (result: TapResult) => void>();
+  /** Requests sent to other shards (taps, stream pages) and not yet answered, by correlation id. */
+  readonly #awaiting = new Map<string, (answer: unknown) => void>();
+  /** Customers whose streams this node serves from their owner, with the wakes of each (`watchCustomer`). */
+  readonly #watched = new Map<string, Set<() => void>>();
+  /** The live connection's queue of ticketd.events bound per watched customer. */
+  #watchQueue: string | undefined;
 
   constructor(options: AmqpBridgeOptions) {
     this.#options = {
@@ -197,16 +203,28 @@ export class AmqpBridge {
     if (shard !== undefined) {
       const owned = batcher((batch) => this.#decide(consumer, batch));
       await consumer.consume(TICKETD_AMQP.shardQueue(shard.nodeId), (message) => {
-        if (message !== null) owned(message);
+        if (message === null) return;
+        const request: unknown = message.properties.headers?.[REQUEST_HEADER];
+        if (request === 'stream-page' || request === 'stream-head') this.#answer(consumer, message, request);
+        else owned(message);
       }, { noAck: false });
       // The answers to the taps this node's HTTP clients sent to other shards.
       const { queue: replyQueue } = await publisher.assertQueue('', { exclusive: true, autoDelete: true });
       await publisher.consume(replyQueue, (message) => {
         if (message === null) return;
         const answer = this.#awaiting.get(String(message.properties.correlationId));
-        if (answer !== undefined) answer(JSON.parse(message.content.toString()) as TapResult);
+        if (answer !== undefined) answer(JSON.parse(message.content.toString()) as unknown);
       }, { noAck: true });
       this.#rpc = { channel: publisher, replyQueue };
+      // Events of the customers whose streams this node serves: each wakes their streams (see watchCustomer).
+      const { queue: watchQueue } = await publisher.assertQueue('', { exclusive: true, autoDelete: true });
+      await publisher.consume(watchQueue, (message) => {
+        if (message === null) return;
+        const customerId = message.fields.routingKey.split('.').at(-1) ?? '';
+        for (const wake of this.#watched.get(customerId) ?? []) wake();
+      }, { noAck: true });
+      this.#watchQueue = watchQueue;
+      for (const customerId of this.#watched.keys()) await publisher.bindQueue(watchQueue, TICKETD_AMQP.eventsExchange, `*.*.${customerId}`);
     }
     const generation = ++this.#generation;
     this.#wake?.();
@@ -323,7 +341,7 @@ export class AmqpBridge {
     }
     const batch = randomUUID();
     const answers = taps.map((tap, i) => new Promise<TapResult>((resolve) => {
-      this.#awaiting.set(`${batch}:${i}`, resolve);
+      this.#awaiting.set(`${batch}:${i}`, (answer) => resolve(answer as TapResult));
       rpc.channel.publish(TICKETD_AMQP.shardExchange, tap.customerId, Buffer.from(JSON.stringify(tap)), {
         persistent: true, contentType: 'application/json', messageId: tap.tapId, replyTo: rpc.replyQueue,
         correlationId: `${batch}:${i}`, headers: { [TAP_FORMAT_HEADER]: 'ticketd' },
@@ -341,6 +359,81 @@ export class AmqpBridge {
       clearTimeout(timer);
       for (let i = 0; i < taps.length; i++) this.#awaiting.delete(`${batch}:${i}`);
     }
+  }
+
+  /**
+   * Among several nodes, a page of a customer's stream (its notifications after `after`, oldest first) as the node
+   * owning the customer has it: asked through `ticketd.shards` by customer id, so the owner answers whoever asks and
+   * its event ids are the stream's everywhere. Rejects with EngineError `ERR_NOT_READY` while the broker is away or
+   * when the owner does not answer within `timeoutMs` (down: the stream is dropped and its client resumes later).
+   */
+  streamPage(customerId: string, after: number, limit: number, timeoutMs: number): Promise<Notification[]> {
+    return this.#ask<Notification[]>(customerId, 'stream-page', { customerId, after, limit }, timeoutMs);
+  }
+
+  /** The id of the customer's latest event on its owner: where a stream opened without Last-Event-ID starts. */
+  streamHead(customerId: string, timeoutMs: number): Promise<number> {
+    return this.#ask<number>(customerId, 'stream-head', { customerId }, timeoutMs);
+  }
+
+  /** Asks the node owning `customerId` (through its shard queue) and waits, bounded, for its answer. */
+  async #ask<T>(customerId: string, request: string, body: object, timeoutMs: number): Promise<T> {
+    const rpc = this.#rpc;
+    if (rpc === undefined || this.#state !== 'connected') {
+      throw new EngineError('ERR_NOT_READY', 'RabbitMQ is away: the node owning this customer cannot be asked');
+    }
+    const correlationId = randomUUID();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await new Promise<T>((resolve, reject) => {
+        this.#awaiting.set(correlationId, (answer) => resolve(answer as T));
+        timer = setTimeout(() => reject(new EngineError('ERR_NOT_READY', `the node owning customer ${customerId} did not answer in ${timeoutMs} ms`)), timeoutMs);
+        // Not persistent, and gone after the wait: a question nobody answered in time is asked again, not kept.
+        rpc.channel.publish(TICKETD_AMQP.shardExchange, customerId, Buffer.from(JSON.stringify(body)), {
+          contentType: 'application/json', replyTo: rpc.replyQueue, correlationId, expiration: String(timeoutMs),
+          headers: { [REQUEST_HEADER]: request },
+        });
+      });
+    } finally {
+      clearTimeout(timer);
+      this.#awaiting.delete(correlationId);
+    }
+  }
+
+  /** Calls `wake` whenever an event of `customerId` is published by any node; answers the unsubscribe. */
+  watchCustomer(customerId: string, wake: () => void): () => void {
+    let wakes = this.#watched.get(customerId);
+    if (wakes === undefined) {
+      wakes = new Set();
+      this.#watched.set(customerId, wakes);
+      const queue = this.#watchQueue;
+      if (queue !== undefined) void this.#rpc?.channel.bindQueue(queue, TICKETD_AMQP.eventsExchange, `*.*.${customerId}`).catch(() => undefined);
+    }
+    wakes.add(wake);
+    return () => {
+      wakes.delete(wake);
+      if (wakes.size > 0 || this.#watched.get(customerId) !== wakes) return;
+      this.#watched.delete(customerId);
+      const queue = this.#watchQueue;
+      if (queue !== undefined) void this.#rpc?.channel.unbindQueue(queue, TICKETD_AMQP.eventsExchange, `*.*.${customerId}`).catch(() => undefined);
+    };
+  }
+
+  /** The owner's side of `streamPage` and `streamHead`: answered to the asking node from this node's log. */
+  #answer(channel: ConfirmChannel, message: ConsumeMessage, request: unknown): void {
+    const { replyTo, correlationId } = message.properties as { replyTo?: unknown; correlationId?: unknown };
+    try {
+      const asked = JSON.parse(message.content.toString()) as { customerId: string; after?: number; limit?: number };
+      const answer = request === 'stream-head'
+        ? this.#options.streamHead?.(asked.customerId) ?? 0
+        : this.#options.engine.notificationsAfter(asked.customerId, asked.after ?? 0, Math.min(Math.max(1, asked.limit ?? 1), 1_000));
+      if (typeof replyTo === 'string' && typeof correlationId === 'string') {
+        channel.sendToQueue(replyTo, Buffer.from(JSON.stringify(answer)), { correlationId, contentType: 'application/json' });
+      }
+    } catch (error) {
+      this.#options.log.warn('amqp question not answered', { request, err: error instanceof Error ? error.message : String(error) });
+    }
+    channel.ack(message);
   }
 
   // --- Out: the outbox --------------------------------------------------------------------------------------------
@@ -387,7 +480,9 @@ export class AmqpBridge {
         'x-ticketd-reason': rejected.reason,
       });
     }
-    await send(TICKETD_AMQP.eventsExchange, event.type, JSON.stringify(event), event.eventId);
+    // `<type>.<customer id>` (`-` for a user's event): bind `ticket.issued.*` for a type, `*.*.customer-1` for a
+    // customer, `#` for everything.
+    await send(TICKETD_AMQP.eventsExchange, `${event.type}.${event.customerId ?? '-'}`, JSON.stringify(event), event.eventId);
   }
 
   /** Waits for a commit's wake-up, the poll, or the stop. */
@@ -462,6 +557,9 @@ function isClosed(error: unknown): boolean {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Set on what a node asks of the owner of a customer through its shard queue: `stream-page`, `stream-head`. */
+const REQUEST_HEADER = 'x-ticketd-request';
 
 /** Set on taps a node sends to another's shard in ticketd's own JSON (an HTTP tap, with its machine and signature). */
 const TAP_FORMAT_HEADER = 'x-ticketd-tap-format';

@@ -11,6 +11,7 @@ import type { Principal } from '../domain/principal.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { EngineApi } from '../pipeline/engine-api.ts';
 import type { FeedHub } from './feed-hub.ts';
+import type { ShardStreams } from './shard-streams.ts';
 import type { SseHub } from './sse-hub.ts';
 
 /**
@@ -38,6 +39,11 @@ export interface RouteDeps {
   accounts?: Accounts;
   /** `--allow-signup`: anyone may create a `user` account for themselves. */
   allowSignup: boolean;
+  /**
+   * On a node of several (issue 12): customers' streams served from the node owning each customer, through the
+   * broker, instead of this node's own log (shard-streams.ts).
+   */
+  shardStreams?: ShardStreams;
   /** The optional parts beside the engine and their state, for `/ready` (RabbitMQ: `{ amqp: 'connected' }`). */
   components?: () => Record<string, 'connected' | 'connecting' | 'down'>;
 }

@@ -19,6 +19,7 @@ import { addDeadLetterRoutes } from './dead-letter-routes.ts';
 import { errorAnswer } from './error-response.ts';
 import { addEventsRoute } from './events-route.ts';
 import { FeedHub } from './feed-hub.ts';
+import { ShardStreams, type ShardStreamSource } from './shard-streams.ts';
 import { addFeedRoutes } from './feed-routes.ts';
 import { addHealthRoutes } from './health-routes.ts';
 import { addMetrics, type MetricsEndpoint } from './metrics-route.ts';
@@ -72,6 +73,8 @@ export interface CreateAppOptions {
   allowSignup?: boolean;
   /** The optional parts beside the engine and their state, for `/ready`. */
   components?: () => Record<string, 'connected' | 'connecting' | 'down'>;
+  /** On a node of several: where customers' streams come from (the AMQP bridge; see shard-streams.ts). */
+  shardStreamSource?: ShardStreamSource;
 }
 
 export interface CreatedApp {
@@ -79,6 +82,8 @@ export interface CreatedApp {
   hub: SseHub;
   /** The event feed's live streams: closed at shutdown beside `hub`. */
   feed: FeedHub;
+  /** On a node of several: the customers' streams served from their owners; closed at shutdown too. */
+  shardStreams?: ShardStreams;
 }
 
 /**
@@ -112,11 +117,16 @@ export function createApp(options: CreateAppOptions): CreatedApp {
     onError: onInternalError,
     tokenActive: (tokenId) => options.auth.authenticator.isActive(tokenId),
   });
+  const shardStreams = options.shardStreamSource === undefined ? undefined : new ShardStreams({
+    source: options.shardStreamSource, clock: options.clock, heartbeatMs: options.heartbeatMs, bufferBytes: options.sseBufferBytes,
+    onError: onInternalError, tokenActive: (tokenId) => options.auth.authenticator.isActive(tokenId),
+  });
   const corsOrigins = [...(options.corsOrigins ?? [])];
   const deps: RouteDeps = {
     engine: options.engine, clock: options.clock, waitTimeoutMs, hub, feed, tokens: options.auth.authenticator, corsOrigins,
     ...(options.accounts !== undefined && { accounts: options.accounts }), allowSignup: options.allowSignup ?? false,
     ...(options.components !== undefined && { components: options.components }),
+    ...(shardStreams !== undefined && { shardStreams }),
   };
 
   // Not strict: `/v1/rides/` is `/v1/rides`. A request that fails its route's schema is a 400 (api/inputs.ts).
@@ -165,5 +175,5 @@ export function createApp(options: CreateAppOptions): CreatedApp {
     for (const [name, value] of Object.entries(answer.headers)) c.header(name, value);
     return c.json(errorBody(answer.code, answer.message, answer.details), answer.status);
   });
-  return { app, hub, feed };
+  return { app, hub, feed, ...(shardStreams !== undefined && { shardStreams }) };
 }

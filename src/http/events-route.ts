@@ -21,7 +21,7 @@ import { operation, route } from './route-table.ts';
 export function addEventsRoute(app: TicketdApp, deps: RouteDeps): void {
   const { engine, hub, corsOrigins } = deps;
   route(app, [
-    operation(eventsRoute, ownCustomer('id'), (c) => {
+    operation(eventsRoute, ownCustomer('id'), async (c) => {
       // hono runs GET handlers for HEAD too; a HEAD must not open a stream that can never carry a body.
       if (c.req.method !== 'GET') {
         throw new HttpError(405, 'method_not_allowed', `${c.req.method} is not allowed here; allowed: GET`, {
@@ -40,7 +40,9 @@ export function addEventsRoute(app: TicketdApp, deps: RouteDeps): void {
       for (const [name, value] of Object.entries(streamCorsHeaders(corsOrigins, c.req.header('origin')))) {
         outgoing.setHeader(name, value);
       }
-      hub.connect(id, afterId, outgoing, principalOf(c).tokenId);
+      // On a node of several the customer's events are its owner's: asked through the broker (shard-streams.ts).
+      if (deps.shardStreams !== undefined) await deps.shardStreams.connect(id, afterId, outgoing, principalOf(c).tokenId);
+      else hub.connect(id, afterId, outgoing, principalOf(c).tokenId);
       // The response is written straight to the Node socket; this marker tells @hono/node-server to leave it be.
       return RESPONSE_ALREADY_SENT;
     }),

@@ -32,10 +32,16 @@ export function addTokenRoutes(app: TicketdApp, deps: RouteDeps): void {
       const { id } = c.req.valid('param');
       if (tokens.revoke(id) === 'unknown') throw new HttpError(404, 'unknown_token', `no token '${id}'`);
       // Its open event streams end now, not at their next reconnect.
-      deps.hub.closeToken(id);
-      deps.feed.closeToken(id);
+      closeStreamsOf(deps, id);
       // A 204 has no body: hono types `c.body(null)` as a null body, which the declaration's types do not admit.
       return c.body(null, 204) as never;
     }),
   ]);
+}
+
+/** Ends every open event stream of a token: customers' streams, feed streams, and those served from other nodes. */
+export function closeStreamsOf(deps: RouteDeps, tokenId: string): void {
+  deps.hub.closeToken(tokenId);
+  deps.feed.closeToken(tokenId);
+  deps.shardStreams?.closeToken(tokenId);
 }

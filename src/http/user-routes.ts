@@ -15,6 +15,7 @@ import type { AppEnv, RouteDeps, TicketdApp } from './app-env.ts';
 import { clientAddress } from './auth-middleware.ts';
 import { HttpError } from './http-error.ts';
 import { operation, route } from './route-table.ts';
+import { closeStreamsOf } from './token-routes.ts';
 import { clearSessionCookies, csrfTokenOf, setSessionCookies } from './session-cookie.ts';
 
 /**
@@ -34,7 +35,7 @@ export function addUserRoutes(app: TicketdApp, deps: RouteDeps): void {
   /** Sessions that ended: their streams close now, and the cache forgets them. */
   const ended = (tokenIds: readonly string[]) => {
     deps.tokens.forget(tokenIds);
-    for (const id of tokenIds) deps.hub.closeToken(id);
+    for (const id of tokenIds) closeStreamsOf(deps, id);
   };
 
   route(app, [

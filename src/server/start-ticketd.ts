@@ -171,11 +171,12 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
     const running = engine;
     bridge = config.amqp === undefined ? undefined : amqpBridge(config.amqp, engine, store, config.log);
     const broker = bridge;
-    const { app, hub, feed } = createApp({
+    const { app, hub, feed, shardStreams } = createApp({
       // Among several nodes an HTTP tap goes to the node owning its customer, through the broker.
       engine: broker !== undefined && config.amqp?.nodeId !== undefined ? tapsThroughShards(engine, broker) : engine,
       accounts,
       ...(broker !== undefined && { components: () => ({ amqp: broker.status().state }) }),
+      ...(broker !== undefined && config.amqp?.nodeId !== undefined && { shardStreamSource: broker }),
       allowSignup: config.allowSignup,
       clock: runtime.clock,
       auth: {
@@ -219,6 +220,7 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
           const drained = running.stop();
           hub.close(2_000);
           feed.close(2_000);
+          shardStreams?.close(2_000);
           await Promise.all([server.close(), drained, hasher.close()]);
           opened.close();
           lock.release();
@@ -242,7 +244,7 @@ function amqpBridge(amqpConfig: { url: string; machineId: string; nodeId?: strin
   if (!engine.listMachines().some((machine) => machine.id === amqpConfig.machineId)) engine.putMachine(amqpConfig.machineId, {});
   return new AmqpBridge({
     url: amqpConfig.url, engine, machineId: amqpConfig.machineId, log,
-    ...(amqpConfig.nodeId !== undefined && { shard: { nodeId: amqpConfig.nodeId } }),
+    ...(amqpConfig.nodeId !== undefined && { shard: { nodeId: amqpConfig.nodeId }, streamHead: (customerId: string) => store.streamHead(customerId) }),
     cursor: { read: () => store.cursor('amqp'), write: (id) => store.setCursor('amqp', id), head: () => store.lastEventId() },
   });
 }

@@ -42,6 +42,8 @@ export interface FeedEvent {
   occurredAt: string;
   aggregateType: FeedAggregateType;
   aggregateId: string;
+  /** The customer whose stream carries the event; null for a user's events, which belong to no customer. */
+  customerId: string | null;
   /** 1, 2, 3, … within the aggregate, without gaps. */
   version: number;
   correlationId: string | null;
@@ -127,6 +129,7 @@ export function feedEventOf(row: EventRow): FeedEvent {
     occurredAt: iso(row.at),
     aggregateType: (row.aggregate_type ?? 'customer') as FeedAggregateType,
     aggregateId: row.aggregate_id ?? row.customer_id,
+    customerId: row.customer_id ?? null,
     version: row.version,
     // A tap's event is correlated by its tap id (module comment); a top-up's, without a request id, by its top-up id.
     correlationId: row.correlation_id ?? (own ? row.tap_id ?? (row.type === 'balance.changed' ? row.ref : null) : null),

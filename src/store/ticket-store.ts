@@ -457,6 +457,11 @@ export class TicketStore {
     });
   }
 
+  /** The id of a customer's latest event (0 for none): where a stream opened without Last-Event-ID starts. */
+  streamHead(customerId: string): number {
+    return this.#run(() => this.#ctx.st.headOf.get(customerId) ?? 0);
+  }
+
   /** The id of the log's last event (0 for an empty log). */
   lastEventId(): number {
     return this.#run(() => this.#ctx.st.lastEventId.get() ?? 0);

@@ -111,6 +111,6 @@ describe.skipIf(skip !== undefined)('reference system 1 on RabbitMQ, against tic
     const event = JSON.parse(first!.content.toString()) as { eventId: string; type: string; aggregateType: string };
     expect(event).toMatchObject({ type: 'ticket.issued', aggregateType: 'customer' });
     expect(first!.properties.messageId).toBe(event.eventId);
-    expect(first!.fields.routingKey).toBe('ticket.issued');
+    expect(first!.fields.routingKey).toBe('ticket.issued.customer-3');
   });
 });

@@ -6,7 +6,7 @@
  */
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { api, startBinary, type RunningBinary } from '../blackbox/binary.ts';
+import { api, collectEvents, startBinary, type RunningBinary } from '../blackbox/binary.ts';
 import { makeVhost, requireBrokerOrSkip, type TestVhost } from '../support/broker.ts';
 import { bind, connected, machinePublishes, until } from './amqp-helpers.ts';
 
@@ -147,6 +147,47 @@ describe.skipIf(skip !== undefined)('three nodes, one killed', () => {
       }
       // Some of the taps sent to h1 were decided by h2: they went through the broker to their owner.
       expect([...owners].sort()).toEqual(['h1', 'h2']);
+    } finally {
+      for (const node of nodes.values()) await node.stop('SIGTERM');
+    }
+  }, 120_000);
+
+  it("serves a customer's event stream on any node, numbered by its owner: Last-Event-ID resumes across nodes gap-free", async () => {
+    const nodes = new Map<string, RunningBinary>();
+    try {
+      for (const id of ['s1', 's2']) nodes.set(id, await startNode(id));
+      const customers = CUSTOMERS.slice(0, 12);
+      for (const node of nodes.values()) {
+        for (const customerId of customers) {
+          expect((await api(`${node.url}/v1/customers/${customerId}`, 'PUT', { name: customerId, tier: 'standard', balance: BALANCE })).status).toBe(201);
+        }
+      }
+      const [s1, s2] = [nodes.get('s1')!, nodes.get('s2')!];
+      const tap = (customerId: string, n: number) => ({
+        tapId: `sse-${customerId}-${n}`, customerId, rideId: 'ride-a', machineId: 'gate-1', tappedAt: new Date(Date.now() - 1_000 + n).toISOString(),
+      });
+      // One tap per customer through s1 shows who owns whom; pick a customer s2 owns, to read on s1.
+      expect((await api(`${s1.url}/v1/taps`, 'POST', customers.map((c) => tap(c, 1)))).status).toBe(200);
+      const ownedByS2: string[] = [];
+      for (const c of customers) if ((await ticketsOn(s2, c)).length > 0) ownedByS2.push(c);
+      const customerId = ownedByS2[0]!;
+      expect(customerId).toBeDefined();
+
+      // On s1, which does not own it: the ticket of tap 1 from the start, then tap 2 live.
+      const remote = collectEvents(`${s1.url}/v1/customers/${customerId}/events`, 2, { lastEventId: 0, timeoutMs: 30_000 });
+      await remote.connected;
+      expect((await api(`${s1.url}/v1/taps`, 'POST', [tap(customerId, 2)])).status).toBe(200);
+      const seen = await remote.events;
+      expect(seen.map((e) => [e.event, e.data.tapId])).toEqual([['ticket.issued', `sse-${customerId}-1`], ['ticket.issued', `sse-${customerId}-2`]]);
+
+      // Tap 3 while nobody listens; resumed on s2, the owner, after the last id s1 sent: exactly what followed.
+      expect((await api(`${s2.url}/v1/taps`, 'POST', [tap(customerId, 3)])).status).toBe(200);
+      const resumed = await collectEvents(`${s2.url}/v1/customers/${customerId}/events`, 1, { lastEventId: seen.at(-1)!.id, timeoutMs: 30_000 }).events;
+      expect(resumed[0]).toMatchObject({ event: 'ticket.issued', data: { tapId: `sse-${customerId}-3` } });
+      expect(resumed[0]!.id).toBeGreaterThan(seen.at(-1)!.id);
+      // And the owner numbers the same events as s1 sent them.
+      const again = await collectEvents(`${s2.url}/v1/customers/${customerId}/events`, seen.length, { lastEventId: 0, timeoutMs: 30_000 }).events;
+      expect(again.slice(0, seen.length).map((e) => [e.id, e.event])).toEqual(seen.map((e) => [e.id, e.event]));
     } finally {
       for (const node of nodes.values()) await node.stop('SIGTERM');
     }

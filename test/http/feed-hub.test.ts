@@ -25,7 +25,7 @@ class MemoryFeed {
     for (let i = 0; i < count; i++) {
       const id = this.events.length + 1;
       this.events.push({
-        eventId: String(id), type: 'user.updated', occurredAt: '2026-12-06T20:00:00.000Z', aggregateType: 'user', aggregateId: `u-${id}`,
+        eventId: String(id), type: 'user.updated', occurredAt: '2026-12-06T20:00:00.000Z', aggregateType: 'user', aggregateId: `u-${id}`, customerId: null,
         version: 1, correlationId: `req-${id}`, causationId: null, data: { pad: 'x'.repeat(padBytes) },
       });
     }

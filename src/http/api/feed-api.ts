@@ -42,6 +42,7 @@ export const FeedEvent = z.strictObject({
   occurredAt: z.string().meta({ description: 'RFC 3339' }),
   aggregateType: z.enum(FEED_AGGREGATE_TYPES),
   aggregateId: z.string(),
+  customerId: z.string().nullable().meta({ description: 'the customer whose stream carries it; null for a user\'s events' }),
   version: z.number().int().min(1).meta({ description: '1, 2, 3, … within its aggregate, without gaps' }),
   correlationId: z.string().nullable().meta({
     description: "the X-Request-Id (or the server's id) of the request that began it; a tap's event: its tapId; " +
@@ -54,7 +55,7 @@ export const FeedEvent = z.strictObject({
 const PAGE_EXAMPLE = {
   events: [{
     eventId: '42', type: 'booking.held', occurredAt: '2026-12-06T20:00:00.000Z', aggregateType: 'booking', aggregateId: 'bk_7',
-    version: 1, correlationId: 'req-abc', causationId: 'req-abc', data: { id: 'bk_7', status: 'held' },
+    customerId: 'customer-1', version: 1, correlationId: 'req-abc', causationId: 'req-abc', data: { id: 'bk_7', status: 'held' },
   }],
   nextCursor: '42',
 };

@@ -1,0 +1,200 @@
+/**
+ * A customer's event stream on a node of several (issue 12): the customer's events live on the node that owns it,
+ * so any node serves the stream by asking the owner, through the broker, for the pages after the position it has
+ * sent (`AmqpBridge.streamPage`): the ids are the owner's everywhere, and `Last-Event-ID` resumes gap-free on any node.
+ * A stream pulls a page, sends it, and pulls again while pages come full; then it rests until an event of its customer
+ * is published by any node (`AmqpBridge.watchCustomer`), or the poll. Frames, heartbeats, the bound on unsent bytes and
+ * the end of revoked tokens are those of the customers' own streams (SseConnection, sse-revocation.ts).
+ */
+import type { ServerResponse } from 'node:http';
+import { yieldToEventLoop, type Clock, type TimerHandle } from '../platform/clock.ts';
+import type { Notification } from '../store/store-types.ts';
+import { HttpError } from './http-error.ts';
+import { SseConnection } from './sse-connection.ts';
+import { notificationFrame } from './sse-frames.ts';
+import { endRevoked } from './sse-revocation.ts';
+
+/** Notifications asked of the owner per page. */
+export const SHARD_STREAM_PAGE_SIZE = 500;
+/** Longest wait for the owner's answer to one page. */
+export const SHARD_PAGE_TIMEOUT_MS = 10_000;
+
+/** The broker side of it: AmqpBridge. */
+export interface ShardStreamSource {
+  streamPage(customerId: string, after: number, limit: number, timeoutMs: number): Promise<Notification[]>;
+  streamHead(customerId: string, timeoutMs: number): Promise<number>;
+  watchCustomer(customerId: string, wake: () => void): () => void;
+}
+
+export interface ShardStreamsOptions {
+  source: ShardStreamSource;
+  clock: Clock;
+  heartbeatMs: number;
+  bufferBytes: number;
+  /** Streams ask the owner again this often even when no event was announced (default 1000). */
+  pollMs?: number;
+  /** Open streams in all on this node; one more is refused with 429 `too_many_streams` (default 10,000). */
+  streamsMax?: number;
+  tokenActive?: (tokenId: string) => boolean;
+  onError?: (error: unknown) => void;
+}
+
+interface Follower {
+  readonly connection: SseConnection;
+  readonly unwatch: () => void;
+  pulling: boolean;
+  again: boolean;
+}
+
+/**
+ * @example
+ * const streams = new ShardStreams({ source: bridge, clock, heartbeatMs: 15_000, bufferBytes: 1 << 20 });
+ * await streams.connect('customer-1', 41, res, 'tok-1'); // ids 42, … as the owner numbered them, then live
+ */
+export class ShardStreams {
+  readonly #source: ShardStreamSource;
+  readonly #clock: Clock;
+  readonly #heartbeatMs: number;
+  readonly #bufferBytes: number;
+  readonly #pollMs: number;
+  readonly #streamsMax: number;
+  readonly #tokenActive: ((tokenId: string) => boolean) | undefined;
+  readonly #onError: (error: unknown) => void;
+  readonly #followers = new Map<SseConnection, Follower>();
+  #heartbeat: TimerHandle | undefined;
+  #poll: TimerHandle | undefined;
+  #closed = false;
+
+  constructor(options: ShardStreamsOptions) {
+    this.#source = options.source;
+    this.#clock = options.clock;
+    this.#heartbeatMs = options.heartbeatMs;
+    this.#bufferBytes = options.bufferBytes;
+    this.#pollMs = options.pollMs ?? 1_000;
+    this.#streamsMax = options.streamsMax ?? 10_000;
+    this.#tokenActive = options.tokenActive;
+    this.#onError = options.onError ?? (() => undefined);
+  }
+
+  /**
+   * Starts the stream of `customerId` after `afterId` on `res`. Rejects before anything is written when the hub is
+   * closed (503), full (429) or the owner cannot be asked (503 `not_ready`), so the route can still answer in JSON.
+   */
+  async connect(customerId: string, after: number | undefined, res: ServerResponse, tokenId?: string): Promise<void> {
+    if (this.#closed) throw new HttpError(503, 'shutting_down', 'the server is shutting down');
+    if (this.#followers.size >= this.#streamsMax) {
+      throw new HttpError(429, 'too_many_streams', `${this.#followers.size} streams are open on this node, the most allowed`);
+    }
+    // Without Last-Event-ID a stream starts from now, as on the owner itself: after the customer's latest event.
+    const afterId = after ?? (await this.#source.streamHead(customerId, SHARD_PAGE_TIMEOUT_MS));
+    const first = await this.#source.streamPage(customerId, afterId, SHARD_STREAM_PAGE_SIZE, SHARD_PAGE_TIMEOUT_MS);
+    const connection = new SseConnection({
+      customerId, ...(tokenId !== undefined && { tokenId }), res, afterId, bufferBytes: this.#bufferBytes, liveBufferMax: 1,
+      onGone: (gone) => this.#remove(gone),
+    });
+    const follower: Follower = {
+      connection, pulling: false, again: false,
+      unwatch: this.#source.watchCustomer(customerId, () => void this.#pull(follower)),
+    };
+    this.#followers.set(connection, follower);
+    this.#schedule();
+    res.on('close', () => connection.closed());
+    if (res.destroyed) return connection.closed();
+    connection.open();
+    connection.goLive();
+    void this.#pull(follower, first);
+  }
+
+  closeToken(tokenId: string): number {
+    let closed = 0;
+    for (const connection of [...this.#followers.keys()]) {
+      if (connection.tokenId !== tokenId) continue;
+      connection.end();
+      closed++;
+    }
+    return closed;
+  }
+
+  get size(): number {
+    return this.#followers.size;
+  }
+
+  close(retryAfterMs?: number): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const farewell = retryAfterMs === undefined ? undefined : `retry: ${Math.max(0, Math.round(retryAfterMs))}\n\n`;
+    for (const connection of [...this.#followers.keys()]) connection.end(farewell);
+    this.#idle();
+  }
+
+  /** Sends the owner's pages after what the stream has sent, while they come full; a wake during it pulls once more. */
+  async #pull(f: Follower, first?: Notification[]): Promise<void> {
+    if (f.pulling) {
+      f.again = true;
+      return;
+    }
+    f.pulling = true;
+    const { connection } = f;
+    try {
+      let page = first;
+      for (;;) {
+        f.again = false;
+        page ??= await this.#source.streamPage(connection.customerId, connection.lastSentId, SHARD_STREAM_PAGE_SIZE, SHARD_PAGE_TIMEOUT_MS);
+        for (const notification of page) {
+          if (notification.id <= connection.lastSentId) continue;
+          if (connection.backlogged()) {
+            if (!connection.flush()) return;
+            if (!(await connection.drained(this.#clock, this.#heartbeatMs))) return connection.destroy();
+          }
+          if (!connection.send(notification.id, notificationFrame(notification))) return;
+        }
+        if (!connection.flush()) return;
+        const full = page.length >= SHARD_STREAM_PAGE_SIZE;
+        page = undefined;
+        if (!full && !f.again) return;
+        await yieldToEventLoop();
+      }
+    } catch (error) {
+      // The owner did not answer (down, or the broker away): the client reconnects and resumes where it was.
+      connection.destroy();
+      this.#onError(error);
+    } finally {
+      f.pulling = false;
+    }
+  }
+
+  #remove(connection: SseConnection): void {
+    const follower = this.#followers.get(connection);
+    if (follower === undefined) return;
+    this.#followers.delete(connection);
+    follower.unwatch();
+    if (this.#followers.size === 0) this.#idle();
+  }
+
+  #schedule(): void {
+    if (this.#heartbeat === undefined) {
+      const beat = (): void => {
+        this.#heartbeat = undefined;
+        for (const connection of this.#followers.keys()) connection.heartbeat();
+        if (this.#tokenActive !== undefined) endRevoked(this.#followers.keys(), this.#tokenActive, this.#onError);
+        if (this.#followers.size > 0 && !this.#closed) this.#heartbeat = this.#clock.setTimer(beat, this.#heartbeatMs);
+      };
+      this.#heartbeat = this.#clock.setTimer(beat, this.#heartbeatMs);
+    }
+    if (this.#poll === undefined) {
+      const poll = (): void => {
+        this.#poll = undefined;
+        for (const follower of this.#followers.values()) void this.#pull(follower);
+        if (this.#followers.size > 0 && !this.#closed) this.#poll = this.#clock.setTimer(poll, this.#pollMs);
+      };
+      this.#poll = this.#clock.setTimer(poll, this.#pollMs);
+    }
+  }
+
+  #idle(): void {
+    if (this.#heartbeat !== undefined) this.#clock.clearTimer(this.#heartbeat);
+    if (this.#poll !== undefined) this.#clock.clearTimer(this.#poll);
+    this.#heartbeat = undefined;
+    this.#poll = undefined;
+  }
+}
