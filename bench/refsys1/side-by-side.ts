@@ -136,6 +136,8 @@ const USAGE = `Usage: npm run bench:refsys1 -- [flags]
   --workers N         its ticket worker processes, 1..16 (default 2)
   --timeout S         longest wait for reference system 1's run, publish to last event, 1..3600 (default 120)
   --duration S        seconds of ticketd load, passed to bench:e2e, 1..600 (default 10)
+  --amqp-nodes LIST    ticketd node counts to run through RabbitMQ with the reference's messages, e.g. 1,2,3
+                      (default 1; more than one: sharded nodes)
   --python PATH       python3 with pika (default: env REFSYS1_PYTHON, else the first of python3, /usr/bin/python3
                       that imports pika)
 `;
@@ -147,6 +149,7 @@ const FLAGS = {
   timeout: { type: 'string' },
   duration: { type: 'string' },
   python: { type: 'string' },
+  'amqp-nodes': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -157,6 +160,7 @@ interface Settings {
   timeoutS: number;
   durationS: number;
   python: string | undefined;
+  amqpNodes: number[];
 }
 
 function parseFlags() {
@@ -189,7 +193,16 @@ function readSettings(): Settings {
     timeoutS: integer('timeout', 120, 1, 3_600),
     durationS: integer('duration', 10, 1, 600),
     python: values.python ?? process.env.REFSYS1_PYTHON,
+    amqpNodes: amqpNodeCounts(values['amqp-nodes']),
   };
+}
+
+function amqpNodeCounts(raw: string | undefined): number[] {
+  const counts = (raw ?? '1').split(',').map(Number);
+  if (counts.length === 0 || counts.length > 4 || !counts.every((n) => Number.isInteger(n) && n >= 1 && n <= 4)) {
+    return usageExit(`--amqp-nodes must be 1 to 4 node counts of 1..4, comma-separated, got '${raw ?? ''}'`);
+  }
+  return counts;
 }
 
 function usageExit(message: string): never {
@@ -425,7 +438,7 @@ function fmtInt(n: number | null | undefined): string {
   return n === null || n === undefined || !Number.isFinite(n) ? '—' : Math.round(n).toLocaleString('en-US');
 }
 
-function table(refsys1: Side<Refsys1Result>, ticketd: Side<TicketdResult>, settings: Settings, amqpSide?: Side<AmqpBenchResult>): string {
+function table(refsys1: Side<Refsys1Result>, ticketd: Side<TicketdResult>, settings: Settings, amqpSides: ReadonlyArray<Side<AmqpBenchResult>>): string {
   const ref = refsys1.status === 'measured' ? refsys1.result : undefined;
   const td = ticketd.status === 'measured' ? ticketd.result : undefined;
   const ratio = ref !== undefined && td !== undefined && ref.completed ? (td.tapsPerS / ref.tapsPerS).toFixed(2) : '—';
@@ -443,7 +456,7 @@ function table(refsys1: Side<Refsys1Result>, ticketd: Side<TicketdResult>, setti
     '|---|---|---:|---:|---|',
     `| ${refName} | ${REFSYS1_DURABILITY} | ${refTaps} | ${ref !== undefined && ref.completed ? '1.00' : '—'} | ${refsys1.loadAverage.join(' / ')} |`,
     `| ${tdName} | ${TICKETD_DURABILITY} | ${tdTaps} | **${ratio}** | ${ticketd.loadAverage.join(' / ')} |`,
-    ...(amqpSide === undefined ? [] : [amqpRow(amqpSide, ref)]),
+    ...amqpSides.map((side) => amqpRow(side, ref)),
     '',
     `${os.availableParallelism()} cores (${os.cpus()[0]?.model.trim() ?? '?'}), node ${process.version}; one run each, reference system 1 first.`,
     'End to end: reference system 1 from its first publish to the last customer event received; ticketd from the start of',
@@ -456,7 +469,8 @@ function amqpRow(side: Side<AmqpBenchResult>, ref: Refsys1Result | undefined): s
   if (side.status !== 'measured') return `| ticketd through RabbitMQ (${side.status}: ${side.reason}) | ${TICKETD_DURABILITY} | — | — | ${side.loadAverage.join(' / ')} |`;
   const r = side.result;
   const ratio = ref !== undefined && ref.completed ? (r.tapsPerSecond / ref.tapsPerS).toFixed(2) : '—';
-  return `| ticketd through RabbitMQ: one node, the reference's JSON in and out, ${r.taps.toLocaleString('en-US')} taps | ${TICKETD_DURABILITY}; durable quorum queue, acknowledged after the commit, publisher confirms | **${fmtInt(r.tapsPerSecond)}** (published at ${fmtInt(r.publishedPerSecond)}; CPU per tap: ticketd ${r.serverCpuUsPerTap.toFixed(1)} µs, RabbitMQ ${r.brokerCpuUsPerTap.toFixed(1)} µs) | **${ratio}** | ${side.loadAverage.join(' / ')} |`;
+  const nodes = r.nodes === 1 ? 'one node' : `${r.nodes} sharded nodes`;
+  return `| ticketd through RabbitMQ: ${nodes}, the reference's JSON in and out, ${r.taps.toLocaleString('en-US')} taps | ${TICKETD_DURABILITY}; durable quorum queue, acknowledged after the commit, publisher confirms | **${fmtInt(r.tapsPerSecond)}** (published at ${fmtInt(r.publishedPerSecond)}; CPU per tap: ticketd ${r.serverCpuUsPerTap.toFixed(1)} µs, RabbitMQ ${r.brokerCpuUsPerTap.toFixed(1)} µs) | **${ratio}** | ${side.loadAverage.join(' / ')} |`;
 }
 
 // ---- main --------------------------------------------------------------------------------------------------------
@@ -473,9 +487,15 @@ async function main(): Promise<void> {
   }
   const ticketd = await measure('ticketd', () => runTicketd(settings));
   // The same taps through RabbitMQ into ticketd, when the broker is here (it is: the reference needs it).
-  const amqpSide = typeof setup === 'string' ? undefined
-    : await measure('ticketd-amqp', () => runAmqpBench({ taps: settings.taps, nodes: 1, workers: 1, timeoutMs: settings.timeoutS * 1_000 }, (line) => log(`[ticketd-amqp] ${line}`)));
-  const printed = table(refsys1, ticketd, settings, amqpSide);
+  const amqpSides: Array<Side<AmqpBenchResult>> = [];
+  if (typeof setup !== 'string') {
+    for (const nodes of settings.amqpNodes) {
+      amqpSides.push(await measure(`ticketd-amqp-${nodes}`, () => runAmqpBench(
+        { taps: settings.taps, nodes, workers: 1, timeoutMs: settings.timeoutS * 1_000 }, (line) => log(`[ticketd-amqp ${nodes}] ${line}`),
+      )));
+    }
+  }
+  const printed = table(refsys1, ticketd, settings, amqpSides);
   process.stdout.write(`\n${printed}\n`);
   const report = {
     command: `npm run bench:refsys1${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
@@ -484,7 +504,7 @@ async function main(): Promise<void> {
     settings,
     refsys1: { durability: REFSYS1_DURABILITY, ...refsys1 },
     ticketd: { durability: TICKETD_DURABILITY, ...ticketd },
-    ...(amqpSide !== undefined && { ticketdAmqp: amqpSide }),
+    ...(amqpSides.length > 0 && { ticketdAmqp: amqpSides }),
     ratio: refsys1.status === 'measured' && ticketd.status === 'measured' && refsys1.result.completed ? ticketd.result.tapsPerS / refsys1.result.tapsPerS : null,
     table: printed,
   };
