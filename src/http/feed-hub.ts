@@ -14,12 +14,12 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { EngineApi } from '../pipeline/engine-api.ts';
-import { yieldToEventLoop, type Clock, type TimerHandle } from '../platform/clock.ts';
+import type { Clock } from '../platform/clock.ts';
 import type { FeedAggregateType, FeedEventType, FeedPage } from '../store/event-feed.ts';
 import { HttpError } from './http-error.ts';
 import { SseConnection } from './sse-connection.ts';
 import { feedEventFrame } from './sse-frames.ts';
-import { endRevoked } from './sse-revocation.ts';
+import { betweenPages, PulledStreams, sendDraining } from './pulled-streams.ts';
 
 /** Events read from the store per page of a stream. */
 export const FEED_STREAM_PAGE_SIZE = 500;
@@ -75,27 +75,30 @@ export class FeedHub {
   readonly #clock: Clock;
   readonly #heartbeatMs: number;
   readonly #bufferBytes: number;
-  readonly #pollMs: number;
   readonly #streamsMax: number;
-  readonly #tokenActive: ((tokenId: string) => boolean) | undefined;
   readonly #onError: (error: unknown) => void;
-  /** Each open stream by its connection. */
-  readonly #followers = new Map<SseConnection, Follower>();
+  /** The open streams, their heartbeat and poll (pulled-streams.ts). */
+  readonly #streams: PulledStreams<Follower>;
   /** Set while any stream is open: an idle hub does not listen. */
   #unsubscribe: (() => void) | undefined;
-  #heartbeat: TimerHandle | undefined;
-  #poll: TimerHandle | undefined;
-  #closed = false;
 
   constructor(options: FeedHubOptions) {
     this.#engine = options.engine;
     this.#clock = options.clock;
     this.#heartbeatMs = positiveInteger(options.heartbeatMs, 'heartbeatMs');
     this.#bufferBytes = positiveInteger(options.bufferBytes, 'bufferBytes');
-    this.#pollMs = positiveInteger(options.pollMs ?? FEED_POLL_MS_DEFAULT, 'pollMs');
     this.#streamsMax = positiveInteger(options.streamsMax ?? FEED_STREAMS_MAX_DEFAULT, 'streamsMax');
-    this.#tokenActive = options.tokenActive;
     this.#onError = options.onError ?? (() => undefined);
+    this.#streams = new PulledStreams<Follower>({
+      clock: this.#clock, heartbeatMs: this.#heartbeatMs, pollMs: positiveInteger(options.pollMs ?? FEED_POLL_MS_DEFAULT, 'pollMs'),
+      tokenActive: options.tokenActive, onError: this.#onError, onPoll: (follower) => void this.#pull(follower),
+      // A commit is a hint that there is more to read; what there is, the store says.
+      onBusy: () => (this.#unsubscribe = this.#engine.onNotifications(() => this.#wakeAll())),
+      onIdle: () => {
+        this.#unsubscribe?.();
+        this.#unsubscribe = undefined;
+      },
+    });
   }
 
   /**
@@ -104,9 +107,9 @@ export class FeedHub {
    * the caller can still answer with a JSON error.
    */
   connect(query: FeedStreamQuery, res: ServerResponse, tokenId?: string): void {
-    if (this.#closed) throw new HttpError(503, 'shutting_down', 'the server is shutting down');
-    if (this.#followers.size >= this.#streamsMax) {
-      throw new HttpError(429, 'too_many_streams', `${this.#followers.size} event feed streams are open, the most allowed; close one first`);
+    if (this.#streams.closed) throw new HttpError(503, 'shutting_down', 'the server is shutting down');
+    if (this.#streams.size >= this.#streamsMax) {
+      throw new HttpError(429, 'too_many_streams', `${this.#streams.size} event feed streams are open, the most allowed; close one first`);
     }
     const filter = { ...(query.types !== undefined && { types: query.types }), ...(query.aggregateType !== undefined && { aggregateType: query.aggregateType }) };
     const first = this.#engine.feed({ after: query.after, limit: FEED_STREAM_PAGE_SIZE, ...filter });
@@ -119,10 +122,10 @@ export class FeedHub {
       bufferBytes: this.#bufferBytes,
       // Nothing is offered to a feed stream: it reads the store itself.
       liveBufferMax: 1,
-      onGone: (gone) => this.#remove(gone),
+      onGone: (gone) => void this.#streams.remove(gone),
     });
     const follower: Follower = { connection, filter, position: query.after, pulling: false, again: false };
-    this.#add(follower);
+    this.#streams.add(follower);
     res.on('close', () => connection.closed());
     if (res.destroyed) return connection.closed();
     connection.open();
@@ -132,28 +135,17 @@ export class FeedHub {
 
   /** Ends every stream opened with `tokenId` (its token was revoked); answers how many. */
   closeToken(tokenId: string): number {
-    let closed = 0;
-    for (const connection of [...this.#followers.keys()]) {
-      if (connection.tokenId !== tokenId) continue;
-      connection.end();
-      closed++;
-    }
-    return closed;
+    return this.#streams.closeToken(tokenId);
   }
 
   /** Open streams. */
   get size(): number {
-    return this.#followers.size;
+    return this.#streams.size;
   }
 
   /** Ends every stream and stops listening; later `connect` calls answer 503 `shutting_down`. */
   close(retryAfterMs?: number): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    const farewell = retryAfterMs === undefined ? undefined : `retry: ${Math.max(0, Math.round(retryAfterMs))}\n\n`;
-    for (const connection of [...this.#followers.keys()]) connection.end(farewell);
-    this.#followers.clear();
-    this.#idle();
+    this.#streams.close(retryAfterMs);
   }
 
   /**
@@ -172,23 +164,15 @@ export class FeedHub {
       for (;;) {
         f.again = false;
         page ??= this.#engine.feed({ after: f.position, limit: FEED_STREAM_PAGE_SIZE, ...f.filter });
-        for (const event of page.events) {
-          // Let a slow socket drain rather than trip the bound that is there for clients that stopped reading.
-          if (connection.backlogged()) {
-            if (!connection.flush()) return;
-            if (!(await connection.drained(this.#clock, this.#heartbeatMs))) return connection.destroy();
-          }
-          if (!connection.send(Number(event.eventId), feedEventFrame(event))) return;
-        }
-        if (!connection.flush()) return;
+        const frames = page.events.map((event) => ({ id: Number(event.eventId), frame: feedEventFrame(event) }));
+        if (!(await sendDraining(connection, frames, this.#clock, this.#heartbeatMs))) return;
         const next = Number(page.nextCursor);
         const moved = next > f.position;
         f.position = Math.max(f.position, next);
         page = undefined;
         if (!moved && !f.again) return;
-        await yieldToEventLoop();
         // A client that cannot take one page within a heartbeat interval is as stalled as one that misses beats.
-        if (!(await connection.drained(this.#clock, this.#heartbeatMs))) return connection.destroy();
+        if (!(await betweenPages(connection, this.#clock, this.#heartbeatMs))) return;
       }
     } catch (error) {
       connection.destroy();
@@ -199,48 +183,7 @@ export class FeedHub {
   }
 
   #wakeAll(): void {
-    for (const follower of this.#followers.values()) void this.#pull(follower);
-  }
-
-  #add(follower: Follower): void {
-    this.#followers.set(follower.connection, follower);
-    // A commit is a hint that there is more to read; what there is, the store says.
-    this.#unsubscribe ??= this.#engine.onNotifications(() => this.#wakeAll());
-    if (this.#heartbeat === undefined) this.#scheduleHeartbeat();
-    if (this.#poll === undefined) this.#schedulePoll();
-  }
-
-  #remove(connection: SseConnection): void {
-    if (!this.#followers.delete(connection)) return;
-    if (this.#followers.size === 0) this.#idle();
-  }
-
-  /** One timer per hub, and none while no stream is open. */
-  #scheduleHeartbeat(): void {
-    this.#heartbeat = this.#clock.setTimer(() => {
-      this.#heartbeat = undefined;
-      for (const connection of this.#followers.keys()) connection.heartbeat();
-      if (this.#tokenActive !== undefined) endRevoked(this.#followers.keys(), this.#tokenActive, this.#onError);
-      if (this.#followers.size > 0 && !this.#closed) this.#scheduleHeartbeat();
-    }, this.#heartbeatMs);
-  }
-
-  #schedulePoll(): void {
-    this.#poll = this.#clock.setTimer(() => {
-      this.#poll = undefined;
-      this.#wakeAll();
-      if (this.#followers.size > 0 && !this.#closed) this.#schedulePoll();
-    }, this.#pollMs);
-  }
-
-  /** No stream is open: no timers, no listening. */
-  #idle(): void {
-    this.#unsubscribe?.();
-    this.#unsubscribe = undefined;
-    if (this.#heartbeat !== undefined) this.#clock.clearTimer(this.#heartbeat);
-    if (this.#poll !== undefined) this.#clock.clearTimer(this.#poll);
-    this.#heartbeat = undefined;
-    this.#poll = undefined;
+    for (const follower of this.#streams.values()) void this.#pull(follower);
   }
 }
 

@@ -7,12 +7,12 @@
  * the end of revoked tokens are those of the customers' own streams (SseConnection, sse-revocation.ts).
  */
 import type { ServerResponse } from 'node:http';
-import { yieldToEventLoop, type Clock, type TimerHandle } from '../platform/clock.ts';
+import type { Clock } from '../platform/clock.ts';
 import type { Notification } from '../store/store-types.ts';
 import { HttpError } from './http-error.ts';
 import { SseConnection } from './sse-connection.ts';
 import { notificationFrame } from './sse-frames.ts';
-import { endRevoked } from './sse-revocation.ts';
+import { betweenPages, PulledStreams, sendDraining } from './pulled-streams.ts';
 
 /** Notifications asked of the owner per page. */
 export const SHARD_STREAM_PAGE_SIZE = 500;
@@ -56,48 +56,46 @@ export class ShardStreams {
   readonly #clock: Clock;
   readonly #heartbeatMs: number;
   readonly #bufferBytes: number;
-  readonly #pollMs: number;
   readonly #streamsMax: number;
-  readonly #tokenActive: ((tokenId: string) => boolean) | undefined;
   readonly #onError: (error: unknown) => void;
-  readonly #followers = new Map<SseConnection, Follower>();
-  #heartbeat: TimerHandle | undefined;
-  #poll: TimerHandle | undefined;
-  #closed = false;
+  /** The open streams, their heartbeat and poll (pulled-streams.ts). */
+  readonly #streams: PulledStreams<Follower>;
 
   constructor(options: ShardStreamsOptions) {
     this.#source = options.source;
     this.#clock = options.clock;
     this.#heartbeatMs = options.heartbeatMs;
     this.#bufferBytes = options.bufferBytes;
-    this.#pollMs = options.pollMs ?? 1_000;
     this.#streamsMax = options.streamsMax ?? 10_000;
-    this.#tokenActive = options.tokenActive;
     this.#onError = options.onError ?? (() => undefined);
+    this.#streams = new PulledStreams<Follower>({
+      clock: this.#clock, heartbeatMs: this.#heartbeatMs, pollMs: options.pollMs ?? 1_000, tokenActive: options.tokenActive,
+      onError: this.#onError, onPoll: (follower) => void this.#pull(follower),
+    });
   }
 
   /**
-   * Starts the stream of `customerId` after `afterId` on `res`. Rejects before anything is written when the hub is
-   * closed (503), full (429) or the owner cannot be asked (503 `not_ready`), so the route can still answer in JSON.
+   * Starts the stream of `customerId` after `after` on `res` (without it: from now). Rejects before anything is
+   * written when the hub is closed (503), full (429) or the owner cannot be asked (503 `not_ready`), so the route can
+   * still answer in JSON.
    */
   async connect(customerId: string, after: number | undefined, res: ServerResponse, tokenId?: string): Promise<void> {
-    if (this.#closed) throw new HttpError(503, 'shutting_down', 'the server is shutting down');
-    if (this.#followers.size >= this.#streamsMax) {
-      throw new HttpError(429, 'too_many_streams', `${this.#followers.size} streams are open on this node, the most allowed`);
+    if (this.#streams.closed) throw new HttpError(503, 'shutting_down', 'the server is shutting down');
+    if (this.#streams.size >= this.#streamsMax) {
+      throw new HttpError(429, 'too_many_streams', `${this.#streams.size} streams are open on this node, the most allowed`);
     }
     // Without Last-Event-ID a stream starts from now, as on the owner itself: after the customer's latest event.
     const afterId = after ?? (await this.#source.streamHead(customerId, SHARD_PAGE_TIMEOUT_MS));
     const first = await this.#source.streamPage(customerId, afterId, SHARD_STREAM_PAGE_SIZE, SHARD_PAGE_TIMEOUT_MS);
     const connection = new SseConnection({
       customerId, ...(tokenId !== undefined && { tokenId }), res, afterId, bufferBytes: this.#bufferBytes, liveBufferMax: 1,
-      onGone: (gone) => this.#remove(gone),
+      onGone: (gone) => this.#streams.remove(gone)?.unwatch(),
     });
     const follower: Follower = {
       connection, pulling: false, again: false,
       unwatch: this.#source.watchCustomer(customerId, () => void this.#pull(follower)),
     };
-    this.#followers.set(connection, follower);
-    this.#schedule();
+    this.#streams.add(follower);
     res.on('close', () => connection.closed());
     if (res.destroyed) return connection.closed();
     connection.open();
@@ -105,26 +103,18 @@ export class ShardStreams {
     void this.#pull(follower, first);
   }
 
+  /** Ends every stream opened with `tokenId` (its token was revoked); answers how many. */
   closeToken(tokenId: string): number {
-    let closed = 0;
-    for (const connection of [...this.#followers.keys()]) {
-      if (connection.tokenId !== tokenId) continue;
-      connection.end();
-      closed++;
-    }
-    return closed;
+    return this.#streams.closeToken(tokenId);
   }
 
   get size(): number {
-    return this.#followers.size;
+    return this.#streams.size;
   }
 
   close(retryAfterMs?: number): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    const farewell = retryAfterMs === undefined ? undefined : `retry: ${Math.max(0, Math.round(retryAfterMs))}\n\n`;
-    for (const connection of [...this.#followers.keys()]) connection.end(farewell);
-    this.#idle();
+    for (const follower of this.#streams.values()) follower.unwatch();
+    this.#streams.close(retryAfterMs);
   }
 
   /** Sends the owner's pages after what the stream has sent, while they come full; a wake during it pulls once more. */
@@ -140,19 +130,12 @@ export class ShardStreams {
       for (;;) {
         f.again = false;
         page ??= await this.#source.streamPage(connection.customerId, connection.lastSentId, SHARD_STREAM_PAGE_SIZE, SHARD_PAGE_TIMEOUT_MS);
-        for (const notification of page) {
-          if (notification.id <= connection.lastSentId) continue;
-          if (connection.backlogged()) {
-            if (!connection.flush()) return;
-            if (!(await connection.drained(this.#clock, this.#heartbeatMs))) return connection.destroy();
-          }
-          if (!connection.send(notification.id, notificationFrame(notification))) return;
-        }
-        if (!connection.flush()) return;
+        const frames = page.map((notification) => ({ id: notification.id, frame: notificationFrame(notification) }));
+        if (!(await sendDraining(connection, frames, this.#clock, this.#heartbeatMs))) return;
         const full = page.length >= SHARD_STREAM_PAGE_SIZE;
         page = undefined;
         if (!full && !f.again) return;
-        await yieldToEventLoop();
+        if (!(await betweenPages(connection, this.#clock, this.#heartbeatMs))) return;
       }
     } catch (error) {
       // The owner did not answer (down, or the broker away): the client reconnects and resumes where it was.
@@ -161,40 +144,5 @@ export class ShardStreams {
     } finally {
       f.pulling = false;
     }
-  }
-
-  #remove(connection: SseConnection): void {
-    const follower = this.#followers.get(connection);
-    if (follower === undefined) return;
-    this.#followers.delete(connection);
-    follower.unwatch();
-    if (this.#followers.size === 0) this.#idle();
-  }
-
-  #schedule(): void {
-    if (this.#heartbeat === undefined) {
-      const beat = (): void => {
-        this.#heartbeat = undefined;
-        for (const connection of this.#followers.keys()) connection.heartbeat();
-        if (this.#tokenActive !== undefined) endRevoked(this.#followers.keys(), this.#tokenActive, this.#onError);
-        if (this.#followers.size > 0 && !this.#closed) this.#heartbeat = this.#clock.setTimer(beat, this.#heartbeatMs);
-      };
-      this.#heartbeat = this.#clock.setTimer(beat, this.#heartbeatMs);
-    }
-    if (this.#poll === undefined) {
-      const poll = (): void => {
-        this.#poll = undefined;
-        for (const follower of this.#followers.values()) void this.#pull(follower);
-        if (this.#followers.size > 0 && !this.#closed) this.#poll = this.#clock.setTimer(poll, this.#pollMs);
-      };
-      this.#poll = this.#clock.setTimer(poll, this.#pollMs);
-    }
-  }
-
-  #idle(): void {
-    if (this.#heartbeat !== undefined) this.#clock.clearTimer(this.#heartbeat);
-    if (this.#poll !== undefined) this.#clock.clearTimer(this.#poll);
-    this.#heartbeat = undefined;
-    this.#poll = undefined;
   }
 }
