@@ -16,7 +16,6 @@ import type { ServerResponse } from 'node:http';
 import type { EngineApi } from '../pipeline/engine-api.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { FeedAggregateType, FeedEventType, FeedPage } from '../store/event-feed.ts';
-import { HttpError } from './http-error.ts';
 import { SseConnection } from './sse-connection.ts';
 import { feedEventFrame } from './sse-frames.ts';
 import { betweenPages, PulledStreams, sendDraining } from './pulled-streams.ts';
@@ -107,10 +106,7 @@ export class FeedHub {
    * the caller can still answer with a JSON error.
    */
   connect(query: FeedStreamQuery, res: ServerResponse, tokenId?: string): void {
-    if (this.#streams.closed) throw new HttpError(503, 'shutting_down', 'the server is shutting down');
-    if (this.#streams.size >= this.#streamsMax) {
-      throw new HttpError(429, 'too_many_streams', `${this.#streams.size} event feed streams are open, the most allowed; close one first`);
-    }
+    this.#streams.admit(this.#streamsMax, 'event feed streams');
     const filter = { ...(query.types !== undefined && { types: query.types }), ...(query.aggregateType !== undefined && { aggregateType: query.aggregateType }) };
     const first = this.#engine.feed({ after: query.after, limit: FEED_STREAM_PAGE_SIZE, ...filter });
     const connection = new SseConnection({
@@ -125,12 +121,7 @@ export class FeedHub {
       onGone: (gone) => void this.#streams.remove(gone),
     });
     const follower: Follower = { connection, filter, position: query.after, pulling: false, again: false };
-    this.#streams.add(follower);
-    res.on('close', () => connection.closed());
-    if (res.destroyed) return connection.closed();
-    connection.open();
-    connection.goLive();
-    void this.#pull(follower, first);
+    this.#streams.start(follower, res, () => this.#pages(follower, first));
   }
 
   /** Ends every stream opened with `tokenId` (its token was revoked); answers how many. */
@@ -148,37 +139,29 @@ export class FeedHub {
     this.#streams.close(retryAfterMs);
   }
 
+  #pull(follower: Follower): Promise<void> {
+    return this.#streams.pull(follower, () => this.#pages(follower));
+  }
+
   /**
    * Sends what the feed holds after the stream's position, page by page, until a page finds nothing new; a wake
    * during it makes it look once more. `first` is the page `connect` read already.
    */
-  async #pull(f: Follower, first?: FeedPage): Promise<void> {
-    if (f.pulling) {
-      f.again = true;
-      return;
-    }
-    f.pulling = true;
+  async #pages(f: Follower, first?: FeedPage): Promise<void> {
     const { connection } = f;
-    try {
-      let page = first;
-      for (;;) {
-        f.again = false;
-        page ??= this.#engine.feed({ after: f.position, limit: FEED_STREAM_PAGE_SIZE, ...f.filter });
-        const frames = page.events.map((event) => ({ id: Number(event.eventId), frame: feedEventFrame(event) }));
-        if (!(await sendDraining(connection, frames, this.#clock, this.#heartbeatMs))) return;
-        const next = Number(page.nextCursor);
-        const moved = next > f.position;
-        f.position = Math.max(f.position, next);
-        page = undefined;
-        if (!moved && !f.again) return;
-        // A client that cannot take one page within a heartbeat interval is as stalled as one that misses beats.
-        if (!(await betweenPages(connection, this.#clock, this.#heartbeatMs))) return;
-      }
-    } catch (error) {
-      connection.destroy();
-      this.#onError(error);
-    } finally {
-      f.pulling = false;
+    let page = first;
+    for (;;) {
+      f.again = false;
+      page ??= this.#engine.feed({ after: f.position, limit: FEED_STREAM_PAGE_SIZE, ...f.filter });
+      const frames = page.events.map((event) => ({ id: Number(event.eventId), frame: feedEventFrame(event) }));
+      if (!(await sendDraining(connection, frames, this.#clock, this.#heartbeatMs))) return;
+      const next = Number(page.nextCursor);
+      const moved = next > f.position;
+      f.position = Math.max(f.position, next);
+      page = undefined;
+      if (!moved && !f.again) return;
+      // A client that cannot take one page within a heartbeat interval is as stalled as one that misses beats.
+      if (!(await betweenPages(connection, this.#clock, this.#heartbeatMs))) return;
     }
   }
 

@@ -5,6 +5,8 @@
  * and sending a page of frames while letting a slow socket drain.
  */
 import { yieldToEventLoop, type Clock, type TimerHandle } from '../platform/clock.ts';
+import type { ServerResponse } from 'node:http';
+import { HttpError } from './http-error.ts';
 import type { SseConnection } from './sse-connection.ts';
 import { endRevoked } from './sse-revocation.ts';
 
@@ -27,7 +29,14 @@ export interface PulledStreamsOptions<F> {
  * const streams = new PulledStreams<Follower>({ clock, heartbeatMs, pollMs, onError, onPoll: (f) => void pull(f) });
  * streams.add(follower); … streams.remove(connection); streams.close(2_000);
  */
-export class PulledStreams<F extends { readonly connection: SseConnection }> {
+/** A stream that pulls: whether a pull runs, and whether it was woken meanwhile (it then pulls once more). */
+export interface PullingStream {
+  readonly connection: SseConnection;
+  pulling: boolean;
+  again: boolean;
+}
+
+export class PulledStreams<F extends PullingStream> {
   readonly #options: PulledStreamsOptions<F>;
   readonly #followers = new Map<SseConnection, F>();
   #heartbeat: TimerHandle | undefined;
@@ -48,6 +57,45 @@ export class PulledStreams<F extends { readonly connection: SseConnection }> {
 
   values(): IterableIterator<F> {
     return this.#followers.values();
+  }
+
+  /** Throws the 503 of a closed hub or the 429 of a full one (`streamsMax`), before anything is written. */
+  admit(streamsMax: number, what: string): void {
+    if (this.#closed) throw new HttpError(503, 'shutting_down', 'the server is shutting down');
+    if (this.#followers.size >= streamsMax) {
+      throw new HttpError(429, 'too_many_streams', `${this.#followers.size} ${what} are open, the most allowed; close one first`);
+    }
+  }
+
+  /** Adds the stream, opens it on its response and runs its first `pull`. */
+  start(follower: F, res: ServerResponse, pull: () => Promise<void>): void {
+    const { connection } = follower;
+    this.add(follower);
+    res.on('close', () => connection.closed());
+    if (res.destroyed) return connection.closed();
+    connection.open();
+    connection.goLive();
+    void this.pull(follower, pull);
+  }
+
+  /**
+   * Runs `pull` for `follower` unless one runs already, which is then told to look once more (`again`); an error
+   * ends the stream (its client resumes where it was) and goes to `onError`.
+   */
+  async pull(follower: F, pull: () => Promise<void>): Promise<void> {
+    if (follower.pulling) {
+      follower.again = true;
+      return;
+    }
+    follower.pulling = true;
+    try {
+      await pull();
+    } catch (error) {
+      follower.connection.destroy();
+      this.#options.onError(error);
+    } finally {
+      follower.pulling = false;
+    }
   }
 
   add(follower: F): void {

@@ -9,7 +9,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Clock } from '../platform/clock.ts';
 import type { Notification } from '../store/store-types.ts';
-import { HttpError } from './http-error.ts';
 import { SseConnection } from './sse-connection.ts';
 import { notificationFrame } from './sse-frames.ts';
 import { betweenPages, PulledStreams, sendDraining } from './pulled-streams.ts';
@@ -80,10 +79,7 @@ export class ShardStreams {
    * still answer in JSON.
    */
   async connect(customerId: string, after: number | undefined, res: ServerResponse, tokenId?: string): Promise<void> {
-    if (this.#streams.closed) throw new HttpError(503, 'shutting_down', 'the server is shutting down');
-    if (this.#streams.size >= this.#streamsMax) {
-      throw new HttpError(429, 'too_many_streams', `${this.#streams.size} streams are open on this node, the most allowed`);
-    }
+    this.#streams.admit(this.#streamsMax, 'customer streams served from other nodes');
     // Without Last-Event-ID a stream starts from now, as on the owner itself: after the customer's latest event.
     const afterId = after ?? (await this.#source.streamHead(customerId, SHARD_PAGE_TIMEOUT_MS));
     const first = await this.#source.streamPage(customerId, afterId, SHARD_STREAM_PAGE_SIZE, SHARD_PAGE_TIMEOUT_MS);
@@ -95,12 +91,7 @@ export class ShardStreams {
       connection, pulling: false, again: false,
       unwatch: this.#source.watchCustomer(customerId, () => void this.#pull(follower)),
     };
-    this.#streams.add(follower);
-    res.on('close', () => connection.closed());
-    if (res.destroyed) return connection.closed();
-    connection.open();
-    connection.goLive();
-    void this.#pull(follower, first);
+    this.#streams.start(follower, res, () => this.#pages(follower, first));
   }
 
   /** Ends every stream opened with `tokenId` (its token was revoked); answers how many. */
@@ -117,32 +108,24 @@ export class ShardStreams {
     this.#streams.close(retryAfterMs);
   }
 
+  #pull(follower: Follower): Promise<void> {
+    return this.#streams.pull(follower, () => this.#pages(follower));
+  }
+
   /** Sends the owner's pages after what the stream has sent, while they come full; a wake during it pulls once more. */
-  async #pull(f: Follower, first?: Notification[]): Promise<void> {
-    if (f.pulling) {
-      f.again = true;
-      return;
-    }
-    f.pulling = true;
+  async #pages(f: Follower, first?: Notification[]): Promise<void> {
     const { connection } = f;
-    try {
-      let page = first;
-      for (;;) {
-        f.again = false;
-        page ??= await this.#source.streamPage(connection.customerId, connection.lastSentId, SHARD_STREAM_PAGE_SIZE, SHARD_PAGE_TIMEOUT_MS);
-        const frames = page.map((notification) => ({ id: notification.id, frame: notificationFrame(notification) }));
-        if (!(await sendDraining(connection, frames, this.#clock, this.#heartbeatMs))) return;
-        const full = page.length >= SHARD_STREAM_PAGE_SIZE;
-        page = undefined;
-        if (!full && !f.again) return;
-        if (!(await betweenPages(connection, this.#clock, this.#heartbeatMs))) return;
-      }
-    } catch (error) {
-      // The owner did not answer (down, or the broker away): the client reconnects and resumes where it was.
-      connection.destroy();
-      this.#onError(error);
-    } finally {
-      f.pulling = false;
+    let page = first;
+    for (;;) {
+      f.again = false;
+      // An owner that does not answer (down, or the broker away) rejects: the stream ends, its client resumes later.
+      page ??= await this.#source.streamPage(connection.customerId, connection.lastSentId, SHARD_STREAM_PAGE_SIZE, SHARD_PAGE_TIMEOUT_MS);
+      const frames = page.map((notification) => ({ id: notification.id, frame: notificationFrame(notification) }));
+      if (!(await sendDraining(connection, frames, this.#clock, this.#heartbeatMs))) return;
+      const full = page.length >= SHARD_STREAM_PAGE_SIZE;
+      page = undefined;
+      if (!full && !f.again) return;
+      if (!(await betweenPages(connection, this.#clock, this.#heartbeatMs))) return;
     }
   }
 }
