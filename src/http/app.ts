@@ -32,6 +32,7 @@ import type { WebhookVerifier } from '../payments/webhook-signature.ts';
 import { addTapRoutes } from './tap-routes.ts';
 import { addTokenRoutes } from './token-routes.ts';
 import { addUserRoutes } from './user-routes.ts';
+import { addWebRoutes } from './web-routes.ts';
 import type { Accounts } from '../accounts/accounts.ts';
 
 export type { TicketdApp } from './app-env.ts';
@@ -167,6 +168,7 @@ export function createApp(options: CreateAppOptions): CreatedApp {
   addTokenRoutes(app, deps);
   addUserRoutes(app, deps);
   addApiDocs(app);
+  addWebRoutes(app);
 
   app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
   app.onError((error, c) => {

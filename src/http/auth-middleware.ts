@@ -12,13 +12,14 @@ import type { Principal } from '../domain/principal.ts';
 import type { AppEnv } from './app-env.ts';
 import { HttpError } from './http-error.ts';
 import { checkCsrf, sessionCookie } from './session-cookie.ts';
+import { WEB_ASSETS_PREFIX, WEB_PAGES } from './web-routes.ts';
 
 /**
  * Paths anyone may call: a load balancer's health checks carry no token, nor does a reader of the API's description,
  * nor a payment provider (its webhook is trusted by its signature instead).
  */
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set([
-  '/health', '/ready', '/openapi.json', '/docs', '/v1/payments/webhook', '/v1/sessions',
+  '/health', '/ready', '/openapi.json', '/docs', '/v1/payments/webhook', '/v1/sessions', ...Object.keys(WEB_PAGES),
 ]);
 /**
  * Requests that may come without any credentials and are then served anonymously: signing up (`POST /v1/users`,
@@ -26,8 +27,8 @@ export const PUBLIC_PATHS: ReadonlySet<string> = new Set([
  * credentials they are authenticated as usual.
  */
 const ANONYMOUS_ALLOWED: ReadonlySet<string> = new Set(['POST /v1/users']);
-/** Below this prefix: the docs page's script and styles (see api-docs.ts), as public as the page. */
-export const PUBLIC_PREFIX = '/docs/assets/';
+/** Below these prefixes: the docs page's script and styles (see api-docs.ts) and the web pages' (web-routes.ts), as public as the pages. */
+export const PUBLIC_PREFIXES: readonly string[] = ['/docs/assets/', WEB_ASSETS_PREFIX];
 
 /** The client address of a request served without a socket (`app.request()` with no bindings). */
 const UNKNOWN_ADDRESS = 'unknown';
@@ -70,7 +71,7 @@ export function authMiddleware(auth: AppAuth): MiddlewareHandler<AppEnv> {
 
   return async (c, next) => {
     const path = withoutTrailingSlash(c.req.path);
-    if (PUBLIC_PATHS.has(path) || c.req.path.startsWith(PUBLIC_PREFIX)) return next();
+    if (PUBLIC_PATHS.has(path) || PUBLIC_PREFIXES.some((prefix) => c.req.path.startsWith(prefix))) return next();
     // The Authorization header wins; a browser's page has the session cookie instead (session-cookie.ts).
     const bearer = c.req.header('authorization');
     const cookie = bearer === undefined ? sessionCookie(c) : undefined;

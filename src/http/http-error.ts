@@ -30,6 +30,7 @@ export type HttpErrorCode =
   | 'shutting_down'
   | 'sse_unavailable'
   | 'docs_unavailable'
+  | 'web_unavailable'
   | 'csrf_failed'
   | 'accounts_unavailable'
   | 'not_a_session'

@@ -1,0 +1,163 @@
+/**
+ * The customer's app (`/app`): log in (or sign up), see the wallet, tickets and bookings, and watch notifications
+ * arrive live over Server-Sent Events as a gate issues a ticket. The stream is an EventSource on the customer's
+ * `/v1/customers/:id/events`, authenticated by the session cookie (an EventSource cannot send a header); after a
+ * dropped connection the browser resumes it with `Last-Event-ID`, and an event already shown is never shown again.
+ */
+import { api, ApiError, el, money } from '../shared/api.ts';
+
+interface Customer { id: string; name: string; balance: number; currency: string }
+interface User { id: string; username: string; displayName: string; role: string; customerId?: string }
+interface Me { role: string; customerId?: string; user?: User; customer?: Customer }
+interface Ticket { ticketId: string; tapId: string; rideId: string; price: number; currency: string; balanceAfter: number; tappedAt: string }
+interface Booking { id: string; showId: string; status: string; total: number; currency: string; items: Array<{ categoryId: string; quantity?: number; seats?: string[] }> }
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/** A text field of a submitted form ('' when absent). */
+function field(form: FormData, name: string): string {
+  const value = form.get(name);
+  return typeof value === 'string' ? value : '';
+}
+
+/** A string of an event's data, or `fallback`. */
+function text(value: unknown, fallback: string): string {
+  return typeof value === 'string' ? value : fallback;
+}
+
+/** Event ids already shown: a resumed stream may replay what the page has. */
+const shown = new Set<string>();
+let stream: EventSource | undefined;
+
+async function start(): Promise<void> {
+  $('login-form').addEventListener('submit', (event) => void logIn(event));
+  $('signup-form').addEventListener('submit', (event) => void signUp(event));
+  $('logout').addEventListener('click', () => void logOut());
+  try {
+    await enter(await api<Me>('GET', '/v1/me'));
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return showLogin();
+    throw error;
+  }
+}
+
+function showLogin(): void {
+  stream?.close();
+  stream = undefined;
+  for (const id of ['wallet', 'feed', 'tickets-section', 'bookings-section', 'logout']) $(id).hidden = true;
+  $('who').textContent = '';
+  $('login').hidden = false;
+  $<HTMLInputElement>('login-name').focus();
+}
+
+async function logIn(event: Event): Promise<void> {
+  event.preventDefault();
+  const form = new FormData(event.target as HTMLFormElement);
+  const login = field(form, 'login');
+  $('login-error').textContent = '';
+  try {
+    await api('POST', '/v1/sessions', { [login.includes('@') ? 'email' : 'username']: login, password: field(form, 'password') });
+    await enter(await api<Me>('GET', '/v1/me'));
+  } catch (error) {
+    $('login-error').textContent = error instanceof Error ? error.message : String(error);
+  }
+}
+
+async function signUp(event: Event): Promise<void> {
+  event.preventDefault();
+  const form = new FormData(event.target as HTMLFormElement);
+  const body = Object.fromEntries(['username', 'email', 'displayName', 'password'].map((name) => [name, field(form, name)]));
+  $('signup-error').textContent = '';
+  try {
+    await api('POST', '/v1/users', body);
+    await api('POST', '/v1/sessions', { username: body.username, password: body.password });
+    await enter(await api<Me>('GET', '/v1/me'));
+  } catch (error) {
+    $('signup-error').textContent = error instanceof Error ? error.message : String(error);
+  }
+}
+
+async function logOut(): Promise<void> {
+  try {
+    await api('DELETE', '/v1/sessions/current');
+  } finally {
+    showLogin();
+  }
+}
+
+async function enter(me: Me): Promise<void> {
+  if (me.customer === undefined || me.customerId === undefined) {
+    $('login-error').textContent = 'this account has no wallet: the app is for customers';
+    return showLogin();
+  }
+  $('login').hidden = true;
+  for (const id of ['wallet', 'feed', 'tickets-section', 'bookings-section', 'logout']) $(id).hidden = false;
+  $('who').textContent = me.user?.displayName ?? me.customer.name;
+  setBalance(me.customer.balance, me.customer.currency);
+  const [tickets, bookings] = await Promise.all([
+    api<{ tickets: Ticket[] }>('GET', `/v1/customers/${encodeURIComponent(me.customerId)}/tickets?limit=20`),
+    api<{ bookings: Booking[] }>('GET', `/v1/customers/${encodeURIComponent(me.customerId)}/bookings?limit=20`),
+  ]);
+  $('tickets').replaceChildren(...tickets.tickets.map(ticketItem));
+  $('bookings').replaceChildren(...(bookings.bookings.length > 0 ? bookings.bookings.map(bookingItem) : [el('li', { class: 'empty' }, 'No bookings yet')]));
+  follow(me.customerId);
+}
+
+function setBalance(cents: number, currency = 'EUR'): void {
+  $('balance').textContent = money(cents, currency);
+}
+
+function ticketItem(ticket: Ticket): HTMLElement {
+  return el('li', { 'data-ticket': ticket.ticketId }, `${ticket.rideId} `, el('strong', {}, money(ticket.price, ticket.currency)),
+    el('span', { class: 'meta' }, `ticket ${ticket.ticketId} · ${new Date(ticket.tappedAt).toLocaleString()}`));
+}
+
+function bookingItem(booking: Booking): HTMLElement {
+  const places = booking.items.map((item) => item.seats?.join(', ') ?? `${item.quantity ?? 0} × ${item.categoryId}`).join('; ');
+  return el('li', { 'data-booking': booking.id }, `${booking.showId}: ${places} `, el('strong', {}, booking.status),
+    el('span', { class: 'meta' }, `${money(booking.total, booking.currency)} · ${booking.id}`));
+}
+
+/** What a notification says, in a line. */
+function describe(type: string, data: Record<string, unknown>): string {
+  switch (type) {
+    case 'ticket.issued': return `Ticket for ${text(data.rideId, 'a ride')}: ${money(Number(data.price))}`;
+    case 'ticket.rejected': return `Tap at ${text(data.rideId, 'a ride')} refused: ${text(data.message, text(data.reason, 'refused'))}`;
+    case 'balance.changed': return `Balance ${Number(data.change) >= 0 ? 'topped up' : 'changed'}: ${money(Number(data.balance))}`;
+    default: return type.replace('.', ' ');
+  }
+}
+
+/** The customer's notifications, live; the browser reconnects with Last-Event-ID by itself. */
+function follow(customerId: string): void {
+  stream?.close();
+  const live = $('live');
+  stream = new EventSource(`/v1/customers/${encodeURIComponent(customerId)}/events`);
+  stream.onopen = () => {
+    live.textContent = 'live';
+    live.classList.add('on');
+  };
+  stream.onerror = () => {
+    live.textContent = 'reconnecting…';
+    live.classList.remove('on');
+  };
+  const types = ['ticket.issued', 'ticket.rejected', 'balance.changed', 'booking.held', 'booking.confirmed', 'booking.expired',
+    'booking.cancelled', 'payment.succeeded', 'payment.failed', 'payment.refunded', 'ticket.checked_in', 'waitlist.offered'];
+  for (const type of types) {
+    stream.addEventListener(type, (event) => {
+      const message = event as MessageEvent<string>;
+      if (shown.has(message.lastEventId)) return;
+      shown.add(message.lastEventId);
+      const data = JSON.parse(message.data) as Record<string, unknown>;
+      $('notifications').prepend(el('li', { class: 'new', 'data-event': message.lastEventId, 'data-type': type }, describe(type, data)));
+      if (type === 'ticket.issued') {
+        $('tickets').prepend(ticketItem(data as unknown as Ticket));
+        setBalance(Number(data.balanceAfter), text(data.currency, 'EUR'));
+      } else if (type === 'balance.changed') {
+        setBalance(Number(data.balance), text(data.currency, 'EUR'));
+      }
+    });
+  }
+}
+
+void start();
