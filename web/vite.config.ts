@@ -14,7 +14,7 @@ export default defineConfig({
   build: {
     outDir: here('../dist/web'),
     emptyOutDir: true,
-    rollupOptions: { input: { app: here('app/index.html') } },
+    rollupOptions: { input: { app: here('app/index.html'), console: here('console/index.html') } },
   },
   logLevel: 'warn',
 });

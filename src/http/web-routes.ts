@@ -1,6 +1,6 @@
 /**
  * The pages ticketd serves (issue 13), built by `npm run build` (web/vite.config.ts) into dist/web: `/app` (the
- * customer's app) and their bundled files under `/assets/`. Public like `/docs`: a page carries no token, it logs in
+ * customer's app), `/console` (the operator's) and their bundled files under `/assets/`. Public like `/docs`: a page carries no token, it logs in
  * (the session cookie). The HTML is revalidated on every load (`no-cache`), so a new build is seen at once; the
  * assets have a content hash in their names and are cached for a year. Everything comes from ticketd: no CDN.
  *
@@ -14,7 +14,7 @@ import type { TicketdApp } from './app-env.ts';
 import { errorBody, HttpError } from './http-error.ts';
 
 /** The pages, by path, and their built HTML file under dist/web. */
-export const WEB_PAGES: Readonly<Record<string, string>> = { '/app': 'app/index.html' };
+export const WEB_PAGES: Readonly<Record<string, string>> = { '/app': 'app/index.html', '/console': 'console/index.html' };
 export const WEB_ASSETS_PREFIX = '/assets/';
 
 const TYPES: Readonly<Record<string, string>> = {
