@@ -3,7 +3,8 @@
  * binary. An admin account (made with the demo admin token) logs in through the page's form; a tap on a ride that
  * does not exist yet becomes a dead letter; once the ride exists the operator presses Replay, reads that it was
  * issued, and sees the taps chart move. A customer who logs in is told the console is for staff. The page reads
- * `GET /metrics` with its session cookie (no Authorization header), which this also shows.
+ * `GET /metrics` with its session cookie (no Authorization header), which this also shows, and a customer's cookie
+ * may not. The gate scanner admits a booked ticket once, on a phone-sized screen.
  *
  * Without Chromium a developer's run skips this file and says why; in CI (`.ci/run` installs Chromium) it fails.
  * `SCREENSHOTS_DIR=docs/screenshots` keeps a screenshot of the page (the README's).
@@ -113,6 +114,25 @@ describe.skipIf(missing !== undefined)('the operator console in Chromium', () =>
     await logIn(page, 'carl');
     await expect.poll(() => page.locator('#not-staff').isVisible()).toBe(true);
     expect(await page.locator('#staff').isVisible()).toBe(false);
+    // Nor may a customer's session cookie read the metrics the console charts.
+    expect(await page.evaluate(async () => (await fetch('/metrics')).status)).toBe(403);
+    await page.close();
+  }, 60_000);
+
+  it('the scanner checks a ticket in and says so in large type; a second scan says it was used', async () => {
+    const booked = await api<{ status: string; tickets: Array<{ secret: string }> }>(`${ticketd.url}/v1/bookings`, 'POST', {
+      customerId: 'customer-1', showId: 'demo-open-air', items: [{ categoryId: 'floor', quantity: 1 }], payment: { method: 'wallet' },
+    });
+    expect([booked.status, booked.body.status]).toEqual([201, 'confirmed']);
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await logIn(page, 'olga');
+    await expect.poll(() => page.locator('#staff').isVisible()).toBe(true);
+    await page.getByLabel('Ticket secret').fill(booked.body.tickets[0]!.secret);
+    await page.getByLabel('Gate', { exact: true }).fill('north-1');
+    await page.getByRole('button', { name: 'Check in' }).click();
+    await expect.poll(() => page.getByTestId('scan-answer').textContent()).toBe('ADMIT');
+    await page.getByRole('button', { name: 'Check in' }).click();
+    await expect.poll(() => page.getByTestId('scan-answer').textContent()).toMatch(/^ALREADY USED \(first at north-1, /);
     await page.close();
   }, 60_000);
 });
