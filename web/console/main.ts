@@ -36,6 +36,7 @@ async function start(): Promise<void> {
   byId('admin').hidden = !admin;
   byId('admin-link').hidden = !admin;
   metrics ??= new MetricsPanel(document);
+  clearTimeout(reading);
   readMetrics();
   await Promise.all([loadReasons().then(loadDeadLetters), loadShows(), admin ? loadAdmin() : undefined]);
 }
@@ -47,6 +48,8 @@ function readMetrics(): void {
     scrape.textContent = 'live';
     scrape.className = 'live on';
   }, (error: unknown) => {
+    // A session that ended (expired, or logged out elsewhere) goes back to the login form.
+    if (error instanceof ApiError && error.status === 401) return show('login');
     scrape.textContent = `metrics unavailable: ${error instanceof Error ? error.message : String(error)}`;
     scrape.className = 'live';
   }).finally(() => {
