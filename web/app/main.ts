@@ -3,14 +3,18 @@
  * arrive live over Server-Sent Events as a gate issues a ticket. The stream is an EventSource on the customer's
  * `/v1/customers/:id/events`, authenticated by the session cookie (an EventSource cannot send a header); after a
  * dropped connection the browser resumes it with `Last-Event-ID`, and an event already shown is never shown again.
+ * Below the wallet, the box office: shows, a show's seats, booking and the booking's tickets (shows.ts,
+ * booking-panel.ts), followed live over the same stream.
  */
 import { api, ApiError, el, money } from '../shared/api.ts';
+import { BookingPanel } from './booking-panel.ts';
+import { BOOKING_STATUS_TEXT, places, type Booking } from './box-office-types.ts';
+import { ShowsView } from './shows.ts';
 
 interface Customer { id: string; name: string; balance: number; currency: string }
 interface User { id: string; username: string; displayName: string; role: string; customerId?: string }
 interface Me { role: string; customerId?: string; user?: User; customer?: Customer }
 interface Ticket { ticketId: string; tapId: string; rideId: string; price: number; currency: string; balanceAfter: number; tappedAt: string }
-interface Booking { id: string; showId: string; status: string; total: number; currency: string; items: Array<{ categoryId: string; quantity?: number; seats?: string[] }> }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -28,6 +32,13 @@ function text(value: unknown, fallback: string): string {
 /** Event ids already shown: a resumed stream may replay what the page has. */
 const shown = new Set<string>();
 let stream: EventSource | undefined;
+const panel = new BookingPanel($('booking-section'), (booking) => {
+  upsertBooking(booking);
+  refreshBalance().catch(() => undefined); // the next event or reload shows it; the stream's line says if we are offline
+});
+const shows = new ShowsView($('shows-section'), $('show'), panel);
+/** The sections of a logged-in customer; the show and the booking appear when opened. */
+const SECTIONS = ['wallet', 'shows-section', 'feed', 'tickets-section', 'bookings-section', 'logout'];
 
 async function start(): Promise<void> {
   $('login-form').addEventListener('submit', (event) => void logIn(event));
@@ -44,7 +55,7 @@ async function start(): Promise<void> {
 function showLogin(): void {
   stream?.close();
   stream = undefined;
-  for (const id of ['wallet', 'feed', 'tickets-section', 'bookings-section', 'logout']) $(id).hidden = true;
+  for (const id of [...SECTIONS, 'show', 'booking-section']) $(id).hidden = true;
   $('who').textContent = '';
   $('login').hidden = false;
   $<HTMLInputElement>('login-name').focus();
@@ -91,7 +102,7 @@ async function enter(me: Me): Promise<void> {
     return showLogin();
   }
   $('login').hidden = true;
-  for (const id of ['wallet', 'feed', 'tickets-section', 'bookings-section', 'logout']) $(id).hidden = false;
+  for (const id of SECTIONS) $(id).hidden = false;
   $('who').textContent = me.user?.displayName ?? me.customer.name;
   setBalance(me.customer.balance, me.customer.currency);
   const [tickets, bookings] = await Promise.all([
@@ -101,10 +112,17 @@ async function enter(me: Me): Promise<void> {
   $('tickets').replaceChildren(...tickets.tickets.map(ticketItem));
   $('bookings').replaceChildren(...(bookings.bookings.length > 0 ? bookings.bookings.map(bookingItem) : [el('li', { class: 'empty' }, 'No bookings yet')]));
   follow(me.customerId);
+  await shows.load(me.customerId);
 }
 
 function setBalance(cents: number, currency = 'EUR'): void {
   $('balance').textContent = money(cents, currency);
+}
+
+/** Reads the balance again: a wallet payment or refund changes it without a `balance.changed` of its own. */
+async function refreshBalance(): Promise<void> {
+  const me = await api<Me>('GET', '/v1/me');
+  if (me.customer !== undefined) setBalance(me.customer.balance, me.customer.currency);
 }
 
 function ticketItem(ticket: Ticket): HTMLElement {
@@ -113,9 +131,21 @@ function ticketItem(ticket: Ticket): HTMLElement {
 }
 
 function bookingItem(booking: Booking): HTMLElement {
-  const places = booking.items.map((item) => item.seats?.join(', ') ?? `${item.quantity ?? 0} × ${item.categoryId}`).join('; ');
-  return el('li', { 'data-booking': booking.id }, `${booking.showId}: ${places} `, el('strong', {}, booking.status),
-    el('span', { class: 'meta' }, `${money(booking.total, booking.currency)} · ${booking.id}`));
+  const open = el('button', { type: 'button', class: 'secondary', 'aria-label': `Open booking ${booking.id}` }, 'Open');
+  open.addEventListener('click', () => void panel.open(booking.id).then(() => $('booking-title').focus()));
+  return el('li', { 'data-booking': booking.id, class: 'with-action' },
+    el('span', {}, `${booking.showId}: ${places(booking)} `, el('strong', {}, BOOKING_STATUS_TEXT[booking.status]),
+      el('span', { class: 'meta' }, `${money(booking.total, booking.currency)} · ${booking.id}`)), open);
+}
+
+/** Puts a booking's latest state in the list: in its place when listed, else first. */
+function upsertBooking(booking: Booking): void {
+  const list = $('bookings');
+  const item = bookingItem(booking);
+  const listed = list.querySelector(`[data-booking="${CSS.escape(booking.id)}"]`);
+  if (listed !== null) return listed.replaceWith(item);
+  list.querySelector('.empty')?.remove();
+  list.prepend(item);
 }
 
 /** What a notification says, in a line. */
@@ -124,6 +154,11 @@ function describe(type: string, data: Record<string, unknown>): string {
     case 'ticket.issued': return `Ticket for ${text(data.rideId, 'a ride')}: ${money(Number(data.price))}`;
     case 'ticket.rejected': return `Tap at ${text(data.rideId, 'a ride')} refused: ${text(data.message, text(data.reason, 'refused'))}`;
     case 'balance.changed': return `Balance ${Number(data.change) >= 0 ? 'topped up' : 'changed'}: ${money(Number(data.balance))}`;
+    case 'booking.held': case 'booking.confirmed': case 'booking.expired': case 'booking.cancelled':
+      return `Booking ${text(data.id, '')} ${type.slice('booking.'.length)}: ${places(data as unknown as Booking)}`;
+    case 'payment.succeeded': case 'payment.failed': case 'payment.refunded':
+      return `${text(data.method, 'card') === 'card' ? 'Card' : 'Wallet'} payment ${type.slice('payment.'.length)}: ${money(Number(data.refundAmount ?? data.amount))}`;
+    case 'waitlist.offered': return 'A place from the waiting list is held for you: pay it to keep it';
     default: return type.replace('.', ' ');
   }
 }
@@ -155,6 +190,9 @@ function follow(customerId: string): void {
         setBalance(Number(data.balanceAfter), text(data.currency, 'EUR'));
       } else if (type === 'balance.changed') {
         setBalance(Number(data.balance), text(data.currency, 'EUR'));
+      } else if (type.startsWith('booking.') || type.startsWith('payment.') || type === 'waitlist.offered') {
+        panel.event(type, data);
+        if (type.startsWith('booking.')) void shows.refresh(data as unknown as Booking);
       }
     });
   }

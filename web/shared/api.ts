@@ -22,9 +22,10 @@ function csrfToken(): string | undefined {
  * @example
  * const me = await api<Me>('GET', '/v1/me');
  * await api('POST', '/v1/sessions', { username, password });
+ * await api('POST', `/v1/bookings/${id}/cancel`, undefined, { 'if-match': '"2"' });
  */
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = {};
+export async function api<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
+  const headers: Record<string, string> = { ...extraHeaders };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const csrf = SAFE.has(method) ? undefined : csrfToken();
   if (csrf !== undefined) headers['x-csrf-token'] = csrf;

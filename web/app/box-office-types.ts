@@ -1,0 +1,66 @@
+/**
+ * The box office's answers as the customer's app reads them (`GET /v1/shows`, `GET /v1/shows/:id`, the bookings'
+ * routes and their `booking.*`, `payment.*` and `waitlist.offered` events): the shapes of src/http/api/show-api.ts
+ * and booking-api.ts, kept to the fields the page shows.
+ */
+
+export interface SeatRow { row: string; seats: number; taken: number[] }
+
+export interface Category {
+  id: string;
+  name: string;
+  price: number;
+  capacity: number;
+  available: number;
+  held: number;
+  sold: number;
+  /** Present for reserved seating: seats `1..seats` of each row, `taken` the numbers held or sold. */
+  seatMap?: { rows: SeatRow[] };
+}
+
+export interface Show {
+  id: string;
+  name: string;
+  venue: string;
+  location: string;
+  startsAt: string;
+  status: 'draft' | 'on_sale' | 'sold_out' | 'ended' | 'cancelled';
+  categories: Category[];
+}
+
+export interface BookingTicket { id: string; categoryId: string; seat?: string; secret: string; status: 'valid' | 'voided' }
+export interface BookingPayment { id: string; method: 'wallet' | 'card'; amount: number; status: string; failureReason?: string }
+
+export interface Booking {
+  id: string;
+  customerId: string;
+  showId: string;
+  status: 'held' | 'confirmed' | 'payment_failed' | 'expired' | 'cancelled';
+  items: Array<{ categoryId: string; quantity: number; seats?: string[]; unitPrice: number; amount: number }>;
+  total: number;
+  currency: string;
+  holdExpiresAt: string;
+  version: number;
+  payments: BookingPayment[];
+  tickets: BookingTicket[];
+}
+
+/** A `payment.*` event's data: the payment, and its booking as it stands. */
+export interface PaymentNotice extends BookingPayment { booking: { id: string; status: Booking['status']; version: number } }
+
+export type PaymentMethod = 'wallet' | 'card';
+
+/** What a show's status says to a buyer. */
+export const SHOW_STATUS_TEXT: Readonly<Record<Show['status'], string>> = {
+  draft: 'draft', on_sale: 'on sale', sold_out: 'sold out', ended: 'ended', cancelled: 'cancelled',
+};
+
+/** What a booking's status says to its buyer. */
+export const BOOKING_STATUS_TEXT: Readonly<Record<Booking['status'], string>> = {
+  held: 'held', confirmed: 'confirmed', payment_failed: 'payment failed', expired: 'expired', cancelled: 'cancelled',
+};
+
+/** The places of a booking in a line: `A-3, A-4` or `2 × floor`. */
+export function places(booking: Pick<Booking, 'items'>): string {
+  return booking.items.map((item) => item.seats?.join(', ') ?? `${item.quantity} × ${item.categoryId}`).join('; ');
+}
