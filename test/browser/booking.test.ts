@@ -4,7 +4,8 @@
  * page, an admin tops their wallet up, and they open the seated recital, pick two seats (one with the mouse, one
  * with the keyboard), book them with the wallet and get two tickets, each with its QR code, and a lower balance; a
  * card booking answers held (with its countdown) and turns confirmed live when the provider's webhook lands; the
- * wallet booking is cancelled and its money comes back.
+ * wallet booking is cancelled and its money comes back. Another person joins the waiting list of a sold-out show,
+ * sees the offer arrive over the stream when the place comes back, and pays it.
  *
  * Without Chromium a developer's run skips this file and says why; in CI (`.ci/run` installs Chromium) it fails.
  * `SCREENSHOTS_DIR=docs/screenshots` keeps a screenshot of the booked show (the README's).
@@ -46,6 +47,40 @@ async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
 }
 
+/** Signs a new person up through the page's form and answers their customer id once their wallet shows. */
+async function signUp(page: Page, username: string, displayName: string): Promise<string> {
+  await page.goto(`${ticketd.url}/app`);
+  await page.getByText('New here? Sign up').click();
+  await page.getByLabel('Username', { exact: true }).fill(username);
+  await page.getByLabel('Email', { exact: true }).fill(`${username}@example.com`);
+  await page.getByLabel('Your name').fill(displayName);
+  await page.getByLabel('Password (12 characters or more)').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect.poll(() => page.getByTestId('balance').textContent()).toBe('0.00 EUR');
+  await expect.poll(() => page.locator('#live').textContent()).toBe('live');
+  const me = await page.evaluate(() => fetch('/v1/me').then((response) => response.json() as Promise<{ customerId: string }>));
+  return me.customerId;
+}
+
+/** An admin tops a customer's wallet up, and the page shows the new balance. */
+async function topUp(page: Page, customerId: string, amount: number, balance: string): Promise<void> {
+  const answer = await api(`${ticketd.url}/v1/customers/${customerId}/top-ups`, 'POST', { topUpId: `browser-${customerId}-${amount}`, amount });
+  expect(answer.status).toBe(201);
+  await expect.poll(() => page.getByTestId('balance').textContent()).toBe(balance);
+}
+
+/** The page's console errors (a Content-Security-Policy refusal, say) and uncaught exceptions. */
+function watchProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  // Not the 401s of the page asking who is logged in before anyone is (nor of a favicon): the browser logs those
+  // as failed loads.
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(message.text());
+  });
+  return problems;
+}
+
 /**
  * Every status the booking panel shows from now on, with its countdown when there is one, recorded in the page as
  * it changes (a script string: this project's Node types have no DOM).
@@ -69,27 +104,9 @@ describe.skipIf(missing !== undefined)('booking in the customer app in Chromium'
   it('books two picked seats with the wallet and gets their QR codes; a card booking turns confirmed live; cancels', async () => {
     // A phone-sized screen.
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(error.message));
-    // Console errors, such as a Content-Security-Policy refusal; not the 401s of the page asking who is logged in
-    // before anyone is (nor of a favicon), which the browser logs as failed loads.
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(message.text());
-    });
-    await page.goto(`${ticketd.url}/app`);
-
-    await page.getByText('New here? Sign up').click();
-    await page.getByLabel('Username', { exact: true }).fill('grace');
-    await page.getByLabel('Email', { exact: true }).fill('grace@example.com');
-    await page.getByLabel('Your name').fill('Grace Hopper');
-    await page.getByLabel('Password (12 characters or more)').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign up' }).click();
-    await expect.poll(() => page.getByTestId('balance').textContent()).toBe('0.00 EUR');
-    await expect.poll(() => page.locator('#live').textContent()).toBe('live');
-    const me = await page.evaluate(() => fetch('/v1/me').then((response) => response.json() as Promise<{ customerId: string }>));
-    const topUp = await api(`${ticketd.url}/v1/customers/${me.customerId}/top-ups`, 'POST', { topUpId: 'browser-booking-1', amount: 20_000 });
-    expect(topUp.status).toBe(201);
-    await expect.poll(() => page.getByTestId('balance').textContent()).toBe('200.00 EUR');
+    const problems = watchProblems(page);
+    const customerId = await signUp(page, 'grace', 'Grace Hopper');
+    await topUp(page, customerId, 20_000, '200.00 EUR');
 
     // The shows, and the seated recital's seat map.
     await expect.poll(() => page.getByTestId('shows').textContent()).toContain('Open Air Night');
@@ -137,6 +154,41 @@ describe.skipIf(missing !== undefined)('booking in the customer app in Chromium'
     await expect.poll(() => page.getByTestId('balance').textContent()).toBe('200.00 EUR');
     await expect.poll(() => page.getByRole('button', { name: 'Seat B-4', exact: true }).isEnabled()).toBe(true);
 
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  it('joins a sold-out show\'s waiting list, sees the offer arrive when a place comes back, and pays it', async () => {
+    const show = await api(`${ticketd.url}/v1/shows/tiny-club`, 'PUT', {
+      name: 'Tiny Club', venue: 'Back Room', location: 'Utrecht', startsAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+      status: 'on_sale', categories: [{ id: 'floor', name: 'Floor', price: 1_500, capacity: 1 }],
+    });
+    expect(show.status).toBe(201);
+    // Someone else holds the only place.
+    const other = await api<{ id: string; status: string }>(`${ticketd.url}/v1/bookings`, 'POST',
+      { customerId: 'customer-1', showId: 'tiny-club', items: [{ categoryId: 'floor', quantity: 1 }] });
+    expect(other.body.status).toBe('held');
+
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const problems = watchProblems(page);
+    const customerId = await signUp(page, 'linus', 'Linus Torvalds');
+    await topUp(page, customerId, 5_000, '50.00 EUR');
+    await page.getByRole('button', { name: 'Tiny Club' }).click();
+    await expect.poll(() => page.getByTestId('show').textContent()).toContain('Sold out');
+    await page.getByLabel('Places').fill('1');
+    await page.getByRole('button', { name: 'Join the waiting list' }).click();
+    await expect.poll(() => page.getByTestId('waiting-list').textContent()).toContain('You are on the waiting list');
+
+    // The place comes back: it is held for the first in line, who is told over the stream and pays.
+    const cancelled = await api(`${ticketd.url}/v1/bookings/${other.body.id}/cancel`, 'POST');
+    expect(cancelled.status).toBe(200);
+    await expect.poll(() => page.getByTestId('booking').textContent()).toContain('held for you from the waiting list');
+    expect(await page.getByTestId('booking-status').textContent()).toBe('held');
+    expect(await page.getByTestId('hold-countdown').textContent()).toMatch(/^Held for \d+:\d\d$/);
+    await page.getByRole('button', { name: 'Pay with wallet' }).click();
+    await expect.poll(() => page.getByTestId('booking-status').textContent()).toBe('confirmed');
+    await expect.poll(() => page.getByTestId('booking-tickets').locator('li svg').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('balance').textContent()).toBe('35.00 EUR');
     expect(problems).toEqual([]);
     await page.close();
   }, 90_000);
