@@ -14,7 +14,7 @@ const COUNTDOWN_TICK_MS = 1_000;
 
 /**
  * @example
- * const panel = new BookingPanel(document.getElementById('booking-section')!, (b) => bookings.upsert(b));
+ * const panel = new BookingPanel(document.getElementById('booking-section')!, (id) => names.get(id) ?? id, (b) => list.upsert(b));
  * panel.show(await api<Booking>('POST', '/v1/bookings', body, { 'idempotency-key': key }));
  * panel.event('booking.confirmed', data); // from the EventSource
  */
@@ -25,7 +25,8 @@ export class BookingPanel {
   /** Renders run in order; an older one still drawing QR codes gives way to a newer one. */
   #render = 0;
 
-  constructor(readonly section: HTMLElement, readonly onChange: (booking: Booking) => void) {}
+  /** `showName` names a booking's show; `onChange` hears of every booking seen, shown or not. */
+  constructor(readonly section: HTMLElement, readonly showName: (showId: string) => string, readonly onChange: (booking: Booking) => void) {}
 
   /** Shows `booking`, unless what is shown is a newer version of it. */
   show(booking: Booking, options: { offered?: boolean } = {}): void {
@@ -36,6 +37,7 @@ export class BookingPanel {
     this.#booking = booking;
     if (news) $news(this.section).textContent = `Booking ${booking.id}: ${BOOKING_STATUS_TEXT[booking.status]}`;
     this.onChange(booking);
+    this.section.hidden = false;
     void this.#draw(booking);
   }
 
@@ -80,7 +82,7 @@ export class BookingPanel {
     }
     body.push(
       el('p', { class: 'booking-line' }, el('strong', { class: `status status-${booking.status}`, 'data-testid': 'booking-status' }, BOOKING_STATUS_TEXT[booking.status]),
-        ` ${booking.showId}: ${places(booking)} · ${money(booking.total, booking.currency)}`),
+        ` ${this.showName(booking.showId)}: ${places(booking)} · ${money(booking.total, booking.currency)}`),
       el('p', { class: 'meta' }, this.#paymentText(booking)),
     );
     if (booking.status === 'held') body.push(this.#countdown(booking), ...this.#payButtons(booking));
@@ -92,7 +94,6 @@ export class BookingPanel {
     }
     body.push(el('p', { class: 'error', role: 'alert', id: 'booking-error' }));
     $box(this.section).replaceChildren(...body);
-    this.section.hidden = false;
   }
 
   #paymentText(booking: Booking): string {

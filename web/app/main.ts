@@ -32,11 +32,11 @@ function text(value: unknown, fallback: string): string {
 /** Event ids already shown: a resumed stream may replay what the page has. */
 const shown = new Set<string>();
 let stream: EventSource | undefined;
-const panel = new BookingPanel($('booking-section'), (booking) => {
+const panel: BookingPanel = new BookingPanel($('booking-section'), (showId: string): string => shows.name(showId), (booking) => {
   upsertBooking(booking);
   refreshBalance().catch(() => undefined); // the next event or reload shows it; the stream's line says if we are offline
 });
-const shows = new ShowsView($('shows-section'), $('show'), panel);
+const shows: ShowsView = new ShowsView($('shows-section'), $('show'), panel);
 /** The sections of a logged-in customer; the show and the booking appear when opened. */
 const SECTIONS = ['wallet', 'shows-section', 'feed', 'tickets-section', 'bookings-section', 'logout'];
 
@@ -108,11 +108,11 @@ async function enter(me: Me): Promise<void> {
   const [tickets, bookings] = await Promise.all([
     api<{ tickets: Ticket[] }>('GET', `/v1/customers/${encodeURIComponent(me.customerId)}/tickets?limit=20`),
     api<{ bookings: Booking[] }>('GET', `/v1/customers/${encodeURIComponent(me.customerId)}/bookings?limit=20`),
+    shows.load(me.customerId), // first: the bookings are listed by their shows' names
   ]);
   $('tickets').replaceChildren(...tickets.tickets.map(ticketItem));
   $('bookings').replaceChildren(...(bookings.bookings.length > 0 ? bookings.bookings.map(bookingItem) : [el('li', { class: 'empty' }, 'No bookings yet')]));
   follow(me.customerId);
-  await shows.load(me.customerId);
 }
 
 function setBalance(cents: number, currency = 'EUR'): void {
@@ -134,7 +134,7 @@ function bookingItem(booking: Booking): HTMLElement {
   const open = el('button', { type: 'button', class: 'secondary', 'aria-label': `Open booking ${booking.id}` }, 'Open');
   open.addEventListener('click', () => void panel.open(booking.id).then(() => $('booking-title').focus()));
   return el('li', { 'data-booking': booking.id, class: 'with-action' },
-    el('span', {}, `${booking.showId}: ${places(booking)} `, el('strong', {}, BOOKING_STATUS_TEXT[booking.status]),
+    el('span', {}, `${shows.name(booking.showId)}: ${places(booking)} `, el('strong', {}, BOOKING_STATUS_TEXT[booking.status]),
       el('span', { class: 'meta' }, `${money(booking.total, booking.currency)} · ${booking.id}`)), open);
 }
 
@@ -155,7 +155,7 @@ function describe(type: string, data: Record<string, unknown>): string {
     case 'ticket.rejected': return `Tap at ${text(data.rideId, 'a ride')} refused: ${text(data.message, text(data.reason, 'refused'))}`;
     case 'balance.changed': return `Balance ${Number(data.change) >= 0 ? 'topped up' : 'changed'}: ${money(Number(data.balance))}`;
     case 'booking.held': case 'booking.confirmed': case 'booking.expired': case 'booking.cancelled':
-      return `Booking ${text(data.id, '')} ${type.slice('booking.'.length)}: ${places(data as unknown as Booking)}`;
+      return `Booking ${type.slice('booking.'.length)}: ${shows.name(text(data.showId, ''))}, ${places(data as unknown as Booking)}`;
     case 'payment.succeeded': case 'payment.failed': case 'payment.refunded':
       return `${text(data.method, 'card') === 'card' ? 'Card' : 'Wallet'} payment ${type.slice('payment.'.length)}: ${money(Number(data.refundAmount ?? data.amount))}`;
     case 'waitlist.offered': return 'A place from the waiting list is held for you: pay it to keep it';

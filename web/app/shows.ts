@@ -30,6 +30,7 @@ function when(iso: string): string {
  */
 export class ShowsView {
   #customerId = '';
+  #names = new Map<string, string>();
   #show: Show | undefined;
   #maps: SeatMap[] = [];
 
@@ -41,6 +42,7 @@ export class ShowsView {
     this.showSection.hidden = true;
     this.#show = undefined;
     const page = await api<{ shows: Show[] }>('GET', `/v1/shows?limit=${SHOWS_PAGE}`);
+    for (const show of page.shows) this.#names.set(show.id, show.name);
     const items = page.shows.map((show) => {
       const open = el('button', { type: 'button', class: 'link', 'data-show': show.id }, show.name);
       open.addEventListener('click', () => void this.open(show.id, true));
@@ -61,6 +63,11 @@ export class ShowsView {
     }
   }
 
+  /** A show's name, as listed (its id for one not listed). */
+  name(showId: string): string {
+    return this.#names.get(showId) ?? showId;
+  }
+
   /** Reads the open show again after a booking changed what is left (its own, or an event's). */
   async refresh(booking?: Pick<Booking, 'showId'>): Promise<void> {
     if (this.#show !== undefined && (booking === undefined || booking.showId === this.#show.id)) await this.open(this.#show.id);
@@ -71,6 +78,7 @@ export class ShowsView {
   }
 
   #draw(show: Show): void {
+    this.#names.set(show.id, show.name);
     const picked = new Set(this.#show?.id === show.id ? this.#maps.flatMap((map) => map.seats()) : []);
     this.#show = show;
     const selection = el('p', { class: 'selection', 'aria-live': 'polite', 'data-testid': 'selection' });
