@@ -15,7 +15,7 @@ const COUNTDOWN_TICK_MS = 1_000;
 /**
  * @example
  * const panel = new BookingPanel(document.getElementById('booking-section')!, (id) => names.get(id) ?? id, (b) => list.upsert(b));
- * panel.show(await api<Booking>('POST', '/v1/bookings', body, { 'idempotency-key': key }));
+ * await panel.show(await api<Booking>('POST', '/v1/bookings', body, { 'idempotency-key': key }));
  * panel.event('booking.confirmed', data); // from the EventSource
  */
 export class BookingPanel {
@@ -28,8 +28,8 @@ export class BookingPanel {
   /** `showName` names a booking's show; `onChange` hears of every booking seen, shown or not. */
   constructor(readonly section: HTMLElement, readonly showName: (showId: string) => string, readonly onChange: (booking: Booking) => void) {}
 
-  /** Shows `booking`, unless what is shown is a newer version of it. */
-  show(booking: Booking, options: { offered?: boolean } = {}): void {
+  /** Shows `booking`, unless what is shown is a newer version of it; settles once it is drawn. */
+  async show(booking: Booking, options: { offered?: boolean } = {}): Promise<void> {
     const current = this.#booking;
     if (current?.id === booking.id && current.version > booking.version) return;
     this.#offered = options.offered ?? (current?.id === booking.id && this.#offered);
@@ -38,16 +38,16 @@ export class BookingPanel {
     if (news) $news(this.section).textContent = `Booking ${booking.id}: ${BOOKING_STATUS_TEXT[booking.status]}`;
     this.onChange(booking);
     this.section.hidden = false;
-    void this.#draw(booking);
+    await this.#draw(booking);
   }
 
   /** Follows an event of the customer's stream (`booking.*`, `payment.*`, `waitlist.offered`). */
   event(type: string, data: unknown): void {
     if (type === 'waitlist.offered') {
-      this.show((data as { booking: Booking }).booking, { offered: true });
+      void this.show((data as { booking: Booking }).booking, { offered: true });
     } else if (type.startsWith('booking.')) {
       const booking = data as Booking;
-      if (booking.id === this.#booking?.id) this.show(booking);
+      if (booking.id === this.#booking?.id) void this.show(booking);
       else this.onChange(booking);
     } else if (type.startsWith('payment.')) {
       // A payment's event names its booking's new version, not the booking: read it when it is the one shown.
@@ -59,7 +59,7 @@ export class BookingPanel {
   /** Reads a booking and shows it. */
   async open(id: string): Promise<void> {
     try {
-      this.show(await api<Booking>('GET', `/v1/bookings/${encodeURIComponent(id)}`));
+      await this.show(await api<Booking>('GET', `/v1/bookings/${encodeURIComponent(id)}`));
     } catch (error) {
       this.#error(error);
     }
@@ -129,7 +129,7 @@ export class BookingPanel {
 
   async #pay(booking: Booking, method: PaymentMethod): Promise<void> {
     try {
-      this.show(await api<Booking>('POST', `/v1/bookings/${encodeURIComponent(booking.id)}/pay`, { method }));
+      await this.show(await api<Booking>('POST', `/v1/bookings/${encodeURIComponent(booking.id)}/pay`, { method }));
     } catch (error) {
       this.#error(error);
     }
@@ -137,7 +137,7 @@ export class BookingPanel {
 
   async #cancel(booking: Booking): Promise<void> {
     try {
-      this.show(await api<Booking>('POST', `/v1/bookings/${encodeURIComponent(booking.id)}/cancel`, undefined, { 'if-match': `"${booking.version}"` }));
+      await this.show(await api<Booking>('POST', `/v1/bookings/${encodeURIComponent(booking.id)}/cancel`, undefined, { 'if-match': `"${booking.version}"` }));
     } catch (error) {
       // Changed meanwhile (a payment landed): show it as it is now, and let the customer decide again.
       if (error instanceof ApiError && error.code === 'version_mismatch') await this.open(booking.id);

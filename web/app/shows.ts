@@ -221,7 +221,7 @@ export class ShowsView {
         { customerId: this.#customerId, showId: show.id, items, payment: { method: this.#method() } },
         { 'idempotency-key': idempotencyKey() });
       for (const map of this.#maps) map.selected.clear();
-      this.panel.show(booking);
+      void this.panel.show(booking);
       this.panel.section.querySelector<HTMLElement>('h2')?.focus();
     } catch (problem) {
       message = problem instanceof Error ? problem.message : String(problem);
