@@ -10,46 +10,16 @@
  * Without Chromium a developer's run skips this file and says why; in CI (`.ci/run` installs Chromium) it fails.
  * `SCREENSHOTS_DIR=docs/screenshots` keeps a screenshot of the booked show (the README's).
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startBinary, type RunningBinary } from '../blackbox/binary.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { api } from '../blackbox/binary.ts';
+import { chromiumMissing, PASSWORD, screenshot, useBrowserWorld } from './browser.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const missing = fs.existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM} (apt-get install chromium, or CHROMIUM_PATH)`;
-if (missing !== undefined && process.env.CI === 'true') throw new Error(`Chromium is required in CI: ${missing}`);
-if (missing !== undefined) console.warn(`skipping the browser tests: ${missing}`);
-
-const PASSWORD = 'correct horse battery';
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-
-let ticketd: RunningBinary;
-let browser: Browser;
-
-beforeAll(async () => {
-  if (missing !== undefined) return;
-  ticketd = await startBinary({ args: ['--allow-signup', '--card-failure-rate', '0'] });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
-}, 60_000);
-
-afterAll(async () => {
-  if (missing !== undefined) return;
-  await browser?.close();
-  expect(await ticketd.stop('SIGTERM')).toBe(0);
-  fs.rmSync(ticketd.dataDir, { recursive: true, force: true });
-}, 60_000);
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  const dir = process.env.SCREENSHOTS_DIR;
-  if (dir === undefined) return;
-  fs.mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
-}
+const world = useBrowserWorld(['--allow-signup', '--card-failure-rate', '0']);
 
 /** Signs a new person up through the page's form and answers their customer id once their wallet shows. */
 async function signUp(page: Page, username: string, displayName: string): Promise<string> {
-  await page.goto(`${ticketd.url}/app`);
+  await page.goto(`${world.ticketd.url}/app`);
   await page.getByText('New here? Sign up').click();
   await page.getByLabel('Username', { exact: true }).fill(username);
   await page.getByLabel('Email', { exact: true }).fill(`${username}@example.com`);
@@ -64,7 +34,7 @@ async function signUp(page: Page, username: string, displayName: string): Promis
 
 /** An admin tops a customer's wallet up, and the page shows the new balance. */
 async function topUp(page: Page, customerId: string, amount: number, balance: string): Promise<void> {
-  const answer = await api(`${ticketd.url}/v1/customers/${customerId}/top-ups`, 'POST', { topUpId: `browser-${customerId}-${amount}`, amount });
+  const answer = await api(`${world.ticketd.url}/v1/customers/${customerId}/top-ups`, 'POST', { topUpId: `browser-${customerId}-${amount}`, amount });
   expect(answer.status).toBe(201);
   await expect.poll(() => page.getByTestId('balance').textContent()).toBe(balance);
 }
@@ -100,10 +70,10 @@ async function recordStatuses(page: Page): Promise<() => Promise<string[]>> {
   return async () => (await page.evaluate<string[]>('window.statusesSeen')).slice(1);
 }
 
-describe.skipIf(missing !== undefined)('booking in the customer app in Chromium', () => {
+describe.skipIf(chromiumMissing !== undefined)('booking in the customer app in Chromium', () => {
   it('books two picked seats with the wallet and gets their QR codes; a card booking turns confirmed live; cancels', async () => {
     // A phone-sized screen.
-    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const page = await world.browser.newPage({ viewport: { width: 390, height: 844 } });
     const problems = watchProblems(page);
     const customerId = await signUp(page, 'grace', 'Grace Hopper');
     await topUp(page, customerId, 20_000, '200.00 EUR');
@@ -159,17 +129,17 @@ describe.skipIf(missing !== undefined)('booking in the customer app in Chromium'
   }, 90_000);
 
   it('joins a sold-out show\'s waiting list, sees the offer arrive when a place comes back, and pays it', async () => {
-    const show = await api(`${ticketd.url}/v1/shows/tiny-club`, 'PUT', {
+    const show = await api(`${world.ticketd.url}/v1/shows/tiny-club`, 'PUT', {
       name: 'Tiny Club', venue: 'Back Room', location: 'Utrecht', startsAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
       status: 'on_sale', categories: [{ id: 'floor', name: 'Floor', price: 1_500, capacity: 1 }],
     });
     expect(show.status).toBe(201);
     // Someone else holds the only place.
-    const other = await api<{ id: string; status: string }>(`${ticketd.url}/v1/bookings`, 'POST',
+    const other = await api<{ id: string; status: string }>(`${world.ticketd.url}/v1/bookings`, 'POST',
       { customerId: 'customer-1', showId: 'tiny-club', items: [{ categoryId: 'floor', quantity: 1 }] });
     expect(other.body.status).toBe('held');
 
-    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const page = await world.browser.newPage({ viewport: { width: 390, height: 844 } });
     const problems = watchProblems(page);
     const customerId = await signUp(page, 'linus', 'Linus Torvalds');
     await topUp(page, customerId, 5_000, '50.00 EUR');
@@ -180,7 +150,7 @@ describe.skipIf(missing !== undefined)('booking in the customer app in Chromium'
     await expect.poll(() => page.getByTestId('waiting-list').textContent()).toContain('You are on the waiting list');
 
     // The place comes back: it is held for the first in line, who is told over the stream and pays.
-    const cancelled = await api(`${ticketd.url}/v1/bookings/${other.body.id}/cancel`, 'POST');
+    const cancelled = await api(`${world.ticketd.url}/v1/bookings/${other.body.id}/cancel`, 'POST');
     expect(cancelled.status).toBe(200);
     await expect.poll(() => page.getByTestId('booking').textContent()).toContain('held for you from the waiting list');
     expect(await page.getByTestId('booking-status').textContent()).toBe('held');

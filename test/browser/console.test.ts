@@ -9,45 +9,15 @@
  * Without Chromium a developer's run skips this file and says why; in CI (`.ci/run` installs Chromium) it fails.
  * `SCREENSHOTS_DIR=docs/screenshots` keeps a screenshot of the page (the README's).
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, readCredentials, startBinary, tap, type RunningBinary } from '../blackbox/binary.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { api, readCredentials, tap } from '../blackbox/binary.ts';
+import { chromiumMissing, PASSWORD, screenshot, useBrowserWorld } from './browser.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const missing = fs.existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM} (apt-get install chromium, or CHROMIUM_PATH)`;
-if (missing !== undefined && process.env.CI === 'true') throw new Error(`Chromium is required in CI: ${missing}`);
-if (missing !== undefined) console.warn(`skipping the browser tests: ${missing}`);
-
-const PASSWORD = 'correct horse battery';
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-
-let ticketd: RunningBinary;
-let browser: Browser;
-
-beforeAll(async () => {
-  if (missing !== undefined) return;
-  ticketd = await startBinary({ args: ['--allow-signup'] });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
-}, 60_000);
-
-afterAll(async () => {
-  if (missing !== undefined) return;
-  await browser?.close();
-  expect(await ticketd.stop('SIGTERM')).toBe(0);
-  fs.rmSync(ticketd.dataDir, { recursive: true, force: true });
-}, 60_000);
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  const dir = process.env.SCREENSHOTS_DIR;
-  if (dir === undefined) return;
-  fs.mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
-}
+const world = useBrowserWorld(['--allow-signup']);
 
 async function logIn(page: Page, username: string): Promise<void> {
-  await page.goto(`${ticketd.url}/console`);
+  await page.goto(`${world.ticketd.url}/console`);
   await page.getByLabel('Username or email').fill(username);
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: 'Log in' }).click();
@@ -55,18 +25,18 @@ async function logIn(page: Page, username: string): Promise<void> {
 
 const tapsTotal = (page: Page) => page.getByTestId('chart-taps').getAttribute('data-total').then(Number);
 
-describe.skipIf(missing !== undefined)('the operator console in Chromium', () => {
+describe.skipIf(chromiumMissing !== undefined)('the operator console in Chromium', () => {
   it('an admin replays a dead letter, sees it issued and the taps chart move', async () => {
-    const made = await api(`${ticketd.url}/v1/users`, 'POST', {
+    const made = await api(`${world.ticketd.url}/v1/users`, 'POST', {
       username: 'olga', email: 'olga@example.com', displayName: 'Olga Operator', password: PASSWORD, role: 'admin',
     });
     expect(made.status).toBe(201);
-    const gate = readCredentials(ticketd.dataDir).machines['gate-1']!;
+    const gate = readCredentials(world.ticketd.dataDir).machines['gate-1']!;
     const rejected = await api<{ taps: Array<{ status: string; reason?: string }> }>(
-      `${ticketd.url}/v1/taps`, 'POST', [tap('console-dl-1', 'customer-6', 'ride-console')], { token: gate });
+      `${world.ticketd.url}/v1/taps`, 'POST', [tap('console-dl-1', 'customer-6', 'ride-console')], { token: gate });
     expect(rejected.body.taps[0]).toEqual({ tapId: 'console-dl-1', status: 'rejected', reason: 'unknown_ride' });
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await world.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(error.message));
     await logIn(page, 'olga');
@@ -89,7 +59,7 @@ describe.skipIf(missing !== undefined)('the operator console in Chromium', () =>
     await page.getByRole('button', { name: 'Show' }).click();
     await expect.poll(() => letter.count()).toBe(1);
 
-    expect((await api(`${ticketd.url}/v1/rides/ride-console`, 'PUT', { name: 'Console Coaster', price: 800, open: true })).status).toBe(201);
+    expect((await api(`${world.ticketd.url}/v1/rides/ride-console`, 'PUT', { name: 'Console Coaster', price: 800, open: true })).status).toBe(201);
     await page.getByRole('button', { name: 'Replay console-dl-1' }).click();
     await expect.poll(() => page.getByTestId('replay-outcome').textContent()).toBe('console-dl-1 replayed: issued, 8.00 EUR');
     await expect.poll(() => letter.textContent()).toContain('replayed');
@@ -106,11 +76,11 @@ describe.skipIf(missing !== undefined)('the operator console in Chromium', () =>
   }, 60_000);
 
   it('tells a customer who logs in that the console is for staff', async () => {
-    const signup = await api(`${ticketd.url}/v1/users`, 'POST', {
+    const signup = await api(`${world.ticketd.url}/v1/users`, 'POST', {
       username: 'carl', email: 'carl@example.com', displayName: 'Carl Customer', password: PASSWORD,
     }, { token: null });
     expect(signup.status).toBe(201);
-    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const page = await world.browser.newPage({ viewport: { width: 390, height: 844 } });
     await logIn(page, 'carl');
     await expect.poll(() => page.locator('#not-staff').isVisible()).toBe(true);
     expect(await page.locator('#staff').isVisible()).toBe(false);
@@ -120,11 +90,11 @@ describe.skipIf(missing !== undefined)('the operator console in Chromium', () =>
   }, 60_000);
 
   it('the scanner checks a ticket in and says so in large type; a second scan says it was used', async () => {
-    const booked = await api<{ status: string; tickets: Array<{ secret: string }> }>(`${ticketd.url}/v1/bookings`, 'POST', {
+    const booked = await api<{ status: string; tickets: Array<{ secret: string }> }>(`${world.ticketd.url}/v1/bookings`, 'POST', {
       customerId: 'customer-1', showId: 'demo-open-air', items: [{ categoryId: 'floor', quantity: 1 }], payment: { method: 'wallet' },
     });
     expect([booked.status, booked.body.status]).toEqual([201, 'confirmed']);
-    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const page = await world.browser.newPage({ viewport: { width: 390, height: 844 } });
     await logIn(page, 'olga');
     await expect.poll(() => page.locator('#staff').isVisible()).toBe(true);
     await page.getByLabel('Ticket secret').fill(booked.body.tickets[0]!.secret);

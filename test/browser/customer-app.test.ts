@@ -7,69 +7,38 @@
  * Without Chromium a developer's run skips this file and says why; in CI (`.ci/run` installs Chromium) it fails.
  * `SCREENSHOTS_DIR=docs/screenshots` keeps a screenshot of the page (the README's).
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, readCredentials, startBinary, type RunningBinary } from '../blackbox/binary.ts';
+import { describe, expect, it } from 'vitest';
+import { api, readCredentials } from '../blackbox/binary.ts';
+import { chromiumMissing, PASSWORD, screenshot, useBrowserWorld } from './browser.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const missing = fs.existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM} (apt-get install chromium, or CHROMIUM_PATH)`;
-if (missing !== undefined && process.env.CI === 'true') throw new Error(`Chromium is required in CI: ${missing}`);
-if (missing !== undefined) console.warn(`skipping the browser tests: ${missing}`);
+const world = useBrowserWorld(['--allow-signup']);
 
-const PASSWORD = 'correct horse battery';
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-
-let ticketd: RunningBinary;
-let browser: Browser;
-
-beforeAll(async () => {
-  if (missing !== undefined) return;
-  ticketd = await startBinary({ args: ['--allow-signup'] });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
-}, 60_000);
-
-afterAll(async () => {
-  if (missing !== undefined) return;
-  await browser?.close();
-  expect(await ticketd.stop('SIGTERM')).toBe(0);
-  fs.rmSync(ticketd.dataDir, { recursive: true, force: true });
-}, 60_000);
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  const dir = process.env.SCREENSHOTS_DIR;
-  if (dir === undefined) return;
-  fs.mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
-}
-
-describe.skipIf(missing !== undefined)('the customer app in Chromium', () => {
+describe.skipIf(chromiumMissing !== undefined)('the customer app in Chromium', () => {
   it('logs in, and shows a top-up and a ticket issued at a gate live, each once', async () => {
-    const signup = await api<{ customerId: string }>(`${ticketd.url}/v1/users`, 'POST', {
+    const signup = await api<{ customerId: string }>(`${world.ticketd.url}/v1/users`, 'POST', {
       username: 'ada', email: 'ada@example.com', displayName: 'Ada Lovelace', password: PASSWORD,
     }, { token: null });
     expect(signup.status).toBe(201);
     const customerId = signup.body.customerId;
 
     // A phone-sized screen.
-    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const page = await world.browser.newPage({ viewport: { width: 390, height: 844 } });
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(error.message));
-    await page.goto(`${ticketd.url}/app`);
+    await page.goto(`${world.ticketd.url}/app`);
     await page.getByLabel('Username or email').fill('ada');
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
     await expect.poll(() => page.getByTestId('balance').textContent()).toBe('0.00 EUR');
     await expect.poll(() => page.locator('#live').textContent()).toBe('live');
 
-    const topUp = await api(`${ticketd.url}/v1/customers/${customerId}/top-ups`, 'POST', { topUpId: 'browser-1', amount: 2_000 });
+    const topUp = await api(`${world.ticketd.url}/v1/customers/${customerId}/top-ups`, 'POST', { topUpId: 'browser-1', amount: 2_000 });
     expect(topUp.status).toBe(201);
     await expect.poll(() => page.getByTestId('balance').textContent()).toBe('20.00 EUR');
 
-    const gate = readCredentials(ticketd.dataDir).machines['gate-1']!;
+    const gate = readCredentials(world.ticketd.dataDir).machines['gate-1']!;
     const tap = { tapId: 'browser-tap-1', customerId, rideId: 'ride-a', machineId: 'gate-1', tappedAt: new Date().toISOString() };
-    const answer = await api<{ taps: Array<{ status: string; price: number; balanceAfter: number }> }>(`${ticketd.url}/v1/taps`, 'POST', [tap], { token: gate });
+    const answer = await api<{ taps: Array<{ status: string; price: number; balanceAfter: number }> }>(`${world.ticketd.url}/v1/taps`, 'POST', [tap], { token: gate });
     expect(answer.body.taps[0]).toMatchObject({ status: 'issued' });
     const { price, balanceAfter } = answer.body.taps[0]!;
     await expect.poll(() => page.getByTestId('tickets').locator('li').count()).toBe(1);
@@ -80,7 +49,7 @@ describe.skipIf(missing !== undefined)('the customer app in Chromium', () => {
     await screenshot(page, 'app');
 
     // The same tap sent again is a duplicate: nothing new on the page.
-    await api(`${ticketd.url}/v1/taps`, 'POST', [tap], { token: gate });
+    await api(`${world.ticketd.url}/v1/taps`, 'POST', [tap], { token: gate });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await page.getByTestId('tickets').locator('li').count()).toBe(1);
 
