@@ -3,6 +3,7 @@
  * first, page by page. A customer token reads its own customer and tickets; changing customers and wallets takes
  * an admin. The requests are declared and validated in api/customer-api.ts.
  */
+import type { Context } from 'hono';
 import type { Customer } from '../domain/types.ts';
 import type { EngineApi } from '../pipeline/engine-api.ts';
 import { staff, ownCustomer } from './access.ts';
@@ -10,7 +11,7 @@ import { requestIdOf } from './access-log.ts';
 import {
   getCustomerRoute, patchCustomerRoute, putCustomerRoute, ticketsRoute, topUpRoute,
 } from './api/customer-api.ts';
-import type { RouteDeps, TicketdApp } from './app-env.ts';
+import type { AppEnv, RouteDeps, TicketdApp } from './app-env.ts';
 import { boundedWait } from './bounded-wait.ts';
 import { HttpError } from './http-error.ts';
 import { operation, route } from './route-table.ts';
@@ -38,10 +39,8 @@ export function addCustomerRoutes(app: TicketdApp, deps: RouteDeps): void {
 
   route(app, [
     operation(topUpRoute, staff, async (c) => {
-      const { topUpId, amount } = c.req.valid('json');
-      const result = await boundedWait(engine.topUp(c.req.valid('param').id, topUpId, amount, { requestId: requestIdOf(c) }), clock, waitTimeoutMs);
-      // A new top-up is a new record of the ledger (201); the same topUpId again points at the one made before (200).
-      return c.json({ status: result.status, customer: result.customer }, result.status === 'applied' ? 201 : 200);
+      const { status, answer } = await topUp(c, deps, c.req.valid('param').id, c.req.valid('json'));
+      return c.json(answer, status);
     }),
   ]);
 
@@ -66,4 +65,16 @@ export function knownCustomer(engine: EngineApi, id: string): Customer {
   const customer = engine.getCustomer(id);
   if (customer === undefined) throw new HttpError(404, 'unknown_customer', `no customer '${id}'`);
   return customer;
+}
+
+/**
+ * Applies a top-up for a route (a staff member's, or a customer's own by `POST /v1/me/top-ups`): a new top-up is a new
+ * record of the ledger (201); the same topUpId again points at the one made before (200).
+ */
+export async function topUp(
+  c: Context<AppEnv>, deps: RouteDeps, customerId: string, body: { topUpId: string; amount: number },
+): Promise<{ status: 200 | 201; answer: { status: 'applied' | 'duplicate'; customer: Customer } }> {
+  const applying = deps.engine.topUp(customerId, body.topUpId, body.amount, { requestId: requestIdOf(c) });
+  const result = await boundedWait(applying, deps.clock, deps.waitTimeoutMs);
+  return { status: result.status === 'applied' ? 201 : 200, answer: { status: result.status, customer: result.customer } };
 }

@@ -5,7 +5,8 @@
 import type { Context } from 'hono';
 import { StoreError } from '../store/store-error.ts';
 import { principalOf, type Guard } from './access.ts';
-import { inboxRoute, markReadRoute, meRoute } from './api/me-api.ts';
+import { inboxRoute, markReadRoute, meRoute, myTopUpRoute } from './api/me-api.ts';
+import { topUp } from './customer-routes.ts';
 import type { AppEnv, RouteDeps, TicketdApp } from './app-env.ts';
 import { HttpError } from './http-error.ts';
 import { operation, route } from './route-table.ts';
@@ -45,6 +46,12 @@ export function addMeRoutes(app: TicketdApp, deps: RouteDeps): void {
       const { unread, limit, cursor } = c.req.valid('query');
       const page = engine.inbox.page(customerOf(c), { limit, unreadOnly: unread === 'true', ...(cursor !== undefined && { cursor }) });
       return c.json({ ...page, nextCursor: page.nextCursor ?? null }, 200);
+    }),
+  ]);
+  route(app, [
+    operation(myTopUpRoute, customers, async (c) => {
+      const { status, answer } = await topUp(c, deps, customerOf(c), c.req.valid('json'));
+      return c.json(answer, status);
     }),
   ]);
   route(app, [

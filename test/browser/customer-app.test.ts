@@ -2,7 +2,7 @@
  * The customer's app in a real browser (issue 13): Debian's Chromium driven by playwright-core against the real
  * binary. A person logs in through the page's form and watches their wallet: a top-up and a ticket issued at a gate
  * (posted to the API meanwhile) arrive over the page's EventSource and update the balance, the notifications and the
- * tickets without a reload, each shown once.
+ * tickets without a reload, each shown once; the customer then tops their wallet up from the page.
  *
  * Without Chromium a developer's run skips this file and says why; in CI (`.ci/run` installs Chromium) it fails.
  * `SCREENSHOTS_DIR=docs/screenshots` keeps a screenshot of the page (the README's).
@@ -52,6 +52,13 @@ describe.skipIf(chromiumMissing !== undefined)('the customer app in Chromium', (
     await api(`${world.ticketd.url}/v1/taps`, 'POST', [tap], { token: gate });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await page.getByTestId('tickets').locator('li').count()).toBe(1);
+
+    // The customer tops up from the page (a simulated card payment): the balance and a notification follow.
+    await page.getByLabel('Amount to top up').selectOption('5000');
+    await page.getByRole('button', { name: 'Top up by card' }).click();
+    await expect.poll(() => page.getByTestId('balance').textContent()).toBe(`${((balanceAfter + 5_000) / 100).toFixed(2)} EUR`);
+    await expect.poll(() => page.getByTestId('notifications').locator('li').first().textContent())
+      .toBe(`Balance topped up: ${((balanceAfter + 5_000) / 100).toFixed(2)} EUR`);
 
     await page.getByRole('button', { name: 'Log out' }).click();
     await expect.poll(() => page.locator('#login').isVisible()).toBe(true);

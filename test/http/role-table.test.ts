@@ -124,6 +124,8 @@ const TABLE: Record<string, Row> = {
   // Each customer token reads its own inbox: c-2 is let in as much as c-1.
   'GET /v1/me/notifications': { allowed: CUSTOMERS, path: '/v1/me/notifications' },
   'POST /v1/me/notifications/read': { allowed: CUSTOMERS, path: '/v1/me/notifications/read', body: { upTo: 1 } },
+  // Each customer tops up its own wallet.
+  'POST /v1/me/top-ups': { allowed: CUSTOMERS, path: '/v1/me/top-ups', body: { topUpId: 'phone-1', amount: 1_000 } },
 
   'GET /v1/dead-letters': { allowed: STAFF, path: '/v1/dead-letters' },
   'GET /v1/dead-letters/{id}': { allowed: STAFF, path: '/v1/dead-letters/1' },

@@ -6,7 +6,7 @@
  * Below the wallet, the box office: shows, a show's seats, booking and the booking's tickets (shows.ts,
  * booking-panel.ts), followed live over the same stream.
  */
-import { api, ApiError, el, money } from '../shared/api.ts';
+import { api, ApiError, el, money, randomId } from '../shared/api.ts';
 import { BookingPanel } from './booking-panel.ts';
 import { BOOKING_STATUS_TEXT, places, type Booking } from './box-office-types.ts';
 import { ShowsView } from './shows.ts';
@@ -42,6 +42,7 @@ const SECTIONS = ['wallet', 'shows-section', 'feed', 'tickets-section', 'booking
 
 async function start(): Promise<void> {
   $('login-form').addEventListener('submit', (event) => void logIn(event));
+  $('topup-form').addEventListener('submit', (event) => void topUp(event));
   $('signup-form').addEventListener('submit', (event) => void signUp(event));
   $('logout').addEventListener('click', () => void logOut());
   try {
@@ -113,6 +114,19 @@ async function enter(me: Me): Promise<void> {
   $('tickets').replaceChildren(...tickets.tickets.map(ticketItem));
   $('bookings').replaceChildren(...(bookings.bookings.length > 0 ? bookings.bookings.map(bookingItem) : [el('li', { class: 'empty' }, 'No bookings yet')]));
   follow(me.customerId);
+}
+
+/** A top-up of the customer's own wallet, paid by the simulated card; its balance.changed event follows on the stream. */
+async function topUp(event: Event): Promise<void> {
+  event.preventDefault();
+  const amount = Number(field(new FormData(event.target as HTMLFormElement), 'amount'));
+  $('topup-error').textContent = '';
+  try {
+    const answer = await api<{ customer: Customer }>('POST', '/v1/me/top-ups', { topUpId: randomId(), amount });
+    setBalance(answer.customer.balance, answer.customer.currency);
+  } catch (error) {
+    $('topup-error').textContent = error instanceof Error ? error.message : String(error);
+  }
 }
 
 function setBalance(cents: number, currency = 'EUR'): void {

@@ -4,7 +4,7 @@
  * wallet or a card, and the waiting list for a category that is sold out. Every booking attempt sends an
  * `Idempotency-Key` of its own, so a retried request can never book twice.
  */
-import { api, el, money } from '../shared/api.ts';
+import { api, el, money, randomId } from '../shared/api.ts';
 import { SHOW_STATUS_TEXT, type Booking, type Category, type PaymentMethod, type Show } from './box-office-types.ts';
 import type { BookingPanel } from './booking-panel.ts';
 import { SeatMap } from './seat-map.ts';
@@ -14,10 +14,8 @@ const PLACES_MAX = 10;
 
 type BookingItem = { categoryId: string; seats: string[] } | { categoryId: string; quantity: number; together: boolean };
 
-/** An Idempotency-Key: 128 random bits (crypto.randomUUID needs a secure context; plain http on a LAN is not one). */
-function idempotencyKey(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
-}
+/** An Idempotency-Key per booking attempt. */
+const idempotencyKey = randomId;
 
 function when(iso: string): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });

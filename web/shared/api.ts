@@ -60,3 +60,8 @@ export function el(tag: string, attributes: Record<string, string> = {}, ...chil
   element.append(...children);
   return element;
 }
+
+/** 128 random bits as hex: an Idempotency-Key or a top-up id (crypto.randomUUID needs a secure context; plain http on a LAN is not one). */
+export function randomId(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}

@@ -6,7 +6,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { ROLES } from '../../domain/principal.ts';
 import { body, ok, responses } from './declare.ts';
 import { InboxQuery } from './inputs.ts';
-import { Customer } from './schemas.ts';
+import { Customer, TopUpAnswer } from './schemas.ts';
+import { expected, Id } from '../../domain/request-bodies.ts';
 import { User } from './user-api.ts';
 
 const tags = ['me'];
@@ -67,4 +68,26 @@ export const markReadRoute = createRoute({
   description: 'The marker never moves back: an older id changes nothing. The id must be one of the customer\'s notifications.',
   request: { body: body(ReadBody) },
   responses: responses({ 200: ok(ReadAnswer, 'The marker and what is still unread') }, { 400: ['invalid_field'] }, { auth: true, body: true }),
+});
+
+/** Most a customer may put in their own wallet at once (a simulated card payment): 500.00. */
+export const MY_TOP_UP_MAX = 50_000;
+
+export const MyTopUpBody = z.strictObject({
+  topUpId: Id.meta({ description: 'the client\'s id of this top-up: the same id again is the same top-up' }),
+  amount: z.number(expected('a number')).int(`must be an integer number of cents in 100..${MY_TOP_UP_MAX}`)
+    .min(100, `must be an integer number of cents in 100..${MY_TOP_UP_MAX}`).max(MY_TOP_UP_MAX, `must be an integer number of cents in 100..${MY_TOP_UP_MAX}`),
+}, { error: (issue) => (issue.code === 'invalid_type' ? 'must be a JSON object' : undefined) })
+  .meta({ id: 'MyTopUp', example: { topUpId: 'phone-7f3a', amount: 2_000 } });
+
+export const myTopUpRoute = createRoute({
+  method: 'post', path: '/v1/me/top-ups', tags,
+  summary: 'A customer tops up their own wallet by a simulated card payment (1.00 to 500.00), once per topUpId',
+  description: 'The card is the simulated provider\'s and always pays at once; the balance.changed event reaches the ' +
+    'customer\'s stream and inbox like any top-up. Customer tokens and user sessions only.',
+  request: { body: body(MyTopUpBody) },
+  responses: responses({
+    201: ok(TopUpAnswer, 'Applied: a new top-up'),
+    200: ok(TopUpAnswer, 'A duplicate: this topUpId was applied before; nothing changed'),
+  }, { 409: ['topup_conflict', 'balance_limit_exceeded'], 503: ['engine_timeout', 'not_ready', 'storage_unavailable'] }, { auth: true, body: true }),
 });
