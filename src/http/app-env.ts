@@ -19,7 +19,11 @@ import type { SseHub } from './sse-hub.ts';
  * middleware on every route but the public ones (see auth-middleware.ts); `jsonBody` by the body reader of the
  * routes that take one (see request-input.ts).
  */
-export type AppEnv = { Bindings: Partial<HttpBindings>; Variables: { principal: Principal; jsonBody: unknown } };
+export type AppEnv = {
+  Bindings: Partial<HttpBindings>;
+  /** `byCookie`: the caller was authenticated by the session cookie, not an Authorization header. */
+  Variables: { principal: Principal; jsonBody: unknown; byCookie: boolean };
+};
 
 /** The hono app `createApp` builds: its routes are declared with @hono/zod-openapi (see route-table.ts). */
 export type TicketdApp = OpenAPIHono<AppEnv>;

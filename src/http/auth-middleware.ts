@@ -87,6 +87,7 @@ export function authMiddleware(auth: AppAuth): MiddlewareHandler<AppEnv> {
     const decision = roleLimiters[principal.role]?.take(principal.tokenId);
     if (decision !== undefined && !decision.ok) rateLimited(decision, 'this token is over its rate limit');
     c.set('principal', principal);
+    c.set('byCookie', cookie !== undefined);
     return next();
   };
 }

@@ -45,10 +45,10 @@ export function checkCsrf(c: Context<AppEnv>, sessionSecret: string): void {
   }
 }
 
-/** Sets the session and CSRF cookies until the session ends. */
-export function setSessionCookies(c: Context<AppEnv>, token: string, expiresAt: Date): void {
+/** Sets the session and CSRF cookies until the session ends (an API token's: until the browser closes). */
+export function setSessionCookies(c: Context<AppEnv>, token: string, expiresAt?: Date): void {
   const secure = isTls(c);
-  const common = { path: '/', sameSite: 'Strict', secure, expires: expiresAt } as const;
+  const common = { path: '/', sameSite: 'Strict', secure, ...(expiresAt !== undefined && { expires: expiresAt }) } as const;
   setCookie(c, SESSION_COOKIE, token, { ...common, httpOnly: true });
   setCookie(c, CSRF_COOKIE, csrfTokenOf(token), common);
 }

@@ -6,10 +6,11 @@
  */
 import type { Context } from 'hono';
 import type { Accounts } from '../accounts/accounts.ts';
+import { bearerSecret } from '../domain/token-secret.ts';
 import { adminOnly, forbidden, principalOf } from './access.ts';
 import { requestIdOf } from './access-log.ts';
 import {
-  createUserRoute, deleteUserRoute, getUserRoute, listUsersRoute, loginRoute, logoutRoute, patchUserRoute,
+  createUserRoute, deleteUserRoute, getUserRoute, listUsersRoute, loginRoute, logoutRoute, patchUserRoute, tokenCookieRoute,
 } from './api/user-api.ts';
 import type { AppEnv, RouteDeps, TicketdApp } from './app-env.ts';
 import { clientAddress } from './auth-middleware.ts';
@@ -89,9 +90,25 @@ export function addUserRoutes(app: TicketdApp, deps: RouteDeps): void {
   ]);
 
   route(app, [
+    operation(tokenCookieRoute, () => true, (c) => {
+      const p = principalOf(c);
+      const token = bearerSecret(c.req.header('authorization'));
+      if (token === undefined) throw new HttpError(400, 'invalid_field', 'send the token to keep in the Authorization header');
+      setSessionCookies(c, token, p.expiresAtMs === undefined ? undefined : new Date(p.expiresAtMs));
+      c.header('Cache-Control', 'no-store');
+      return c.json({ csrfToken: csrfTokenOf(token) }, 200);
+    }),
+  ]);
+
+  route(app, [
     operation(logoutRoute, () => true, (c) => {
       const p = principalOf(c);
       if (p.userId === undefined) {
+        if (c.get('byCookie')) {
+          // A page opened with an API token forgets it; the token itself stays good (its owner may use it elsewhere).
+          clearSessionCookies(c);
+          return c.body(null, 204) as never;
+        }
         throw new HttpError(400, 'not_a_session', `this is an API token, not a session: revoke it with DELETE /v1/tokens/${p.tokenId}`);
       }
       deps.tokens.revoke(p.tokenId);

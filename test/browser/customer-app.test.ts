@@ -65,4 +65,33 @@ describe.skipIf(chromiumMissing !== undefined)('the customer app in Chromium', (
     expect(problems).toEqual([]);
     await page.close();
   }, 60_000);
+
+  it('opens with a customer token instead of an account, follows the stream by the cookie, and forgets the token at log out', async () => {
+    const credentials = readCredentials(world.ticketd.dataDir);
+    const token = credentials.customers['customer-2']!;
+    const page = await world.browser.newPage({ viewport: { width: 390, height: 844 } });
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(`${world.ticketd.url}/app`);
+    await page.getByText('Have a customer token? Open with it').click();
+    await page.getByLabel('Customer token').fill(token);
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    const balance = (await api<{ balance: number }>(`${world.ticketd.url}/v1/customers/customer-2`, 'GET')).body.balance;
+    await expect.poll(() => page.getByTestId('balance').textContent()).toBe(`${(balance / 100).toFixed(2)} EUR`);
+    await expect.poll(() => page.locator('#live').textContent()).toBe('live');
+    // The token is in an HttpOnly cookie, not in the page's reach.
+    expect(await page.evaluate('document.cookie')).not.toContain(token);
+
+    const tap = { tapId: 'browser-token-1', customerId: 'customer-2', rideId: 'ride-a', machineId: 'gate-1', tappedAt: new Date().toISOString() };
+    const answer = await api<{ taps: Array<{ status: string }> }>(`${world.ticketd.url}/v1/taps`, 'POST', [tap], { token: credentials.machines['gate-1']! });
+    expect(answer.body.taps[0]).toMatchObject({ status: 'issued' });
+    await expect.poll(() => page.getByTestId('notifications').locator('li').count()).toBe(1);
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await expect.poll(() => page.locator('#login').isVisible()).toBe(true);
+    // Forgotten by this browser, still good for its owner.
+    expect((await api(`${world.ticketd.url}/v1/me`, 'GET', undefined, { token })).status).toBe(200);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 60_000);
 });

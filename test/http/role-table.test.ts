@@ -149,6 +149,8 @@ const TABLE: Record<string, Row> = {
   'POST /v1/sessions': { allowed: EVERYONE, path: '/v1/sessions', body: { username: 'ada', password: 'correct horse battery' } },
   // Any token reaches the route; an API token is told it is not a session (400 not_a_session), a session ends.
   'DELETE /v1/sessions/current': { allowed: ANY_TOKEN, path: '/v1/sessions/current' },
+  // Any token may be kept as this browser's session cookie (a page opened with a customer token).
+  'POST /v1/sessions/cookie': { allowed: ANY_TOKEN, path: '/v1/sessions/cookie' },
 };
 
 /** Public paths the app serves outside the route declarations (api-docs.ts), so in no declared list. */

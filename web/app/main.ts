@@ -43,6 +43,7 @@ const SECTIONS = ['wallet', 'shows-section', 'feed', 'tickets-section', 'booking
 async function start(): Promise<void> {
   $('login-form').addEventListener('submit', (event) => void logIn(event));
   $('topup-form').addEventListener('submit', (event) => void topUp(event));
+  $('token-form').addEventListener('submit', (event) => void openWithToken(event));
   $('signup-form').addEventListener('submit', (event) => void signUp(event));
   $('logout').addEventListener('click', () => void logOut());
   try {
@@ -72,6 +73,21 @@ async function logIn(event: Event): Promise<void> {
     await enter(await api<Me>('GET', '/v1/me'));
   } catch (error) {
     $('login-error').textContent = error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** A customer token kept as this browser's session cookie (the EventSource needs a cookie), never in the page. */
+async function openWithToken(event: Event): Promise<void> {
+  event.preventDefault();
+  const form = event.target as HTMLFormElement;
+  const token = field(new FormData(form), 'token').trim();
+  $('token-error').textContent = '';
+  try {
+    await api('POST', '/v1/sessions/cookie', undefined, { authorization: `Bearer ${token}` });
+    form.reset();
+    await enter(await api<Me>('GET', '/v1/me'));
+  } catch (error) {
+    $('token-error').textContent = error instanceof Error ? error.message : String(error);
   }
 }
 

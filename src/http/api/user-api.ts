@@ -145,5 +145,19 @@ export const loginRoute = createRoute({
 
 export const logoutRoute = createRoute({
   method: 'delete', path: '/v1/sessions/current', tags: ['sessions'], summary: 'Log out: the session that sent this ends, with its streams',
+  description: 'A session is revoked and its cookies cleared. An API token a page holds in the cookie (`POST ' +
+    '/v1/sessions/cookie`) is only forgotten by this browser (cookies cleared, the token stays good); sent in an ' +
+    'Authorization header it is `400 not_a_session`: revoke it with `DELETE /v1/tokens/{id}`.',
   responses: responses({ 204: { description: 'Logged out' } }, { 400: ['not_a_session'] }, { auth: true, body: false }),
+});
+
+export const tokenCookieRoute = createRoute({
+  method: 'post', path: '/v1/sessions/cookie', tags: ['sessions'],
+  summary: 'Keep the bearer token of this request as the session cookie, for the pages (open the app with a customer token)',
+  description: 'For a page opened with a token rather than an account: an EventSource cannot send an Authorization ' +
+    'header, so the token goes into the HttpOnly, SameSite=Strict session cookie (until a session ends, or for an API ' +
+    'token until the browser closes), with the CSRF token of it in the answer and the readable cookie.',
+  responses: responses({
+    200: ok(z.strictObject({ csrfToken: z.string() }), 'Kept', { csrfToken: 'c'.repeat(43) }),
+  }, { 400: ['invalid_field'] }, { auth: true, body: false }),
 });
