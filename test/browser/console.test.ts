@@ -103,6 +103,9 @@ describe.skipIf(chromiumMissing !== undefined)('the operator console in Chromium
     await expect.poll(() => page.getByTestId('scan-answer').textContent()).toBe('ADMIT');
     await page.getByRole('button', { name: 'Check in' }).click();
     await expect.poll(() => page.getByTestId('scan-answer').textContent()).toMatch(/^ALREADY USED \(first at north-1, /);
+    // The shows list counts it: one ticket of the open-air night let in.
+    await page.reload();
+    await expect.poll(() => page.locator('[data-show="demo-open-air"] .checked-in').textContent()).toMatch(/^ · checked in 1 of \d+$/);
     await page.close();
   }, 60_000);
 });

@@ -63,13 +63,19 @@ async function replay(letter: DeadLetter, button: HTMLButtonElement): Promise<vo
   await loadDeadLetters();
 }
 
-/** Lists the shows with each category's sold, held and available places. */
+/** Lists the shows with each category's sold, held and available places, and how many tickets were checked in. */
 export async function loadShows(): Promise<void> {
   const { shows } = await api<{ shows: Show[] }>('GET', '/v1/shows?limit=50');
-  byId('shows').replaceChildren(...(shows.length === 0 ? [empty('No shows.')] : shows.map((show) => {
+  // Each show's check-in list (the scanners' own read): its valid tickets and those let in.
+  const lists = await Promise.all(shows.map((show) =>
+    api<{ ticketIds: string[]; voidedTicketIds: string[]; checkedInTicketIds: string[] }>('GET', `/v1/shows/${encodeURIComponent(show.id)}/check-in-list`)
+      .catch(() => undefined)));
+  byId('shows').replaceChildren(...(shows.length === 0 ? [empty('No shows.')] : shows.map((show, i) => {
     const sold = show.categories.reduce((sum, c) => sum + c.sold * c.price, 0);
-    return el('li', {},
-      el('strong', {}, show.name), ` · ${show.status.replaceAll('_', ' ')} · sales ${money(sold)}`,
+    const list = lists[i];
+    const checkedIn = list === undefined ? '' : ` · checked in ${list.checkedInTicketIds.length} of ${list.ticketIds.length - list.voidedTicketIds.length}`;
+    return el('li', { 'data-show': show.id },
+      el('strong', {}, show.name), ` · ${show.status.replaceAll('_', ' ')} · sales ${money(sold)}`, el('span', { class: 'checked-in' }, checkedIn),
       el('span', { class: 'meta' }, `${show.venue}, ${new Date(show.startsAt).toLocaleString()}`),
       el('ul', { class: 'places' }, ...show.categories.map((c) =>
         el('li', {}, `${c.name}: ${c.sold} sold, ${c.held} held, ${c.available} of ${c.capacity} left`))));
