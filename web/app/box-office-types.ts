@@ -1,8 +1,11 @@
 /**
  * The box office's answers as the customer's app reads them (`GET /v1/shows`, `GET /v1/shows/:id`, the bookings'
  * routes and their `booking.*`, `payment.*` and `waitlist.offered` events): the shapes of src/http/api/show-api.ts
- * and booking-api.ts, kept to the fields the page shows.
+ * and booking-api.ts; the bookings' are the server's own types (type-only imports, erased by the build).
  */
+import type { Booking, BookingPayment, BookingTicket, PaymentNoticeData } from '../../src/box-office/booking-types.ts';
+
+export type { Booking, BookingPayment, BookingTicket };
 
 export interface SeatRow { row: string; seats: number; taken: number[] }
 
@@ -28,25 +31,8 @@ export interface Show {
   categories: Category[];
 }
 
-export interface BookingTicket { id: string; categoryId: string; seat?: string; secret: string; status: 'valid' | 'voided' }
-export interface BookingPayment { id: string; method: 'wallet' | 'card'; amount: number; status: string; failureReason?: string }
-
-export interface Booking {
-  id: string;
-  customerId: string;
-  showId: string;
-  status: 'held' | 'confirmed' | 'payment_failed' | 'expired' | 'cancelled';
-  items: Array<{ categoryId: string; quantity: number; seats?: string[]; unitPrice: number; amount: number }>;
-  total: number;
-  currency: string;
-  holdExpiresAt: string;
-  version: number;
-  payments: BookingPayment[];
-  tickets: BookingTicket[];
-}
-
 /** A `payment.*` event's data: the payment, and its booking as it stands. */
-export interface PaymentNotice extends BookingPayment { booking: { id: string; status: Booking['status']; version: number } }
+export type PaymentNotice = PaymentNoticeData;
 
 export type PaymentMethod = 'wallet' | 'card';
 
