@@ -100,28 +100,19 @@ export function createApp(options: CreateAppOptions): CreatedApp {
     throw new RangeError(`createApp option waitTimeoutMs must be a positive integer, got ${waitTimeoutMs}`);
   }
   const onInternalError = options.onInternalError ?? (() => undefined);
+  // What every kind of event stream shares: the clock, its beat, its bound on unsent bytes, where failures go, and
+  // the check that ends a revoked token's streams.
+  const streams = {
+    clock: options.clock, heartbeatMs: options.heartbeatMs, bufferBytes: options.sseBufferBytes, onError: onInternalError,
+    tokenActive: (tokenId: string) => options.auth.authenticator.isActive(tokenId),
+  };
   const hub = new SseHub({
-    engine: options.engine,
-    clock: options.clock,
-    heartbeatMs: options.heartbeatMs,
-    bufferBytes: options.sseBufferBytes,
-    onError: onInternalError,
-    tokenActive: (tokenId) => options.auth.authenticator.isActive(tokenId),
+    engine: options.engine, ...streams,
     ...(options.sseLiveBufferMax !== undefined && { liveBufferMax: options.sseLiveBufferMax }),
     ...(options.sseStreamsPerCustomerMax !== undefined && { streamsPerCustomerMax: options.sseStreamsPerCustomerMax }),
   });
-  const feed = new FeedHub({
-    engine: options.engine,
-    clock: options.clock,
-    heartbeatMs: options.heartbeatMs,
-    bufferBytes: options.sseBufferBytes,
-    onError: onInternalError,
-    tokenActive: (tokenId) => options.auth.authenticator.isActive(tokenId),
-  });
-  const shardStreams = options.shardStreamSource === undefined ? undefined : new ShardStreams({
-    source: options.shardStreamSource, clock: options.clock, heartbeatMs: options.heartbeatMs, bufferBytes: options.sseBufferBytes,
-    onError: onInternalError, tokenActive: (tokenId) => options.auth.authenticator.isActive(tokenId),
-  });
+  const feed = new FeedHub({ engine: options.engine, ...streams });
+  const shardStreams = options.shardStreamSource === undefined ? undefined : new ShardStreams({ source: options.shardStreamSource, ...streams });
   const corsOrigins = [...(options.corsOrigins ?? [])];
   const deps: RouteDeps = {
     engine: options.engine, clock: options.clock, waitTimeoutMs, hub, feed, tokens: options.auth.authenticator, corsOrigins,
