@@ -1,13 +1,17 @@
 /**
  * The console's live view of `GET /metrics`, read once a second: four charts (taps per second by outcome, commit
- * batch size, SSE connections, the worker pool) and the table of actor mailboxes. Rates and the mean batch size come
+ * batch size, SSE connections, the worker pool), one chart per show of its places held and sold, and the table of
+ * actor mailboxes. Rates and the mean batch size come
  * from the difference between two readings, so the first reading only sets the baseline.
  */
 import { ApiError, el } from '../shared/api.ts';
 import { byLabel, parsePrometheus, total, type Sample } from '../shared/prometheus.ts';
 import { LiveChart } from './live-chart.ts';
+import { ShowCharts } from './show-charts.ts';
 
 const POINTS_MAX = 120;
+/** Shows charted at once; a console with more live shows names the rest below the charts. */
+const SHOW_CHARTS_MAX = 12;
 const OUTCOMES = ['issued', 'rejected', 'failed'] as const;
 const perSecond = (v: number) => `${v.toFixed(1)}/s`;
 const plain = (v: number) => `${Math.round(v * 10) / 10}`;
@@ -24,6 +28,7 @@ export class MetricsPanel {
   readonly #batch: LiveChart;
   readonly #sse: LiveChart;
   readonly #pool: LiveChart;
+  readonly #shows: ShowCharts;
   readonly #tapsFigure: HTMLElement;
   readonly #mailboxes: HTMLElement;
   #previous: Reading | undefined;
@@ -39,6 +44,7 @@ export class MetricsPanel {
     this.#pool = new LiveChart(figure('chart-pool'), [
       { label: 'queued', format: plain }, { label: 'utilisation %', format: (v) => `${v.toFixed(0)} %` },
     ], POINTS_MAX);
+    this.#shows = new ShowCharts(figure('show-charts'), figure('show-charts-empty'), SHOW_CHARTS_MAX, POINTS_MAX);
     this.#mailboxes = figure('mailboxes');
   }
 
@@ -55,6 +61,8 @@ export class MetricsPanel {
     const previous = this.#previous;
     this.#previous = reading;
     this.#mailboxTable(samples);
+    // Places are levels, not counters: they chart from the first reading.
+    this.#shows.push(reading.atS, samples);
     if (previous === undefined) return;
 
     const dtS = Math.max(reading.atS - previous.atS, 0.001);
