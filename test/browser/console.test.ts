@@ -4,7 +4,8 @@
  * does not exist yet becomes a dead letter; once the ride exists the operator presses Replay, reads that it was
  * issued, and sees the taps chart move. A customer who logs in is told the console is for staff. The page reads
  * `GET /metrics` with its session cookie (no Authorization header), which this also shows, and a customer's cookie
- * may not. The gate scanner admits a booked ticket once, on a phone-sized screen.
+ * may not. Each booked show has its own chart of places held and sold, which moves as places are held and sold.
+ * The gate scanner admits a booked ticket once, on a phone-sized screen.
  *
  * Without Chromium a developer's run skips this file and says why; in CI (`.ci/run` installs Chromium) it fails.
  * `SCREENSHOTS_DIR=docs/screenshots` keeps a screenshot of the page (the README's).
@@ -86,6 +87,30 @@ describe.skipIf(chromiumMissing !== undefined)('the operator console in Chromium
     expect(await page.locator('#staff').isVisible()).toBe(false);
     // Nor may a customer's session cookie read the metrics the console charts.
     expect(await page.evaluate(async () => (await fetch('/metrics')).status)).toBe(403);
+    await page.close();
+  }, 60_000);
+
+  it('each show has a live chart of its places held and sold, and it moves as people book', async () => {
+    const book = (payment?: { method: 'wallet' }) => api<{ status: string }>(`${world.ticketd.url}/v1/bookings`, 'POST', {
+      customerId: 'customer-2', showId: 'demo-recital', items: [{ categoryId: 'stalls', quantity: 2 }], ...(payment && { payment }),
+    });
+    const topUp = await api(`${world.ticketd.url}/v1/customers/customer-2/top-ups`, 'POST', { topUpId: 'console-charts', amount: 50_000 });
+    expect(topUp.status).toBe(201);
+    // The show's inventory actor starts at its first booking; from then on the metrics carry its places.
+    expect((await book({ method: 'wallet' })).body.status).toBe('confirmed');
+    const page = await world.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await logIn(page, 'olga');
+    const chart = page.getByTestId('show-charts').locator('figure[data-show="demo-recital"]');
+    const latest = async () => (await chart.getAttribute('data-latest'))?.split(',').map(Number);
+    await expect.poll(latest).toBeDefined();
+    const [held, sold] = (await latest())!;
+    expect(sold).toBeGreaterThanOrEqual(2);
+    expect(await page.locator('#show-charts-empty').isVisible()).toBe(false);
+    // Two places held (no payment yet) and two sold: the chart's next readings show both.
+    expect((await book()).body.status).toBe('held');
+    expect((await book({ method: 'wallet' })).body.status).toBe('confirmed');
+    await expect.poll(latest).toEqual([held! + 2, sold! + 2]);
+    expect(await chart.locator('.latest').textContent()).toBe(`held: ${held! + 2} · sold: ${sold! + 2}`);
     await page.close();
   }, 60_000);
 
