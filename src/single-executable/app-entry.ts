@@ -11,7 +11,7 @@ import { useBundledAssets, type BundledAssets } from '../platform/bundled-assets
  * Runs the command line `argv` as `ticketd` does and answers its exit status.
  *
  * @example
- * process.exitCode = await runBundled({ version: '0.1.0', sqliteAddonFile, docsAssetsDir }, process.argv.slice(2));
+ * process.exitCode = await runBundled({ version: '0.1.0', sqliteAddonFile, docsAssetsDir, readWebFile }, process.argv.slice(2));
  */
 export function runBundled(assets: BundledAssets, argv: readonly string[]): Promise<number> {
   useBundledAssets(assets);

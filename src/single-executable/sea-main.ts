@@ -4,6 +4,7 @@
  * piscina starts its threads from a `worker.js` beside its own code; so this script writes the carried files
  * (the bundled command line, piscina's worker, ticketd's task file, better-sqlite3's addon) to a cache directory
  * of this build (asset-cache.ts) and runs the command line from there, where `require` and workers find them.
+ * The web pages' files stay in the executable: the command line reads them from its assets (web-file-reader.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -14,6 +15,7 @@ import type { BundledAssets } from '../platform/bundled-assets.ts';
 import type { AppEntry } from './app-entry.ts';
 import { AssetCacheError, cacheDirFor, extractAssets } from './asset-cache.ts';
 import { MANIFEST_ASSET, parseManifest, SQLITE_ADDON_ASSET } from './manifest.ts';
+import { webFileReader } from './web-file-reader.ts';
 
 const FILES_MAX = 16;
 
@@ -31,7 +33,13 @@ function prepare(): { app: AppEntry; assets: BundledAssets } {
   });
   const appFile = path.join(dir, manifest.appFile);
   const app = createRequire(appFile)(appFile) as AppEntry;
-  return { app, assets: { version: manifest.version, sqliteAddonFile: path.join(dir, SQLITE_ADDON_ASSET), docsAssetsDir: dir } };
+  const assets: BundledAssets = {
+    version: manifest.version,
+    sqliteAddonFile: path.join(dir, SQLITE_ADDON_ASSET),
+    docsAssetsDir: dir,
+    readWebFile: webFileReader(manifest.webFiles, (name) => sea.getAsset(name)),
+  };
+  return { app, assets };
 }
 
 let prepared: ReturnType<typeof prepare> | undefined;

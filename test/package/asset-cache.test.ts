@@ -1,13 +1,15 @@
 /**
  * The single executable's cache directory (src/single-executable/asset-cache.ts) and its manifest: written once
- * and owner-only, reused while its bytes match, repaired when they do not, refused when others could swap code.
+ * and owner-only, reused while its bytes match, repaired when they do not, refused when others could swap code;
+ * and the web files it reads from its assets instead (web-file-reader.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AssetCacheError, cacheDirFor, extractAssets, type CarriedFile } from '../../src/single-executable/asset-cache.ts';
-import { parseManifest } from '../../src/single-executable/manifest.ts';
+import { parseManifest, WEB_FILES_MAX } from '../../src/single-executable/manifest.ts';
+import { webFileReader } from '../../src/single-executable/web-file-reader.ts';
 
 const uid = process.getuid!();
 const files: CarriedFile[] = [
@@ -104,7 +106,10 @@ describe('extractAssets', () => {
 });
 
 describe('parseManifest', () => {
-  const good = { version: '0.1.0', hash: '0123456789abcdef', files: ['ticketd.cjs', 'worker.js'], appFile: 'ticketd.cjs' };
+  const good = {
+    version: '0.1.0', hash: '0123456789abcdef', files: ['ticketd.cjs', 'worker.js'], appFile: 'ticketd.cjs',
+    webFiles: ['app/index.html', 'assets/app-1a2b3c.js', 'assets/api-4d5e6f.css', 'console/index.html'],
+  };
 
   it('reads a manifest the build wrote', () => {
     expect(parseManifest(JSON.stringify(good))).toEqual(good);
@@ -115,7 +120,40 @@ describe('parseManifest', () => {
     [{ ...good, hash: 'XYZ' }, 'hash'],
     [{ ...good, files: [1] }, 'files'],
     [{ ...good, appFile: 'missing.cjs' }, 'appFile'],
+    [{ ...good, webFiles: undefined }, 'webFiles'],
+    [{ ...good, webFiles: 'app/index.html' }, 'webFiles'],
+    [{ ...good, webFiles: [7] }, 'webFiles'],
+    [{ ...good, webFiles: ['../ticketd.cjs'] }, 'webFiles'],
+    [{ ...good, webFiles: ['/etc/passwd'] }, 'webFiles'],
+    [{ ...good, webFiles: ['app//index.html'] }, 'webFiles'],
+    [{ ...good, webFiles: ['assets/.hidden'] }, 'webFiles'],
+    [{ ...good, webFiles: Array.from({ length: WEB_FILES_MAX + 1 }, (_, index) => `assets/f${index}.js`) }, 'webFiles'],
   ])('names the bad field of %j', (manifest, field) => {
     expect(() => parseManifest(JSON.stringify(manifest))).toThrow(field);
+  });
+});
+
+describe('webFileReader', () => {
+  const carried = new Map([['web/app/index.html', '<!doctype html>'], ['web/assets/app-1a2b3c.js', 'export {};']]);
+  const asked: string[] = [];
+  /** Throws for a name it does not carry, as `sea.getAsset` does. */
+  const getAsset = (name: string): ArrayBuffer => {
+    asked.push(name);
+    const text = carried.get(name);
+    if (text === undefined) throw new Error(`no asset ${name}`);
+    return new TextEncoder().encode(text).buffer;
+  };
+  const read = webFileReader(['app/index.html', 'assets/app-1a2b3c.js'], getAsset);
+
+  it('reads a listed file from the asset web/<path>', () => {
+    expect(new TextDecoder().decode(read('app/index.html'))).toBe('<!doctype html>');
+    expect(new TextDecoder().decode(read('assets/app-1a2b3c.js'))).toBe('export {};');
+  });
+
+  it('answers undefined for a path the manifest does not list, without asking for the asset', () => {
+    asked.length = 0;
+    expect(read('assets/none.js')).toBeUndefined();
+    expect(read('../manifest.json')).toBeUndefined();
+    expect(asked).toEqual([]);
   });
 });
