@@ -1,7 +1,8 @@
 /**
  * Issue 9, black-box: `npm run package` builds build/ticketd; a copy of that one file, in an empty directory with
  * no node_modules above it and an environment without Node's variables, prints its version, serves (a signed tap
- * goes through the worker pool inside the file), mints a token, follows a customer and simulates machines.
+ * goes through the worker pool inside the file), mints a token, follows a customer, simulates machines and serves
+ * the web pages it carries (issue 13).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
@@ -72,7 +73,8 @@ function ticketd(args: string[]): Promise<Exited> {
 beforeAll(async () => {
   const built = await run('npm', ['run', 'package'], { cwd: ROOT, env: process.env });
   expect(built.code, built.stderr).toBe(0);
-  expect(built.stdout).toMatch(/\[5\/5\] place it at .*\n.*: \d+\.\d MB, ticketd .*, built in \d+\.\d s/);
+  expect(built.stdout).toMatch(/^\[1\/6\] build the web pages /m);
+  expect(built.stdout).toMatch(/\[6\/6\] place it at .*\n.*: \d+\.\d MB, ticketd .*, built in \d+\.\d s/);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketd-sea-'));
   fs.copyFileSync(BUILT, path.join(dir, 'ticketd'));
   fs.chmodSync(path.join(dir, 'ticketd'), 0o755);
@@ -156,6 +158,26 @@ describe('the single executable, copied alone into an empty directory', () => {
     const asset = await fetch(`${url}${script!}`);
     expect(asset.status).toBe(200);
     expect((await asset.text()).length).toBeGreaterThan(100_000);
+  });
+
+  it('serves /app and /console from the copy it carries, and the first script the page loads, immutable', async () => {
+    const pages: string[] = [];
+    for (const page of ['/app', '/console']) {
+      const res = await fetch(`${url}${page}`);
+      expect(res.status, page).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(res.headers.get('cache-control')).toBe('no-cache');
+      expect(res.headers.get('content-security-policy')).toMatch(/^default-src 'self'/);
+      pages.push(await res.text());
+    }
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(pages[0]!)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${url}${script!}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect((await asset.text()).length).toBeGreaterThan(0);
+    expect((await fetch(`${url}/assets/none-00000000.js`)).status).toBe(404);
   });
 
   it("follows a customer's notifications with subscribe", async () => {
