@@ -68,6 +68,8 @@ export function webSource(): WebSource {
 }
 
 /**
+ * Adds `GET /app`, `GET /console` and `GET /assets/:file`, answered from `source`.
+ *
  * @example
  * addWebRoutes(app);
  * // GET /app → the customer's app; GET /assets/app-1a2b3c.js → its script, immutable
