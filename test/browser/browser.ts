@@ -20,6 +20,17 @@ if (chromiumMissing !== undefined) console.warn(`skipping the browser tests: ${c
 
 export const PASSWORD = 'correct horse battery';
 
+/**
+ * Chromium with the usual flags and `extraArgs` after them, for a test that needs a browser set up otherwise (a fake
+ * camera, say); the caller closes it.
+ *
+ * @example
+ * const browser = await launchChromium(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream']);
+ */
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: [...LAUNCH_ARGS, ...extraArgs] });
+}
+
 export interface BrowserWorld {
   ticketd: RunningBinary;
   browser: Browser;
@@ -34,7 +45,7 @@ export function useBrowserWorld(args: string[]): BrowserWorld {
   beforeAll(async () => {
     if (chromiumMissing !== undefined) return;
     world.ticketd = await startBinary({ args });
-    world.browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+    world.browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     if (chromiumMissing !== undefined) return;
