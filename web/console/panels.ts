@@ -1,9 +1,10 @@
 /**
  * The console's lists, read from the API with the staff session: dead letters (by reason, each with a Replay button
  * that shows what the replay decided), shows with their sales, and for admins the accounts and tokens. Also the
- * gate scanner: a pasted ticket secret checked in, its answer in large type.
+ * gate scanner: a pasted ticket secret (or one read by the camera) checked in, its answer in large type.
  */
 import { api, ApiError, el, money } from '../shared/api.ts';
+import { CameraScanner } from './camera-scanner.ts';
 
 interface DeadLetter { id: number; tapId: string; reason: string; attempts: number; status: 'open' | 'replayed'; lastAt: string; tap: { customerId: string; rideId: string } }
 interface TapState { tapId: string; status: string; reason?: string; ticket?: { price: number; balanceAfter: number } }
@@ -99,9 +100,21 @@ const ANSWERS: Readonly<Record<string, string>> = {
   voided: 'VOIDED', wrong_show: 'WRONG SHOW', not_yet_open: 'NOT YET OPEN',
 };
 
-/** The scanner form: each check-in has its own nonce, so a second press is a second scan. */
+/**
+ * The scanner form: each check-in has its own nonce, so a second press is a second scan. The camera, where the
+ * browser has one, fills the secret and submits this same form; it is stopped when the page is hidden (a phone put
+ * in a pocket keeps no camera open) and on logging out.
+ */
 export function startScanner(): void {
   const form = byId('scanner-form') as HTMLFormElement;
+  const camera = new CameraScanner({
+    form, secret: byId('secret') as HTMLInputElement, video: byId('camera-video') as HTMLVideoElement,
+    startButton: byId('camera-start') as HTMLButtonElement, stopButton: byId('camera-stop') as HTMLButtonElement, status: byId('camera-status'),
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden) camera.stop('camera stopped while the page was hidden: press Scan with the camera to go on');
+  });
+  byId('logout').addEventListener('click', () => camera.stop());
   const answer = byId('scan-answer');
   form.addEventListener('submit', (event) => {
     event.preventDefault();
