@@ -6,6 +6,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { HttpBindings } from '@hono/node-server';
 import type { Accounts } from '../accounts/accounts.ts';
+import type { CardTopUps } from '../payments/card-top-ups.ts';
 import type { TokenAdmin } from '../auth/token-authenticator.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -43,6 +44,8 @@ export interface RouteDeps {
   accounts?: Accounts;
   /** `--allow-signup`: anyone may create a `user` account for themselves. */
   allowSignup: boolean;
+  /** Customers' own top-ups by card; absent, `POST /v1/me/top-ups` answers 503 `payments_unavailable`. */
+  cardTopUps?: CardTopUps;
   /**
    * On a node of several (issue 12): customers' streams served from the node owning each customer, through the
    * broker, instead of this node's own log (shard-streams.ts).

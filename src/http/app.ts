@@ -28,6 +28,7 @@ import { SseHub } from './sse-hub.ts';
 import { addShowRoutes } from './show-routes.ts';
 import { addBookingRoutes } from './booking-routes.ts';
 import { addMeRoutes } from './me-routes.ts';
+import type { CardTopUps } from '../payments/card-top-ups.ts';
 import type { WebhookVerifier } from '../payments/webhook-signature.ts';
 import { addTapRoutes } from './tap-routes.ts';
 import { addTokenRoutes } from './token-routes.ts';
@@ -66,8 +67,11 @@ export interface CreateAppOptions {
   accessLog?: AccessLogOptions;
   /** Prometheus metrics: every request counted, and `GET /metrics` for an admin or the metrics token. */
   metrics?: MetricsEndpoint;
-  /** The payment provider's webhook signatures (`POST /v1/payments/webhook`); absent, every webhook is refused. */
-  payments?: { webhooks: WebhookVerifier };
+  /**
+   * The payment provider's webhook signatures (`POST /v1/payments/webhook`; absent, every webhook is refused), and
+   * customers' own top-ups by card (`POST /v1/me/top-ups`; absent, those answer 503 `payments_unavailable`).
+   */
+  payments?: { webhooks: WebhookVerifier; cardTopUps?: CardTopUps };
   /** User accounts and sessions (`/v1/users`, `/v1/sessions`); absent, those routes answer 503. */
   accounts?: Accounts;
   /** `--allow-signup`: anyone may create a `user` account for themselves (default false). */
@@ -119,6 +123,7 @@ export function createApp(options: CreateAppOptions): CreatedApp {
     ...(options.accounts !== undefined && { accounts: options.accounts }), allowSignup: options.allowSignup ?? false,
     ...(options.components !== undefined && { components: options.components }),
     ...(shardStreams !== undefined && { shardStreams }),
+    ...(options.payments?.cardTopUps !== undefined && { cardTopUps: options.payments.cardTopUps }),
   };
 
   // Not strict: `/v1/rides/` is `/v1/rides`. A request that fails its route's schema is a 400 (api/inputs.ts).

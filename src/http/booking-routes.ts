@@ -8,6 +8,7 @@ import type { Booking, RequestContext } from '../box-office/booking-types.ts';
 import { parseTappedAt } from '../domain/rfc3339.ts';
 import { parseProviderEvent } from '../payments/provider.ts';
 import { SIGNATURE_HEADER, type WebhookVerifier } from '../payments/webhook-signature.ts';
+import { StoreError } from '../store/store-error.ts';
 import { forbidden, isStaff, ownCustomer, principalOf, type Guard } from './access.ts';
 import {
   cancelBookingRoute, checkInListRoute, checkInRoute, customerBookingsRoute, getBookingRoute, getPaymentRoute, joinWaitingListRoute,
@@ -103,6 +104,14 @@ export function addBookingRoutes(app: TicketdApp, deps: RouteDeps, webhooks: Web
       if (!verdict.ok) throw new HttpError(400, 'invalid_signature', `webhook refused: ${verdict.reason}`);
       const event = parseProviderEvent(raw);
       if (event === undefined) throw new HttpError(400, 'invalid_body', 'not a provider event');
+      // A customer's own top-up by card, or else a booking's payment.
+      if (deps.cardTopUps?.owns(event.paymentId) === true) {
+        const applied = await wait(deps.cardTopUps.apply(event, servingRequest(c))).catch((error: unknown) => {
+          if (error instanceof StoreError && error.code === 'ERR_UNKNOWN_TOPUP') throw new HttpError(404, 'unknown_payment', error.message);
+          throw error;
+        });
+        return c.json(applied, 200);
+      }
       return c.json(await wait(office.applyProviderEvent(event, servingRequest(c))), 200);
     }),
   ]);

@@ -5,8 +5,9 @@
 import type { Context } from 'hono';
 import { StoreError } from '../store/store-error.ts';
 import { principalOf, type Guard } from './access.ts';
-import { inboxRoute, markReadRoute, meRoute, myTopUpRoute } from './api/me-api.ts';
-import { topUp } from './customer-routes.ts';
+import { PaymentError } from '../payments/payment-error.ts';
+import type { CardTopUps } from '../payments/card-top-ups.ts';
+import { inboxRoute, markReadRoute, meRoute, myTopUpRoute, myTopUpStatusRoute } from './api/me-api.ts';
 import type { AppEnv, RouteDeps, TicketdApp } from './app-env.ts';
 import { HttpError } from './http-error.ts';
 import { operation, route } from './route-table.ts';
@@ -19,6 +20,25 @@ function customerOf(c: Context<AppEnv>): string {
   const p = principalOf(c);
   if (p.role !== 'customer') throw new HttpError(403, 'forbidden', 'only a customer token has an inbox');
   return p.customerId;
+}
+
+function cardTopUpsOf(deps: RouteDeps): CardTopUps {
+  if (deps.cardTopUps === undefined) throw new HttpError(503, 'payments_unavailable', 'card payments are not set up on this server');
+  return deps.cardTopUps;
+}
+
+/** Runs a card top-up step, answering the store's and the provider's refusals in HTTP terms. */
+async function cardTopUp<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof StoreError && error.code === 'ERR_TOPUP_CONFLICT') throw new HttpError(409, 'topup_conflict', error.message);
+    if (error instanceof PaymentError && error.code === 'ERR_PROVIDER_BUSY') {
+      throw new HttpError(503, 'payments_busy', 'the card provider is busy; try again', { 'Retry-After': '1' });
+    }
+    if (error instanceof PaymentError) throw new HttpError(502, 'provider_refused', `the card provider refused: ${error.message}`);
+    throw error;
+  }
 }
 
 /**
@@ -50,8 +70,17 @@ export function addMeRoutes(app: TicketdApp, deps: RouteDeps): void {
   ]);
   route(app, [
     operation(myTopUpRoute, customers, async (c) => {
-      const { status, answer } = await topUp(c, deps, customerOf(c), c.req.valid('json'));
-      return c.json(answer, status);
+      const { topUpId, amount } = c.req.valid('json');
+      const { topUp, created } = await cardTopUp(() => cardTopUpsOf(deps).begin(customerOf(c), topUpId, amount));
+      return created ? c.json({ topUp }, 202) : c.json({ topUp }, 200);
+    }),
+  ]);
+  route(app, [
+    operation(myTopUpStatusRoute, customers, (c) => {
+      const { id } = c.req.valid('param');
+      const topUp = cardTopUpsOf(deps).get(customerOf(c), id);
+      if (topUp === undefined) throw new HttpError(404, 'unknown_top_up', `no card top-up '${id}' of yours`);
+      return c.json({ topUp }, 200);
     }),
   ]);
   route(app, [

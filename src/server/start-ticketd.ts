@@ -10,6 +10,7 @@ import { STREAMS_PER_CUSTOMER_MAX_DEFAULT } from '../http/sse-hub.ts';
 import { SERVER_LIMITS_DEFAULT, startHttpServer, type ServerLimits } from '../http/server.ts';
 import { Metrics } from '../metrics/metrics.ts';
 import { Engine } from '../pipeline/engine.ts';
+import { CardTopUps } from '../payments/card-top-ups.ts';
 import { SimulatedCardProvider, type WebhookSink } from '../payments/simulated-provider.ts';
 import { SIGNATURE_HEADER, WebhookVerifier } from '../payments/webhook-signature.ts';
 import type { PipelineOptions } from '../pipeline/pipeline-options.ts';
@@ -191,7 +192,14 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
       // With the request's id when a request failed (the access line carries it too), and always the stack.
       onInternalError: (error, requestId) => config.log.error('internal error', { requestId, err: error }),
       metrics: { metrics, token: config.metricsToken },
-      payments: { webhooks: new WebhookVerifier({ secret: webhookSecret, clock: runtime.clock, toleranceMs: WEBHOOK_TOLERANCE_MS, replayMemoryMax: 100_000 }) },
+      payments: {
+        webhooks: new WebhookVerifier({ secret: webhookSecret, clock: runtime.clock, toleranceMs: WEBHOOK_TOLERANCE_MS, replayMemoryMax: 100_000 }),
+        cardTopUps: new CardTopUps({
+          store: store.cardTopUps, provider, clock: runtime.clock,
+          credit: (customerId, topUpId, amount, context) => running.topUp(customerId, topUpId, amount, context),
+          currencyOf: (customerId) => running.getCustomer(customerId)?.currency,
+        }),
+      },
     });
     deliverWebhook = async ({ body, signature }) => {
       const answer = await app.request('/v1/payments/webhook', {

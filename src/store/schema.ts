@@ -22,11 +22,14 @@
  * v7 lets tokens have the `manager` role (manager-role-schema.ts).
  *
  * v8 adds user accounts and sessions, and makes the event log the domain event feed (accounts-schema.ts).
+ *
+ * v9 adds customers' own top-ups paid by card, pending until the provider's webhook (card-top-ups.ts).
  */
 import type Database from 'better-sqlite3';
 import { StoreError } from './store-error.ts';
 import { migrateToAccounts } from './accounts-schema.ts';
 import { migrateToBoxOffice } from './box-office-schema.ts';
+import { migrateToCardTopUps } from './card-top-ups.ts';
 import { migrateToInbox } from './inbox-schema.ts';
 import { migrateToManagerRole } from './manager-role-schema.ts';
 import { migrateToShows } from './shows-schema.ts';
@@ -165,6 +168,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, description: "the inbox's read marker per customer", up: migrateToInbox },
   { version: 7, description: 'the manager role of API tokens', up: migrateToManagerRole },
   { version: 8, description: 'user accounts and sessions; the event log as the domain event feed', up: migrateToAccounts },
+  { version: 9, description: "customers' own top-ups paid by card, pending until the provider's webhook", up: migrateToCardTopUps },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -21,7 +21,8 @@ export type StoreErrorCode =
   | 'ERR_TAP_NOT_REPLAYABLE'
   | 'ERR_STATUS_MOVE'
   | 'ERR_USERNAME_TAKEN'
-  | 'ERR_EMAIL_TAKEN';
+  | 'ERR_EMAIL_TAKEN'
+  | 'ERR_UNKNOWN_TOPUP';
 
 /**
  * An error raised by the store, with a stable `code` and, when it wraps a SQLite error, that error as `cause`.

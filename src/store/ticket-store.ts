@@ -18,6 +18,7 @@ import { getDeadLetter, listDeadLetters, tapToReplay } from './dead-letters.ts';
 import { openDatabase } from './open-database.ts';
 import { customerFromRow, machineFromRow, rideFromRow, tapFromLegacyRow } from './rows.ts';
 import { BookingStore, type BookingWriter } from './bookings.ts';
+import { CardTopUpStore } from './card-top-ups.ts';
 import { EventFeed } from './event-feed.ts';
 import { InboxStore } from './inbox.ts';
 import { UserStore } from './users.ts';
@@ -113,6 +114,8 @@ export class TicketStore {
   readonly users: UserStore;
   /** The whole log as the domain event feed, in id order (event-feed.ts). */
   readonly feed: EventFeed;
+  /** Customers' own top-ups paid by card, until the provider answers (card-top-ups.ts). */
+  readonly cardTopUps: CardTopUpStore;
   readonly #db: Database.Database;
   readonly #ctx: StoreContext;
   readonly #batchSizeMax: number;
@@ -136,6 +139,7 @@ export class TicketStore {
     this.inbox = new InboxStore(db, ctx.st, (fn) => this.#run(fn));
     this.users = new UserStore(ctx, secrets, (fn) => this.#run(fn));
     this.feed = new EventFeed(db, (fn) => this.#run(fn));
+    this.cardTopUps = new CardTopUpStore(db, (fn) => this.#run(fn));
     this.#allWrites = db.transaction((c: StoreContext, writes: readonly GroupWrite[], nowMs: number): WriteOutcome[] => {
       const batch = new CommitBatch(c, nowMs);
       const outcomes = writes.map((write): WriteOutcome => {

@@ -126,6 +126,7 @@ const TABLE: Record<string, Row> = {
   'POST /v1/me/notifications/read': { allowed: CUSTOMERS, path: '/v1/me/notifications/read', body: { upTo: 1 } },
   // Each customer tops up its own wallet.
   'POST /v1/me/top-ups': { allowed: CUSTOMERS, path: '/v1/me/top-ups', body: { topUpId: 'phone-1', amount: 1_000 } },
+  'GET /v1/me/top-ups/{id}': { allowed: CUSTOMERS, path: '/v1/me/top-ups/phone-1' },
 
   'GET /v1/dead-letters': { allowed: STAFF, path: '/v1/dead-letters' },
   'GET /v1/dead-letters/{id}': { allowed: STAFF, path: '/v1/dead-letters/1' },

@@ -31,7 +31,7 @@ describe('tokens with the manager role (schema v7)', () => {
     const store = h.reopen();
     store.close();
     const v7 = new Database(file);
-    expect(v7.pragma('user_version', { simple: true })).toBe(8);
+    expect(v7.pragma('user_version', { simple: true })).toBe(9);
     // v8 adds whose session a token is and when it ends: null for API tokens.
     expect(v7.prepare('SELECT * FROM tokens ORDER BY id').all()).toEqual(before.map((t) => ({ ...(t as object), user_id: null, expires_at: null })));
     v7.close();

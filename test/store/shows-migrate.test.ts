@@ -31,8 +31,8 @@ describe('migration v4: the shows catalogue', () => {
     v3.close();
 
     const store = h.reopen();
-    expect(SCHEMA_VERSION).toBe(8);
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(SCHEMA_VERSION).toBe(9);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(store.getCustomer('c1')?.balance).toBe(1000);
     expect(store.auditBalances()).toEqual([{ customerId: 'c1', balance: 1000, ledgerSum: 1000 }]);
     expect(store.shows.search({ includeDrafts: true, limit: 10 })).toEqual({ shows: [] });
@@ -44,7 +44,7 @@ describe('migration v4: the shows catalogue', () => {
     store.close();
 
     const check = new Database(file, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(8);
+    expect(check.pragma('user_version', { simple: true })).toBe(9);
     // v5 copies the log into a table whose type check knows the box office's events and adds `data` (null here); v8
     // into one with the feed's envelope: the opening balance is the first version of its customer's aggregate.
     expect(check.prepare('SELECT * FROM events').all()).toEqual(eventsBefore.map((e) => ({

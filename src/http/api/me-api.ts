@@ -5,8 +5,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ROLES } from '../../domain/principal.ts';
 import { body, ok, responses } from './declare.ts';
-import { InboxQuery } from './inputs.ts';
-import { Customer, TopUpAnswer } from './schemas.ts';
+import { IdParam, InboxQuery } from './inputs.ts';
+import { Customer } from './schemas.ts';
 import { expected, Id } from '../../domain/request-bodies.ts';
 import { User } from './user-api.ts';
 
@@ -80,14 +80,39 @@ export const MyTopUpBody = z.strictObject({
 }, { error: (issue) => (issue.code === 'invalid_type' ? 'must be a JSON object' : undefined) })
   .meta({ id: 'MyTopUp', example: { topUpId: 'phone-7f3a', amount: 2_000 } });
 
+/** A customer's own top-up paid by card, as `POST /v1/me/top-ups` and `GET /v1/me/top-ups/{topUpId}` answer it. */
+const CardTopUp = z.strictObject({
+  topUpId: z.string(), customerId: z.string(), amount: z.number().int(), currency: z.string(),
+  paymentId: z.string().meta({ description: 'the id the card provider knows the charge by' }),
+  status: z.enum(['pending', 'succeeded', 'failed']).meta({ description: '`pending` until the provider\'s webhook; `succeeded` once the wallet is credited' }),
+  failureReason: z.string().optional().meta({ description: 'why it failed: `card_declined`, `balance_limit` (refunded), or the provider\'s refusal' }),
+  createdAt: z.string(), settledAt: z.string().optional(),
+}).meta({
+  id: 'CardTopUp',
+  example: { topUpId: 'phone-7f3a', customerId: 'customer-1', amount: 2_000, currency: 'EUR', paymentId: 'top-up:phone-7f3a', status: 'pending', createdAt: '2026-12-07T10:00:00.000Z' },
+});
+const CardTopUpAnswer = z.strictObject({ topUp: CardTopUp }).meta({
+  id: 'CardTopUpAnswer',
+  example: { topUp: { topUpId: 'phone-7f3a', customerId: 'customer-1', amount: 2_000, currency: 'EUR', paymentId: 'top-up:phone-7f3a', status: 'succeeded', createdAt: '2026-12-07T10:00:00.000Z', settledAt: '2026-12-07T10:00:00.500Z' } },
+});
+
 export const myTopUpRoute = createRoute({
   method: 'post', path: '/v1/me/top-ups', tags,
-  summary: 'A customer tops up their own wallet by a simulated card payment (1.00 to 500.00), once per topUpId',
-  description: 'The card is the simulated provider\'s and always pays at once; the balance.changed event reaches the ' +
-    'customer\'s stream and inbox like any top-up. Customer tokens and user sessions only.',
+  summary: 'A customer tops up their own wallet by card (1.00 to 500.00), once per topUpId',
+  description: 'The charge goes to the card provider (in the demo the simulated one: `--card-delay-ms`, ' +
+    '`--card-failure-rate`) and the answer is `202` with the top-up `pending`. The provider\'s signed webhook decides: ' +
+    'on success the wallet is credited and `balance.changed` reaches the customer\'s stream and inbox like any top-up; ' +
+    'on failure nothing is credited. Read the outcome with `GET /v1/me/top-ups/{id}`. The same topUpId again ' +
+    'answers the same top-up as it is now (`200`). Customer tokens and user sessions only.',
   request: { body: body(MyTopUpBody) },
   responses: responses({
-    201: ok(TopUpAnswer, 'Applied: a new top-up'),
-    200: ok(TopUpAnswer, 'A duplicate: this topUpId was applied before; nothing changed'),
-  }, { 409: ['topup_conflict', 'balance_limit_exceeded'], 503: ['engine_timeout', 'not_ready', 'storage_unavailable'] }, { auth: true, body: true }),
+    202: ok(CardTopUpAnswer, 'Accepted: the card is being charged; the top-up is pending'),
+    200: ok(CardTopUpAnswer, 'This topUpId was asked for before: that top-up, as it is now'),
+  }, { 409: ['topup_conflict'], 502: ['provider_refused'], 503: ['payments_busy', 'payments_unavailable'] }, { auth: true, body: true }),
+});
+
+export const myTopUpStatusRoute = createRoute({
+  method: 'get', path: '/v1/me/top-ups/{id}', tags, summary: 'Read one of my card top-ups: pending, succeeded or failed',
+  request: { params: IdParam },
+  responses: responses({ 200: ok(CardTopUpAnswer, 'The top-up') }, { 400: ['invalid_field'], 404: ['unknown_top_up'], 503: ['payments_unavailable'] }, { auth: true, body: false }),
 });

@@ -1,0 +1,140 @@
+/**
+ * A customer's own top-ups paid by card (migration v9): the request, kept from the moment the provider is asked
+ * until its webhook answers. Only the record of the payment is here; the money goes into the wallet through the
+ * ledger's ordinary top-up (top-up.ts), keyed by the same `topUpId`. So a card top-up has succeeded exactly when its
+ * top-up is in the ledger (`top_ups`), which this store reads rather than keeping a copy that a crash between the two
+ * writes could leave behind. What is stored here is `pending` or, with a reason, `failed`.
+ */
+import type Database from 'better-sqlite3';
+import { StoreError } from './store-error.ts';
+
+const V9_SQL = `
+CREATE TABLE card_top_ups (
+  top_up_id      TEXT PRIMARY KEY,
+  customer_id    TEXT NOT NULL REFERENCES customers (id),
+  amount         INTEGER NOT NULL CHECK (amount > 0),
+  currency       TEXT NOT NULL,
+  payment_id     TEXT NOT NULL UNIQUE,
+  status         TEXT NOT NULL CHECK (status IN ('pending', 'failed')),
+  failure_reason TEXT,
+  created_at     INTEGER NOT NULL,
+  failed_at      INTEGER
+) WITHOUT ROWID;
+`;
+
+/** Runs inside the migration's transaction (schema.ts). */
+export function migrateToCardTopUps(db: Database.Database): void {
+  db.exec(V9_SQL);
+}
+
+export type CardTopUpStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface CardTopUp {
+  topUpId: string;
+  customerId: string;
+  amount: number;
+  currency: string;
+  /** The id the provider knows the charge by. */
+  paymentId: string;
+  status: CardTopUpStatus;
+  /** Why it failed, e.g. `card_declined`. */
+  failureReason?: string;
+  createdAt: string;
+  /** When the wallet was credited, or when the charge failed. */
+  settledAt?: string;
+}
+
+interface Row {
+  top_up_id: string; customer_id: string; amount: number; currency: string; payment_id: string; status: 'pending' | 'failed';
+  failure_reason: string | null; created_at: number; failed_at: number | null; credited_at: number | null;
+}
+
+// A top-up in the ledger under the same id is the card top-up's success.
+const SELECT = `SELECT c.*, t.at AS credited_at FROM card_top_ups c LEFT JOIN top_ups t ON t.top_up_id = c.top_up_id`;
+
+function cardTopUpOf(row: Row): CardTopUp {
+  const settledAt = row.credited_at ?? row.failed_at;
+  return {
+    topUpId: row.top_up_id, customerId: row.customer_id, amount: row.amount, currency: row.currency, paymentId: row.payment_id,
+    status: row.credited_at !== null ? 'succeeded' : row.status,
+    ...(row.failure_reason !== null && row.credited_at === null && { failureReason: row.failure_reason }),
+    createdAt: new Date(row.created_at).toISOString(),
+    ...(settledAt !== null && { settledAt: new Date(settledAt).toISOString() }),
+  };
+}
+
+/**
+ * @example
+ * const { topUp, created } = store.cardTopUps.begin({ topUpId: 'phone-7f3a', customerId: 'customer-1', amount: 2_000,
+ *   currency: 'EUR', paymentId: 'top-up:phone-7f3a' }, clock.now());
+ * store.cardTopUps.fail('phone-7f3a', 'card_declined', clock.now());
+ */
+export class CardTopUpStore {
+  readonly #run: <T>(fn: () => T) => T;
+  readonly #byId;
+  readonly #byPayment;
+  readonly #ledgerTopUp;
+  readonly #insert;
+  readonly #fail;
+  readonly #begin;
+
+  /** On the store's connection; `run` wraps every call (the closed check and SQLite error mapping). */
+  constructor(db: Database.Database, run: <T>(fn: () => T) => T) {
+    this.#run = run;
+    this.#byId = db.prepare<[string], Row>(`${SELECT} WHERE c.top_up_id = ?`);
+    this.#byPayment = db.prepare<[string], Row>(`${SELECT} WHERE c.payment_id = ?`);
+    this.#ledgerTopUp = db.prepare<[string], number>('SELECT 1 FROM top_ups WHERE top_up_id = ?').pluck();
+    this.#insert = db.prepare<[string, string, number, string, string, number], unknown>(
+      `INSERT INTO card_top_ups (top_up_id, customer_id, amount, currency, payment_id, status, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)`,
+    );
+    this.#fail = db.prepare<[string, number, string], unknown>(
+      `UPDATE card_top_ups SET status = 'failed', failure_reason = ?, failed_at = ? WHERE top_up_id = ? AND status = 'pending'`,
+    );
+    this.#begin = db.transaction((t: Omit<CardTopUp, 'status' | 'createdAt' | 'settledAt' | 'failureReason'>, nowMs: number) => {
+      const earlier = this.#byId.get(t.topUpId);
+      if (earlier !== undefined) {
+        if (earlier.customer_id !== t.customerId || earlier.amount !== t.amount) {
+          throw new StoreError('ERR_TOPUP_CONFLICT', `top-up ${t.topUpId} was already used for another customer or amount`);
+        }
+        return { topUp: cardTopUpOf(earlier), created: false };
+      }
+      // The id of a top-up made at the desk is taken too: the ledger would take the card's for a repeat of it.
+      if (this.#ledgerTopUp.get(t.topUpId) !== undefined) {
+        throw new StoreError('ERR_TOPUP_CONFLICT', `top-up ${t.topUpId} was already used`);
+      }
+      this.#insert.run(t.topUpId, t.customerId, t.amount, t.currency, t.paymentId, nowMs);
+      return { topUp: cardTopUpOf(this.#byId.get(t.topUpId)!), created: true };
+    });
+  }
+
+  /**
+   * Records a new card top-up as `pending`, or answers the one begun before under the same id (`created: false`).
+   * Throws `ERR_TOPUP_CONFLICT` when the id was used for another customer or amount, or for a top-up at the desk.
+   */
+  begin(t: Omit<CardTopUp, 'status' | 'createdAt' | 'settledAt' | 'failureReason'>, nowMs: number): { topUp: CardTopUp; created: boolean } {
+    return this.#run(() => this.#begin.immediate(t, nowMs));
+  }
+
+  get(topUpId: string): CardTopUp | undefined {
+    return this.#run(() => {
+      const row = this.#byId.get(topUpId);
+      return row === undefined ? undefined : cardTopUpOf(row);
+    });
+  }
+
+  byPayment(paymentId: string): CardTopUp | undefined {
+    return this.#run(() => {
+      const row = this.#byPayment.get(paymentId);
+      return row === undefined ? undefined : cardTopUpOf(row);
+    });
+  }
+
+  /** Marks a pending top-up failed; one that is not pending (already failed or credited) is left as it is. */
+  fail(topUpId: string, reason: string, nowMs: number): CardTopUp | undefined {
+    return this.#run(() => {
+      this.#fail.run(reason, nowMs, topUpId);
+      const row = this.#byId.get(topUpId);
+      return row === undefined ? undefined : cardTopUpOf(row);
+    });
+  }
+}
