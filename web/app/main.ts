@@ -132,16 +132,50 @@ async function enter(me: Me): Promise<void> {
   follow(me.customerId);
 }
 
-/** A top-up of the customer's own wallet, paid by the simulated card; its balance.changed event follows on the stream. */
+/** How often, and how many times, a pending card top-up is read again before the page stops asking. */
+const TOP_UP_POLL_MS = 500;
+const TOP_UP_POLLS_MAX = 60;
+const TOP_UP_FAILURES: Readonly<Record<string, string>> = {
+  card_declined: 'The card was declined; nothing was charged.',
+  balance_limit: 'The wallet cannot hold that much; the card was refunded.',
+};
+
+interface CardTopUp { topUpId: string; amount: number; currency: string; status: 'pending' | 'succeeded' | 'failed'; failureReason?: string }
+
+/**
+ * A top-up of the customer's own wallet by card: the server asks the card provider and answers `pending`; the
+ * provider's webhook decides. The page reads the top-up until it is decided (bounded); the new balance also arrives
+ * on the stream as `balance.changed`.
+ */
 async function topUp(event: Event): Promise<void> {
   event.preventDefault();
-  const amount = Number(field(new FormData(event.target as HTMLFormElement), 'amount'));
+  const form = event.target as HTMLFormElement;
+  const amount = Number(field(new FormData(form), 'amount'));
+  const button = form.querySelector('button')!;
+  const status = $('topup-status');
   $('topup-error').textContent = '';
+  button.disabled = true;
   try {
-    const answer = await api<{ customer: Customer }>('POST', '/v1/me/top-ups', { topUpId: randomId(), amount });
-    setBalance(answer.customer.balance, answer.customer.currency);
+    let { topUp: current } = await api<{ topUp: CardTopUp }>('POST', '/v1/me/top-ups', { topUpId: randomId(), amount });
+    status.textContent = `Paying ${money(amount, current.currency)} by card…`;
+    for (let polls = 0; current.status === 'pending' && polls < TOP_UP_POLLS_MAX; polls++) {
+      await new Promise((resolve) => setTimeout(resolve, TOP_UP_POLL_MS));
+      ({ topUp: current } = await api<{ topUp: CardTopUp }>('GET', `/v1/me/top-ups/${encodeURIComponent(current.topUpId)}`));
+    }
+    if (current.status === 'succeeded') {
+      status.textContent = `Topped up ${money(current.amount, current.currency)}.`;
+      await refreshBalance();
+    } else if (current.status === 'failed') {
+      status.textContent = '';
+      $('topup-error').textContent = TOP_UP_FAILURES[current.failureReason ?? ''] ?? `The payment failed (${current.failureReason ?? 'no reason given'}); nothing was charged.`;
+    } else {
+      status.textContent = 'Still waiting for the card provider; the balance changes here when it answers.';
+    }
   } catch (error) {
+    status.textContent = '';
     $('topup-error').textContent = error instanceof Error ? error.message : String(error);
+  } finally {
+    button.disabled = false;
   }
 }
 
