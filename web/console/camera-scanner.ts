@@ -30,6 +30,12 @@ export interface CameraScannerOptions {
   frameWidthMax: number;
 }
 
+/**
+ * The bounds the console uses: five readings a second, two seconds' pause after a read, frames at most 640 px wide.
+ *
+ * @example
+ * new CameraScanner(parts, { ...CAMERA_SCANNER_DEFAULTS, frameEveryMs: 500 }); // a slower phone
+ */
 export const CAMERA_SCANNER_DEFAULTS: Readonly<CameraScannerOptions> = {
   frameEveryMs: 200, pauseAfterReadMs: 2_000, sameTextQuietMs: 2_000, frameWidthMax: 640,
 };
