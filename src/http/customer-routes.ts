@@ -68,10 +68,10 @@ export function knownCustomer(engine: EngineApi, id: string): Customer {
 }
 
 /**
- * Applies a top-up for a route (a staff member's, or a customer's own by `POST /v1/me/top-ups`): a new top-up is a new
- * record of the ledger (201); the same topUpId again points at the one made before (200).
+ * Applies a top-up at the desk (staff; a customer's own goes by card, me-routes.ts): a new top-up is a new record of
+ * the ledger (201); the same topUpId again points at the one made before (200).
  */
-export async function topUp(
+async function topUp(
   c: Context<AppEnv>, deps: RouteDeps, customerId: string, body: { topUpId: string; amount: number },
 ): Promise<{ status: 200 | 201; answer: { status: 'applied' | 'duplicate'; customer: Customer } }> {
   const applying = deps.engine.topUp(customerId, body.topUpId, body.amount, { requestId: requestIdOf(c) });

@@ -1,5 +1,6 @@
 /**
- * The caller's own routes (declared in api/me-api.ts): `GET /v1/me`, and a customer token's inbox. The inbox is the
+ * The caller's own routes (declared in api/me-api.ts): `GET /v1/me`, a customer's own top-ups by card
+ * (payments/card-top-ups.ts), and a customer token's inbox. The inbox is the
  * customer's event log read newest first (store/inbox.ts), so it holds exactly what the SSE stream sent.
  */
 import type { Context } from 'hono';
