@@ -68,7 +68,6 @@ describe.skipIf(chromiumMissing !== undefined)('the operator console in Chromium
     // The replay was decided again: the taps chart's count moves from 1 to 2, and its plot has that second's rate.
     await expect.poll(() => tapsTotal(page)).toBe(2);
     await expect.poll(() => page.getByTestId('chart-taps').getAttribute('data-latest')).toMatch(/^[0-9.]+,/);
-    await screenshot(page, 'console');
 
     await page.getByRole('button', { name: 'Log out' }).click();
     await expect.poll(() => page.locator('#login').isVisible()).toBe(true);
@@ -111,6 +110,8 @@ describe.skipIf(chromiumMissing !== undefined)('the operator console in Chromium
     expect((await book({ method: 'wallet' })).body.status).toBe('confirmed');
     await expect.poll(latest).toEqual([held! + 2, sold! + 2]);
     expect(await chart.locator('.latest').textContent()).toBe(`held: ${held! + 2} · sold: ${sold! + 2}`);
+    // The README's picture: the taps chart with the replay of the first test, this show's chart, the replayed letter.
+    await screenshot(page, 'console');
     await page.close();
   }, 60_000);
 

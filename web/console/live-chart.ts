@@ -16,6 +16,17 @@ export interface SeriesSpec {
 }
 
 /**
+ * The time axis: the readings' span, or, before there are two readings, the minute up to the one there is (or up
+ * to now): uPlot would stretch a single reading over 86,400 × 1,000 s (years) and draw no readings at 1970.
+ */
+function xRange(u: uPlot, min: number, max: number): uPlot.Range.MinMax {
+  const readings = u.data[0].length;
+  if (readings >= 2) return [min, max];
+  const last = readings === 1 ? min : Date.now() / 1000;
+  return [last - 60, last];
+}
+
+/**
  * @example
  * const chart = new LiveChart(figure, [{ label: 'issued', format: (v) => `${v}/s` }], 120);
  * chart.push(Date.now() / 1000, [3]);
@@ -41,7 +52,7 @@ export class LiveChart {
       width: this.#width(),
       height: HEIGHT_PX,
       legend: { show: true },
-      scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max)] } },
+      scales: { x: { time: true, range: xRange }, y: { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max)] } },
       series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: COLOURS[i % COLOURS.length], width: 2 }))],
     }, this.#data as uPlot.AlignedData, holder);
     window.addEventListener('resize', () => this.#plot.setSize({ width: this.#width(), height: HEIGHT_PX }));
