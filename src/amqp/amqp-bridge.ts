@@ -181,13 +181,25 @@ export class AmqpBridge {
 
   #down(error: Error): void {
     if (this.#stopping) return;
-    if (this.#state === 'connected') this.#options.log.warn('amqp connection lost; reconnecting', { err: error.message });
+    // A channel ending is what follows the connection's own error: the cause is the one worth keeping and telling.
+    if (error.message.startsWith('Channel ended') && this.#error !== undefined) return;
+    const message = error.message.includes("unknown exchange type 'x-consistent-hash'")
+      ? `${error.message} (several nodes need the broker's plugin: rabbitmq-plugins enable rabbitmq_consistent_hash_exchange)`
+      : error.message;
+    // Told once per cause, not at every retry.
+    if (this.#error !== message) {
+      this.#options.log.warn(this.#state === 'connected' ? 'amqp connection lost; reconnecting' : 'amqp not connected; retrying', { err: message });
+    }
     this.#state = 'connecting';
-    this.#error = error.message;
+    this.#error = message;
   }
+
 
   /** After every (re)connect: the topology, the consumer of taps and the outbox publisher, on this connection. */
   async #setup(model: ChannelModel): Promise<void> {
+    // Each reconnect brings a model of its own, which emits 'error' when the broker closes the connection (a
+    // declaration it refuses, say); unheard, that event would end the process instead of the recovery retrying.
+    model.on('error', (error: Error) => this.#down(error));
     const consumer = await model.createConfirmChannel();
     const publisher = await model.createConfirmChannel();
     for (const channel of [consumer, publisher]) channel.on('error', (error: Error) => this.#down(error));
