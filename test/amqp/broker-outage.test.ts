@@ -10,6 +10,7 @@
  *   than once carries the same message-id, so it can deduplicate.
  */
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startBinary, type RunningBinary } from '../blackbox/binary.ts';
@@ -153,4 +154,28 @@ describe.skipIf(skip !== undefined)('ticketd when RabbitMQ or ticketd itself goe
       if (restarted !== undefined) expect(await restarted.stop('SIGTERM')).toBe(0);
     }
   }, 180_000);
+
+  it('lives through the broker closing its connection (an operator, a broker restart) and reconnects', async () => {
+    const ticketd = await startBinary({ args: ['--amqp-url', vhost.url] });
+    try {
+      await connected(ticketd);
+      // CONNECTION_FORCED from the broker's side: an error event on the connection, which must not end the process.
+      // Every connection of the vhost is closed, the test's own too: it is opened again below.
+      connection.on('error', () => undefined);
+      execFileSync('rabbitmqctl', ['close_all_connections', '-p', vhost.name, 'closed by the test'], { stdio: 'ignore', timeout: 60_000 });
+      await until('the bridge to notice', async () => ((await readiness(ticketd)).body.components?.amqp !== 'connected' ? true : undefined), 15_000)
+        .catch(() => undefined); // it may already be back: the reconnect starts at 100 ms
+      await connected(ticketd, 'the bridge to reconnect');
+      expect(ticketd.process.exitCode).toBeNull();
+      expect(`${ticketd.stdout()}${ticketd.stderr()}`).toContain('closed by the test');
+      // And it works: a tap from the reference's machine is decided.
+      connection = await amqp.connect(vhost.url);
+      channel = await connection.createChannel();
+      const app = await customerApp(channel, 'customer-5');
+      machinePublishes(channel, 'customer-5', 'ride-b', new Date().toISOString());
+      expect((await app.atLeast(1)).length).toBe(1);
+    } finally {
+      expect(await ticketd.stop('SIGTERM')).toBe(0);
+    }
+  }, 60_000);
 });
