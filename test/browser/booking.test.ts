@@ -13,7 +13,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { api } from '../blackbox/binary.ts';
-import { chromiumMissing, PASSWORD, screenshot, useBrowserWorld } from './browser.ts';
+import { chromiumMissing, PASSWORD, screenshot, useBrowserWorld, watchProblems } from './browser.ts';
 
 const world = useBrowserWorld(['--allow-signup', '--card-failure-rate', '0']);
 
@@ -37,18 +37,6 @@ async function topUp(page: Page, customerId: string, amount: number, balance: st
   const answer = await api(`${world.ticketd.url}/v1/customers/${customerId}/top-ups`, 'POST', { topUpId: `browser-${customerId}-${amount}`, amount });
   expect(answer.status).toBe(201);
   await expect.poll(() => page.getByTestId('balance').textContent()).toBe(balance);
-}
-
-/** The page's console errors (a Content-Security-Policy refusal, say) and uncaught exceptions. */
-function watchProblems(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(error.message));
-  // Not the 401s of the page asking who is logged in before anyone is (nor of a favicon): the browser logs those
-  // as failed loads.
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(message.text());
-  });
-  return problems;
 }
 
 /**

@@ -63,3 +63,17 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
 }
+
+/**
+ * The page's uncaught exceptions and console errors (a Content-Security-Policy refusal is one), collected from now
+ * on. Not the 401s of the page asking who is logged in before anyone is (nor a favicon's 404): the browser logs
+ * those as failed loads.
+ */
+export function watchProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(message.text());
+  });
+  return problems;
+}

@@ -13,7 +13,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { api, readCredentials, tap } from '../blackbox/binary.ts';
-import { chromiumMissing, PASSWORD, screenshot, useBrowserWorld } from './browser.ts';
+import { chromiumMissing, PASSWORD, screenshot, useBrowserWorld, watchProblems } from './browser.ts';
 
 const world = useBrowserWorld(['--allow-signup']);
 
@@ -38,8 +38,7 @@ describe.skipIf(chromiumMissing !== undefined)('the operator console in Chromium
     expect(rejected.body.taps[0]).toEqual({ tapId: 'console-dl-1', status: 'rejected', reason: 'unknown_ride' });
 
     const page = await world.browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(error.message));
+    const problems = watchProblems(page);
     await logIn(page, 'olga');
     await expect.poll(() => page.locator('#scrape').textContent()).toBe('live');
     // The page reads /metrics with its session cookie alone, and the chart has a reading with the rejected tap.

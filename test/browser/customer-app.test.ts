@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { api, readCredentials } from '../blackbox/binary.ts';
-import { chromiumMissing, PASSWORD, screenshot, useBrowserWorld } from './browser.ts';
+import { chromiumMissing, PASSWORD, screenshot, useBrowserWorld, watchProblems } from './browser.ts';
 
 // Every card accepted: the top-up from the page is decided by the provider's webhook, never declined at random.
 const world = useBrowserWorld(['--allow-signup', '--card-failure-rate', '0']);
@@ -25,8 +25,7 @@ describe.skipIf(chromiumMissing !== undefined)('the customer app in Chromium', (
 
     // A phone-sized screen.
     const page = await world.browser.newPage({ viewport: { width: 390, height: 844 } });
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(error.message));
+    const problems = watchProblems(page);
     await page.goto(`${world.ticketd.url}/app`);
     await page.getByLabel('Username or email').fill('ada');
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
@@ -74,8 +73,7 @@ describe.skipIf(chromiumMissing !== undefined)('the customer app in Chromium', (
     const credentials = readCredentials(world.ticketd.dataDir);
     const token = credentials.customers['customer-2']!;
     const page = await world.browser.newPage({ viewport: { width: 390, height: 844 } });
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(error.message));
+    const problems = watchProblems(page);
     await page.goto(`${world.ticketd.url}/app`);
     await page.getByText('Have a customer token? Open with it').click();
     await page.getByLabel('Customer token').fill(token);

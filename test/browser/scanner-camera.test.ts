@@ -17,7 +17,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../blackbox/binary.ts';
 import { qrVideo } from '../support/y4m.ts';
-import { chromiumMissing, launchChromium, PASSWORD, screenshot, useBrowserWorld } from './browser.ts';
+import { chromiumMissing, launchChromium, PASSWORD, screenshot, useBrowserWorld, watchProblems } from './browser.ts';
 
 const world = useBrowserWorld([]);
 /** Playwright's waits, each bounded: long enough for a shared 2-core machine to start a camera and read a frame. */
@@ -68,17 +68,6 @@ async function keepStream(page: Page): Promise<void> {
 /** How many tracks of the kept stream are still live (0: the camera is off). */
 function liveTracks(page: Page): Promise<number> {
   return page.evaluate("window.cameraStream.getTracks().filter((track) => track.readyState === 'live').length");
-}
-
-/** The page's uncaught exceptions and console errors (a Content-Security-Policy refusal is one). */
-function watchProblems(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(error.message));
-  // Not the 401 of the page asking who is logged in before anyone is: the browser logs it as a failed load.
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(message.text());
-  });
-  return problems;
 }
 
 describe.skipIf(chromiumMissing !== undefined)('the console scanner reads a QR code from the camera in Chromium', () => {
