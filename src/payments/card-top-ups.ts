@@ -15,9 +15,11 @@ import type { PaymentProvider, ProviderEvent } from './provider.ts';
 
 /** The provider's payment ids of card top-ups: never a booking payment's (those have no colon). */
 const PAYMENT_PREFIX = 'top-up:';
+/** Pending top-ups read at once when a start asks the provider about them again. */
+const RESUME_PAGE = 500;
 
 export interface CardTopUpsOptions {
-  store: Pick<CardTopUpStore, 'begin' | 'get' | 'byPayment' | 'fail'>;
+  store: Pick<CardTopUpStore, 'begin' | 'get' | 'byPayment' | 'fail' | 'pendingPage'>;
   provider: PaymentProvider;
   /**
    * The ledger's top-up (EngineApi.topUp): credits once per topUpId; rejects with an error whose `code` is
@@ -52,15 +54,39 @@ export class CardTopUps {
     const paymentId = `${PAYMENT_PREFIX}${topUpId}`;
     const begun = this.#o.store.begin({ topUpId, customerId, amount, currency, paymentId }, this.#o.clock.now());
     if (!begun.created) return begun;
+    await this.#charge(begun.topUp);
+    return begun;
+  }
+
+  /** Asks the provider to charge; a refusal fails the top-up with the provider's code, and is thrown on. */
+  async #charge(topUp: CardTopUp): Promise<void> {
+    const { paymentId, amount, currency } = topUp;
     try {
       // The payment id is the idempotency key: a charge asked for twice is charged once.
       await this.#o.provider.charge({ paymentId, amount, currency, idempotencyKey: paymentId });
     } catch (error) {
       const reason = error instanceof PaymentError ? error.code : 'provider_error';
-      this.#o.store.fail(topUpId, reason, this.#o.clock.now());
+      this.#o.store.fail(topUp.topUpId, reason, this.#o.clock.now());
       throw error;
     }
-    return begun;
+  }
+
+  /**
+   * At a start: asks the provider again about every top-up still pending, with the same idempotency key, as the box
+   * office does for its card payments. A provider that saw the charge answers it as a duplicate and its webhook
+   * decides as before; one that did not (the simulated provider keeps nothing across a restart) charges it now.
+   * Nothing is credited twice: the credit is once per topUpId. Answers how many were asked about; a refusal fails
+   * that top-up, as at its first request.
+   */
+  async resume(): Promise<number> {
+    let asked = 0;
+    for (let page = this.#o.store.pendingPage('', RESUME_PAGE); page.length > 0; page = this.#o.store.pendingPage(page.at(-1)!.topUpId, RESUME_PAGE)) {
+      for (const topUp of page) {
+        asked++;
+        await this.#charge(topUp).catch(() => undefined); // failed, with its reason, by #charge
+      }
+    }
+    return asked;
   }
 
   /** The customer's card top-up under this id, or undefined (another customer's is not theirs to see). */

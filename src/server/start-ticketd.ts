@@ -172,6 +172,11 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
     const running = engine;
     bridge = config.amqp === undefined ? undefined : amqpBridge(config.amqp, engine, store, config.log);
     const broker = bridge;
+    const cardTopUps = new CardTopUps({
+      store: store.cardTopUps, provider, clock: runtime.clock,
+      credit: (customerId, topUpId, amount, context) => running.topUp(customerId, topUpId, amount, context),
+      currencyOf: (customerId) => running.getCustomer(customerId)?.currency,
+    });
     const { app, hub, feed, shardStreams } = createApp({
       // Among several nodes an HTTP tap goes to the node owning its customer, through the broker.
       engine: broker !== undefined && config.amqp?.nodeId !== undefined ? tapsThroughShards(engine, broker) : engine,
@@ -194,11 +199,7 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
       metrics: { metrics, token: config.metricsToken },
       payments: {
         webhooks: new WebhookVerifier({ secret: webhookSecret, clock: runtime.clock, toleranceMs: WEBHOOK_TOLERANCE_MS, replayMemoryMax: 100_000 }),
-        cardTopUps: new CardTopUps({
-          store: store.cardTopUps, provider, clock: runtime.clock,
-          credit: (customerId, topUpId, amount, context) => running.topUp(customerId, topUpId, amount, context),
-          currencyOf: (customerId) => running.getCustomer(customerId)?.currency,
-        }),
+        cardTopUps,
       },
     });
     deliverWebhook = async ({ body, signature }) => {
@@ -208,6 +209,10 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
       // Anything but 200 is retried by the provider (a later attempt is signed anew).
       if (answer.status !== 200) throw new Error(`webhook answered ${answer.status}: ${await answer.text()}`);
     };
+    // Top-ups a stop left waiting for the provider are asked about again, now that its webhook has a route.
+    void cardTopUps.resume().then((asked) => {
+      if (asked > 0) config.log.info('asked the card provider again about pending top-ups', { topUps: asked });
+    }, (error: unknown) => config.log.error('pending top-ups not resumed', { err: error }));
     const server = await startHttpServer({ app, host: config.host, port: config.port, limits: config.serverLimits });
     // After HTTP is up: the broker is optional, and its absence only shows in /ready.
     await broker?.start();

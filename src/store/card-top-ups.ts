@@ -77,6 +77,7 @@ export class CardTopUpStore {
   readonly #insert;
   readonly #fail;
   readonly #begin;
+  readonly #pendingPage;
 
   /** On the store's connection; `run` wraps every call (the closed check and SQLite error mapping). */
   constructor(db: Database.Database, run: <T>(fn: () => T) => T) {
@@ -89,6 +90,9 @@ export class CardTopUpStore {
     );
     this.#fail = db.prepare<[string, number, string], unknown>(
       `UPDATE card_top_ups SET status = 'failed', failure_reason = ?, failed_at = ? WHERE top_up_id = ? AND status = 'pending'`,
+    );
+    this.#pendingPage = db.prepare<[string, number], Row>(
+      `${SELECT} WHERE c.status = 'pending' AND t.top_up_id IS NULL AND c.top_up_id > ? ORDER BY c.top_up_id LIMIT ?`,
     );
     this.#begin = db.transaction((t: Omit<CardTopUp, 'status' | 'createdAt' | 'settledAt' | 'failureReason'>, nowMs: number) => {
       const earlier = this.#byId.get(t.topUpId);
@@ -127,6 +131,14 @@ export class CardTopUpStore {
       const row = this.#byPayment.get(paymentId);
       return row === undefined ? undefined : cardTopUpOf(row);
     });
+  }
+
+  /**
+   * Up to `limit` top-ups still waiting for the provider, in id order after `afterTopUpId` (pass the last one's id
+   * for the next page): what a restart asks the provider about again.
+   */
+  pendingPage(afterTopUpId: string, limit: number): CardTopUp[] {
+    return this.#run(() => this.#pendingPage.all(afterTopUpId, limit).map(cardTopUpOf));
   }
 
   /** Marks a pending top-up failed; one that is not pending (already failed or credited) is left as it is. */

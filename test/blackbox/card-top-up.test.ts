@@ -82,3 +82,30 @@ describe('a top-up by card, every card declined', () => {
     expect(await balanceOf(url, token)).toBe(before);
   }, 30_000);
 });
+
+describe('a top-up by card pending when ticketd stops', () => {
+  it('is asked about again at the next start and credited once', async () => {
+    // The provider takes a minute to answer: the stop comes first.
+    const first = await startBinary({ args: ['--card-delay-ms', '60000', '--card-failure-rate', '0'] });
+    const { dataDir } = first;
+    try {
+      const token = readCredentials(dataDir).customers['customer-1']!;
+      const before = await balanceOf(first.url, token);
+      const asked = await api<{ topUp: CardTopUp }>(`${first.url}/v1/me/top-ups`, 'POST', { topUpId: 'bb-card-3', amount: 1_500 }, { token });
+      expect([asked.status, asked.body.topUp.status]).toEqual([202, 'pending']);
+      expect(await first.stop('SIGTERM')).toBe(0);
+
+      const second = await startBinary({ dataDir, args: ['--card-delay-ms', '100', '--card-failure-rate', '0'] });
+      try {
+        const again = readCredentials(dataDir).customers['customer-1']!;
+        expect(await decided(second.url, again, 'bb-card-3')).toMatchObject({ status: 'succeeded' });
+        expect(await balanceOf(second.url, again)).toBe(before + 1_500);
+        expect(`${second.stdout()}${second.stderr()}`).toContain('asked the card provider again about pending top-ups');
+      } finally {
+        expect(await second.stop('SIGTERM')).toBe(0);
+      }
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -117,6 +117,32 @@ describe('CardTopUps', () => {
     expect(w.balance()).toBe(AMOUNT_MAX - 100);
   });
 
+  it('asks the provider again after a restart about what was pending, and credits each once', async () => {
+    const w = setup();
+    await w.topUps.begin('c1', 'phone-7', 700);
+    await w.topUps.begin('c1', 'phone-8', 800);
+    // The process stops before the provider answers: the reopened store still has both pending; a new provider
+    // (the simulated one remembers nothing) and the same store.
+    w.h.reopen();
+    const events: ProviderEvent[] = [];
+    const provider = new SimulatedCardProvider({
+      clock: w.clock, random: seededRandom(8), ids: sequentialIds(), secret: SECRET, delayMs: 500, failureRate: 0, pendingMax: 100,
+      rememberedMax: 1_000, deliveryAttemptsMax: 3, sink: ({ body }) => void events.push(parseProviderEvent(body)!),
+    });
+    const restarted = new CardTopUps({
+      store: w.h.store.cardTopUps, provider, clock: w.clock, currencyOf: () => 'EUR',
+      credit: async (customerId, topUpId, amount) => w.h.store.topUp(customerId, topUpId, amount, w.clock.now()),
+    });
+    expect(w.h.store.cardTopUps.pendingPage('', 10).map((t) => t.topUpId)).toEqual(['phone-7', 'phone-8']);
+    expect(await restarted.resume()).toBe(2);
+    w.clock.advanceTo(w.clock.now() + 500);
+    // The first provider's answers, were they to come now, are the same charges: each top-up is credited once.
+    for (const event of [...events, ...w.events.splice(0)]) await restarted.apply(event);
+    expect(w.h.store.getCustomer('c1')!.balance).toBe(1_000 + 700 + 800);
+    expect(w.h.store.cardTopUps.pendingPage('', 10)).toEqual([]);
+    expect(await restarted.resume()).toBe(0);
+  });
+
   it('tells its payments from bookings\' and refuses an unknown one', async () => {
     const w = setup();
     expect(w.topUps.owns('top-up:phone-1')).toBe(true);
