@@ -67,6 +67,9 @@ describe.skipIf(chromiumMissing !== undefined)('the operator console in Chromium
     // The replay was decided again: the taps chart's count moves from 1 to 2, and its plot has that second's rate.
     await expect.poll(() => tapsTotal(page)).toBe(2);
     await expect.poll(() => page.getByTestId('chart-taps').getAttribute('data-latest')).toMatch(/^[0-9.]+,/);
+    // The commit latency chart reads the histogram every second: a mean and a p99, in milliseconds.
+    await expect.poll(() => page.getByTestId('chart-commit').getAttribute('data-latest')).toMatch(/^[0-9.]+,[0-9.]+$/);
+    expect(await page.getByTestId('chart-commit').locator('.latest').textContent()).toMatch(/^mean: [0-9.]+ ms · p99: [0-9.]+ ms$/);
 
     await page.getByRole('button', { name: 'Log out' }).click();
     await expect.poll(() => page.locator('#login').isVisible()).toBe(true);
@@ -109,8 +112,16 @@ describe.skipIf(chromiumMissing !== undefined)('the operator console in Chromium
     expect((await book({ method: 'wallet' })).body.status).toBe('confirmed');
     await expect.poll(latest).toEqual([held! + 2, sold! + 2]);
     expect(await chart.locator('.latest').textContent()).toBe(`held: ${held! + 2} · sold: ${sold! + 2}`);
-    // The README's picture: the taps chart with the replay of the first test, this show's chart, the replayed letter.
-    await screenshot(page, 'console');
+    // The README's picture, taken after a few seconds of gate traffic so that its charts have lines to show.
+    if (process.env.SCREENSHOTS_DIR !== undefined) {
+      const gate = readCredentials(world.ticketd.dataDir).machines['gate-1']!;
+      for (let round = 0; round < 6; round++) {
+        const taps = Array.from({ length: 30 }, (_, i) => tap(`picture-${round}-${i}`, i % 3 === 0 ? 'customer-3' : 'nobody', 'ride-a'));
+        await api(`${world.ticketd.url}/v1/taps`, 'POST', taps, { token: gate });
+        await new Promise((resolve) => setTimeout(resolve, 700));
+      }
+      await screenshot(page, 'console');
+    }
     await page.close();
   }, 60_000);
 

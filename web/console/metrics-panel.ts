@@ -1,11 +1,11 @@
 /**
- * The console's live view of `GET /metrics`, read once a second: four charts (taps per second by outcome, commit
- * batch size, SSE connections, the worker pool), one chart per show of its places held and sold, and the table of
+ * The console's live view of `GET /metrics`, read once a second: five charts (taps per second by outcome, commit
+ * batch size, commit latency, SSE connections, the worker pool), one chart per show of its places held and sold, and the table of
  * actor mailboxes. Rates and the mean batch size come
  * from the difference between two readings, so the first reading only sets the baseline.
  */
 import { ApiError, el } from '../shared/api.ts';
-import { byLabel, parsePrometheus, total, type Sample } from '../shared/prometheus.ts';
+import { byLabel, parsePrometheus, quantile, total, type Sample } from '../shared/prometheus.ts';
 import { LiveChart } from './live-chart.ts';
 import { ShowCharts } from './show-charts.ts';
 
@@ -26,6 +26,7 @@ interface Reading { atS: number; samples: Sample[] }
 export class MetricsPanel {
   readonly #taps: LiveChart;
   readonly #batch: LiveChart;
+  readonly #commit: LiveChart;
   readonly #sse: LiveChart;
   readonly #pool: LiveChart;
   readonly #shows: ShowCharts;
@@ -40,6 +41,8 @@ export class MetricsPanel {
       ...OUTCOMES.map((label) => ({ label, format: perSecond })), { label: 'other', format: perSecond },
     ], POINTS_MAX);
     this.#batch = new LiveChart(figure('chart-batch'), [{ label: 'mean batch', format: plain }], POINTS_MAX);
+    const ms = (v: number) => `${v.toFixed(2)} ms`;
+    this.#commit = new LiveChart(figure('chart-commit'), [{ label: 'mean', format: ms }, { label: 'p99', format: ms }], POINTS_MAX);
     this.#sse = new LiveChart(figure('chart-sse'), [{ label: 'connections', format: plain }], POINTS_MAX);
     this.#pool = new LiveChart(figure('chart-pool'), [
       { label: 'queued', format: plain }, { label: 'utilisation %', format: (v) => `${v.toFixed(0)} %` },
@@ -66,15 +69,22 @@ export class MetricsPanel {
     if (previous === undefined) return;
 
     const dtS = Math.max(reading.atS - previous.atS, 0.001);
-    const rate = (name: string, where: Record<string, string> = {}) =>
-      Math.max(0, total(samples, name, where) - total(previous.samples, name, where)) / dtS;
+    /** How much a counter (or a histogram's `_sum` or `_count`) grew since the reading before. */
+    const grown = (name: string, where: Record<string, string> = {}) => total(samples, name, where) - total(previous.samples, name, where);
+    /** The mean of a histogram's observations since the reading before (0 when there were none). */
+    const mean = (histogram: string) => {
+      const observed = grown(`${histogram}_count`);
+      return observed > 0 ? grown(`${histogram}_sum`) / observed : 0;
+    };
+    const rate = (name: string, where: Record<string, string> = {}) => Math.max(0, grown(name, where)) / dtS;
     const known = OUTCOMES.map((outcome) => rate('ticketd_taps_total', { outcome }));
     const other = Math.max(0, rate('ticketd_taps_total') - known.reduce((a, b) => a + b, 0));
     this.#taps.push(reading.atS, [...known, other]);
 
-    const batches = total(samples, 'ticketd_commit_batch_taps_count') - total(previous.samples, 'ticketd_commit_batch_taps_count');
-    const batched = total(samples, 'ticketd_commit_batch_taps_sum') - total(previous.samples, 'ticketd_commit_batch_taps_sum');
-    this.#batch.push(reading.atS, [batches > 0 ? batched / batches : 0]);
+    this.#batch.push(reading.atS, [mean('ticketd_commit_batch_taps')]);
+    // Over the commits since the reading before: their mean, and the 99th percentile read from the histogram's buckets.
+    const p99 = quantile(0.99, samples, previous.samples, 'ticketd_commit_duration_seconds') ?? 0;
+    this.#commit.push(reading.atS, [mean('ticketd_commit_duration_seconds') * 1_000, p99 * 1_000]);
     this.#sse.push(reading.atS, [total(samples, 'ticketd_sse_connections')]);
     this.#pool.push(reading.atS, [total(samples, 'ticketd_pool_queue_size'), total(samples, 'ticketd_pool_utilization') * 100]);
   }

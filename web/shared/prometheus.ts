@@ -73,3 +73,41 @@ export function byLabel(samples: readonly Sample[], name: string, label: string)
   }
   return values;
 }
+
+/**
+ * The q-quantile (0 < q < 1) of a histogram's observations made between two readings, as Prometheus's
+ * `histogram_quantile` reads it: from the differences of the cumulative bucket counts, interpolated linearly inside
+ * the bucket the rank falls in (from 0 for the first). A rank in the `+Inf` bucket answers the highest finite bound.
+ * Undefined when nothing was observed in between. Buckets of every label set are added together.
+ *
+ * @example
+ * quantile(0.99, now, before, 'ticketd_commit_duration_seconds') // 0.0042: 99 % of the commits since took ≤ 4.2 ms
+ */
+export function quantile(q: number, now: readonly Sample[], before: readonly Sample[], name: string): number | undefined {
+  if (!(q > 0 && q < 1)) throw new RangeError(`q must be between 0 and 1, got ${q}`);
+  const bucket = `${name}_bucket`;
+  const counts = new Map<number, number>();
+  const add = (samples: readonly Sample[], sign: 1 | -1) => {
+    for (const sample of samples) {
+      const le = sample.labels.le;
+      if (sample.name !== bucket || le === undefined) continue;
+      const bound = le === '+Inf' ? Infinity : Number(le);
+      counts.set(bound, (counts.get(bound) ?? 0) + sign * sample.value);
+    }
+  };
+  add(now, 1);
+  add(before, -1);
+  const bounds = [...counts.keys()].sort((a, b) => a - b);
+  const observed = counts.get(bounds.at(-1) ?? Infinity) ?? 0;
+  if (observed <= 0) return undefined;
+  const rank = q * observed;
+  let lower = 0;
+  let below = 0;
+  for (const bound of bounds) {
+    const upTo = counts.get(bound)!;
+    if (upTo >= rank) return bound === Infinity ? lower : lower + (bound - lower) * ((rank - below) / (upTo - below));
+    lower = bound;
+    below = upTo;
+  }
+  return lower;
+}
