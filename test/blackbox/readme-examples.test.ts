@@ -94,7 +94,7 @@ describe('the README examples', () => {
     const script = readmeAccountsScript().replaceAll('localhost:8080', new URL(ticketd.url).host).replaceAll('./data/', `${ticketd.dataDir}/`);
     const out = execFileSync('bash', ['-c', `set -e\ncurl() { command curl "$@"; echo; }\n${script}`], { encoding: 'utf8', timeout: 60_000 });
     const lines = out.split('\n').filter((l) => l.startsWith('{'));
-    const [user, topUp, me, bookings, inbox, read, afterLogout] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const [user, topUp, me, bookings, inbox, read, cardAsked, cardDecided, afterLogout] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(user).toMatchObject({ username: 'ada', email: 'ada@example.com', role: 'user', version: 1 });
     const customerId = user!.customerId as string;
     expect(customerId).toMatch(/^cus/);
@@ -103,6 +103,9 @@ describe('the README examples', () => {
     expect(bookings).toEqual({ bookings: [], nextCursor: null });
     expect(inbox).toMatchObject({ unreadCount: 1, notifications: [{ type: 'balance.changed', customerId }] });
     expect(read).toMatchObject({ unreadCount: 0 });
+    expect(cardAsked).toMatchObject({ topUp: { topUpId: 'ada-card-1', customerId, amount: 1_500, status: 'pending' } });
+    // The demo's provider declines one card in twenty, as the README says: either way the top-up is decided.
+    expect(cardDecided).toMatchObject({ topUp: { topUpId: 'ada-card-1', status: expect.stringMatching(/^(succeeded|failed)$/) } });
     expect(out).toMatch(/^204$/m);
     expect(afterLogout).toMatchObject({ error: { code: 'unauthorized' } });
   });
