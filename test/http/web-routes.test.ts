@@ -1,10 +1,12 @@
 /**
  * The web pages' routes (src/http/web-routes.ts) over a source held in memory, as the single executable's is, and
- * over a build directory on disk: each page with its revalidation and CSP, each asset immutable, nothing else.
+ * over a build directory on disk: each page with its revalidation and CSP, each asset immutable, text gzipped for
+ * browsers that take it, nothing else.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppEnv } from '../../src/http/app-env.ts';
@@ -94,6 +96,24 @@ describe('web routes over a source in memory', () => {
     expect((await app.request('/console')).status).toBe(200);
     expect((await app.request('/console')).status).toBe(200);
     expect(source.asked).toEqual(['console/index.html', 'console/index.html']);
+  });
+
+  it('sends text gzipped to a browser that takes gzip, the same bytes once unzipped; plain to one that does not', async () => {
+    const script = `${'console.log("a line the app says");\n'.repeat(200)}`;
+    const app = appOver(memorySource({ ...BUILD, 'assets/big-9z8y7x.js': script, 'assets/logo-1q2w3e.png': 'PNG bytes, not text' }));
+    const zipped = await app.request('/assets/big-9z8y7x.js', { headers: { 'Accept-Encoding': 'gzip, deflate, br' } });
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+    expect(zipped.headers.get('vary')).toBe('Accept-Encoding');
+    const body = Buffer.from(await zipped.arrayBuffer());
+    expect(body.length).toBeLessThan(script.length / 10);
+    expect(zlib.gunzipSync(body).toString()).toBe(script);
+    const page = await app.request('/app', { headers: { 'Accept-Encoding': 'gzip' } });
+    expect([page.headers.get('content-encoding'), zlib.gunzipSync(Buffer.from(await page.arrayBuffer())).toString()]).toEqual(['gzip', BUILD['app/index.html']]);
+    const plain = await app.request('/assets/big-9z8y7x.js');
+    expect([plain.headers.get('content-encoding'), plain.headers.get('vary'), await plain.text()]).toEqual([null, 'Accept-Encoding', script]);
+    // An image is sent as it is, whatever the browser takes.
+    const image = await app.request('/assets/logo-1q2w3e.png', { headers: { 'Accept-Encoding': 'gzip' } });
+    expect([image.headers.get('content-encoding'), await image.text()]).toEqual([null, 'PNG bytes, not text']);
   });
 });
 

@@ -3,11 +3,10 @@
  * code (a ticket's QR code holds its secret), and each ticket read put in the secret field and checked in by the
  * scanner form itself, so the camera and the keyboard share one check-in path and one answer in large type.
  *
- * The decoder is the browser's own `BarcodeDetector` where it reads QR codes, else jsQR (bundled) on a frame drawn
- * downscaled onto a canvas. The video element's `data-decoder` says which one reads ("native" or "jsqr").
+ * The decoder is the browser's own `BarcodeDetector` where it reads QR codes, else jsQR (bundled as a chunk of its
+ * own, loaded when the camera first starts) on a frame drawn downscaled onto a canvas. The video element's
+ * `data-decoder` says which one reads ("native" or "jsqr").
  */
-import jsQR from 'jsqr';
-
 /** The page's parts the camera works with: the scanner form and its secret field, and the camera's own controls. */
 export interface CameraScannerElements {
   form: HTMLFormElement;
@@ -66,6 +65,8 @@ async function chooseDecoder(frameWidthMax: number): Promise<Decoder> {
     const detector = new Native({ formats: ['qr_code'] });
     return { kind: 'native', read: async (video) => (await detector.detect(video))[0]?.rawValue };
   }
+  // Loaded when first needed: most of the console's script would otherwise be a decoder most visits never use.
+  const { default: jsQR } = await import('jsqr');
   const canvas = document.createElement('canvas');
   // Read back every frame: the hint keeps the canvas in memory the CPU reads rather than on the GPU.
   const context = canvas.getContext('2d', { willReadFrequently: true });
