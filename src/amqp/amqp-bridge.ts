@@ -21,7 +21,9 @@
  *   takes a tap from the shared queue forwards it through the consistent-hash exchange `ticketd.shards` (routing key
  *   = customer id) to the durable shard queue of the node owning that customer, which decides it; so each customer's
  *   taps are decided by one node, in order, once. A node that is down leaves its shard queue to fill, durably, and
- *   decides it when back; the others go on.
+ *   decides it when back; the others go on. A customer's wallet lives on its owner too: any node asks the owner,
+ *   through the same exchange, for the customer, its tickets or a top-up (`customerOnOwner`, `ticketsOnOwner`,
+ *   `topUpOnOwner`), and the owner answers from its own engine.
  *
  * The reference's exchanges are declared as its programs declare them (not durable), or they would refuse to start
  * beside ticketd; ticketd's queues and messages are durable.
@@ -30,11 +32,13 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib';
 import { parseTapsBody } from '../domain/tap-input.ts';
-import type { Tap } from '../domain/types.ts';
+import type { Customer, Tap } from '../domain/types.ts';
+import type { RequestContext } from '../box-office/booking-types.ts';
 import type { Logger } from '../platform/logger.ts';
-import { EngineError, type EngineApi } from '../pipeline/engine-api.ts';
+import { EngineError, type EngineApi, type EngineErrorCode } from '../pipeline/engine-api.ts';
 import type { FeedEvent } from '../store/event-feed.ts';
-import type { Notification, TapResult } from '../store/store-types.ts';
+import { StoreError } from '../store/store-error.ts';
+import type { Notification, TapResult, TicketPage, TopUpResult } from '../store/store-types.ts';
 import { customerEventOf, parseTapMessage, REFSYS1, ticketEventOf } from './refsys1-messages.ts';
 
 /** ticketd's own names on the broker. */
@@ -82,7 +86,8 @@ export interface OutboxCursor {
 
 export interface AmqpBridgeOptions {
   url: string;
-  engine: Pick<EngineApi, 'submitTaps' | 'feed' | 'onNotifications' | 'notificationsAfter'>;
+  /** Among several nodes this node's engine also answers the others' questions about the customers it owns. */
+  engine: Pick<EngineApi, 'submitTaps' | 'feed' | 'onNotifications' | 'notificationsAfter' | 'getCustomer' | 'listTickets' | 'topUp'>;
   cursor: OutboxCursor;
   /** The machine the reference's taps are recorded under (it must exist in the catalogue). */
   machineId: string;
@@ -218,6 +223,7 @@ export class AmqpBridge {
         if (message === null) return;
         const request: unknown = message.properties.headers?.[REQUEST_HEADER];
         if (request === 'stream-page' || request === 'stream-head') this.#answer(consumer, message, request);
+        else if (isEngineQuestion(request)) void this.#answerFromEngine(consumer, message, request);
         else owned(message);
       }, { noAck: false });
       // The answers to the taps this node's HTTP clients sent to other shards.
@@ -388,6 +394,58 @@ export class AmqpBridge {
     return this.#ask<number>(customerId, 'stream-head', { customerId }, timeoutMs);
   }
 
+  /**
+   * Among several nodes, the customer as the node owning it has it (its wallet is the one the taps charge; the other
+   * nodes' copies keep their opening balance), or `undefined` when the owner knows no such customer. Rejects with
+   * EngineError `ERR_NOT_READY` while the broker is away or when the owner does not answer within `timeoutMs`.
+   *
+   * @example
+   * const customer = await bridge.customerOnOwner('customer-1', 10_000); // { id, name, tier, balance, currency }
+   */
+  async customerOnOwner(customerId: string, timeoutMs: number): Promise<Customer | undefined> {
+    // JSON has no undefined: the owner answers null for a customer it does not know.
+    const customer = await this.#askEngine<Customer | null>(customerId, 'customer', { customerId }, timeoutMs);
+    return customer ?? undefined;
+  }
+
+  /**
+   * Among several nodes, a page of the customer's tickets (newest first) from the node owning it, the only node that
+   * holds them; `cursor` is the owner's `nextCursor` of the page before. Rejects as `customerOnOwner` does, and with
+   * StoreError `ERR_INVALID_CURSOR` for a cursor the owner never handed out.
+   *
+   * @example
+   * const page = await bridge.ticketsOnOwner('customer-1', 50, undefined, 10_000); // { tickets, nextCursor? }
+   */
+  ticketsOnOwner(customerId: string, limit: number, cursor: string | undefined, timeoutMs: number): Promise<TicketPage> {
+    return this.#askEngine<TicketPage>(customerId, 'tickets', { customerId, limit, ...(cursor !== undefined && { cursor }) }, timeoutMs);
+  }
+
+  /**
+   * Among several nodes, a top-up applied by the node owning the customer, to the wallet its taps charge. The owner
+   * refuses as its engine does (EngineError `ERR_UNKNOWN_CUSTOMER`, `ERR_TOPUP_CONFLICT`, `ERR_BALANCE_LIMIT`), and
+   * this rejects with the same code. An owner that does not answer within `timeoutMs` gives `ERR_NOT_READY`: the
+   * top-up may still be applied, once, since `topUpId` is its idempotency key there, so asking again is safe.
+   *
+   * @example
+   * const result = await bridge.topUpOnOwner('customer-1', 'topup-7', 2_500, { requestId: 'req-1' }, 25_000);
+   * result.status; // 'applied' the first time, 'duplicate' when asked again
+   */
+  topUpOnOwner(customerId: string, topUpId: string, amount: number, context: RequestContext | undefined, timeoutMs: number): Promise<TopUpResult> {
+    const requestId = context?.requestId;
+    return this.#askEngine<TopUpResult>(customerId, 'top-up', { customerId, topUpId, amount, ...(requestId !== undefined && { requestId }) }, timeoutMs);
+  }
+
+  /**
+   * Asks the owner's engine and answers what it answered, or throws again what it threw. A question about a customer
+   * this node owns goes through the broker as well, to itself: the hash alone decides who answers, the same way for
+   * every customer, so this node needs no copy of the hash ring.
+   */
+  async #askEngine<T>(customerId: string, request: EngineQuestion, body: object, timeoutMs: number): Promise<T> {
+    const reply = await this.#ask<EngineReply<T>>(customerId, request, body, timeoutMs);
+    if ('error' in reply) throw thrownOf(reply.error);
+    return reply.value;
+  }
+
   /** Asks the node owning `customerId` (through its shard queue) and waits, bounded, for its answer. */
   async #ask<T>(customerId: string, request: string, body: object, timeoutMs: number): Promise<T> {
     const rpc = this.#rpc;
@@ -446,6 +504,46 @@ export class AmqpBridge {
       this.#options.log.warn('amqp question not answered', { request, err: error instanceof Error ? error.message : String(error) });
     }
     channel.ack(message);
+  }
+
+  /**
+   * The owner's side of `customerOnOwner`, `ticketsOnOwner` and `topUpOnOwner`: this node's engine answers, and a
+   * refusal goes back as `{ error: { code, message } }` for the asking node to throw again. Acknowledged once
+   * answered; a question whose channel closed before is delivered again, and answered again (a top-up's second
+   * answer is `duplicate`, with the same wallet).
+   */
+  async #answerFromEngine(channel: ConfirmChannel, message: ConsumeMessage, request: EngineQuestion): Promise<void> {
+    const { replyTo, correlationId } = message.properties as { replyTo?: unknown; correlationId?: unknown };
+    let reply: EngineReply<unknown>;
+    try {
+      reply = { value: await this.#engineAnswer(request, JSON.parse(message.content.toString()) as Record<string, unknown>) };
+    } catch (error) {
+      reply = { error: wireErrorOf(error) };
+      if (reply.error.code === INTERNAL_CODE) this.#options.log.error('amqp question failed on the owner', { request, err: error });
+    }
+    try {
+      if (typeof replyTo === 'string' && typeof correlationId === 'string') {
+        channel.sendToQueue(replyTo, Buffer.from(JSON.stringify(reply)), { correlationId, contentType: 'application/json' });
+      }
+      channel.ack(message);
+    } catch (error) {
+      // The channel closed while the engine answered: the question is delivered again after the reconnect.
+      if (!this.#stopping && !isClosed(error)) throw error;
+    }
+  }
+
+  async #engineAnswer(request: EngineQuestion, asked: Record<string, unknown>): Promise<unknown> {
+    const { engine } = this.#options;
+    const customerId = stringField(asked, 'customerId');
+    if (request === 'customer') return engine.getCustomer(customerId) ?? null;
+    if (request === 'tickets') {
+      const limit = typeof asked.limit === 'number' ? Math.min(Math.max(1, Math.trunc(asked.limit)), TICKETS_PAGE_MAX) : TICKETS_PAGE_MAX;
+      const cursor = typeof asked.cursor === 'string' ? asked.cursor : undefined;
+      return engine.listTickets(customerId, limit, cursor);
+    }
+    if (typeof asked.amount !== 'number') throw new Error('a top-up question without a numeric amount');
+    const requestId = typeof asked.requestId === 'string' ? asked.requestId : undefined;
+    return engine.topUp(customerId, stringField(asked, 'topUpId'), asked.amount, requestId === undefined ? undefined : { requestId });
   }
 
   // --- Out: the outbox --------------------------------------------------------------------------------------------
@@ -570,8 +668,71 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Set on what a node asks of the owner of a customer through its shard queue: `stream-page`, `stream-head`. */
+/**
+ * Set on what a node asks of the owner of a customer through its shard queue: `stream-page`, `stream-head`, and the
+ * engine's questions (`EngineQuestion`).
+ */
 const REQUEST_HEADER = 'x-ticketd-request';
+
+/** What a node asks of the engine of the node owning a customer. */
+const ENGINE_QUESTIONS = ['customer', 'tickets', 'top-up'] as const;
+type EngineQuestion = (typeof ENGINE_QUESTIONS)[number];
+
+function isEngineQuestion(request: unknown): request is EngineQuestion {
+  return (ENGINE_QUESTIONS as readonly unknown[]).includes(request);
+}
+
+/** The most tickets the owner sends in one page: the HTTP route's bound on `limit`. */
+const TICKETS_PAGE_MAX = 1_000;
+
+/** A refusal as it crosses the broker: the code the asking node throws again, with its message. */
+interface WireError {
+  code: string;
+  message: string;
+  /** For `ERR_OVERLOADED`: when to try again. */
+  retryAfterMs?: number;
+}
+
+/** The owner's answer to an engine question. */
+type EngineReply<T> = { value: T } | { error: WireError };
+
+/** The code of a failure that is no refusal of the engine's (a bug, or a question no node of ours would send). */
+const INTERNAL_CODE = 'ERR_INTERNAL';
+
+/** Every EngineError code, so that one coming back is thrown again as an EngineError (the record makes it complete). */
+const ENGINE_ERROR_CODES: Record<EngineErrorCode, true> = {
+  ERR_OVERLOADED: true, ERR_NOT_READY: true, ERR_UNKNOWN_CUSTOMER: true, ERR_UNKNOWN_DEAD_LETTER: true, ERR_ALREADY_REPLAYED: true,
+  ERR_TOPUP_CONFLICT: true, ERR_BALANCE_NOT_SETTABLE: true, ERR_BALANCE_LIMIT: true, ERR_STORAGE: true,
+};
+
+function isEngineErrorCode(code: string): code is EngineErrorCode {
+  return Object.hasOwn(ENGINE_ERROR_CODES, code);
+}
+
+/** What the owner sends back for `error`: the engine's and the store's refusals keep their code. */
+function wireErrorOf(error: unknown): WireError {
+  if (error instanceof EngineError) {
+    return { code: error.code, message: error.message, ...(error.retryAfterMs !== undefined && { retryAfterMs: error.retryAfterMs }) };
+  }
+  if (error instanceof StoreError) return { code: error.code, message: error.message };
+  return { code: INTERNAL_CODE, message: error instanceof Error ? error.message : String(error) };
+}
+
+/**
+ * The owner's refusal as the asking node throws it: an EngineError with the same code (a store's unknown customer is
+ * the engine's too), a bad cursor as the StoreError the HTTP layer answers 400 to, and anything else as an Error.
+ */
+function thrownOf(error: WireError): Error {
+  if (isEngineErrorCode(error.code)) return new EngineError(error.code, error.message, error.retryAfterMs);
+  if (error.code === 'ERR_INVALID_CURSOR') return new StoreError('ERR_INVALID_CURSOR', error.message);
+  return new Error(`the node owning the customer failed to answer: ${error.message}`);
+}
+
+function stringField(asked: Record<string, unknown>, field: string): string {
+  const value = asked[field];
+  if (typeof value !== 'string') throw new Error(`a question without a string ${field}`);
+  return value;
+}
 
 /** Set on taps a node sends to another's shard in ticketd's own JSON (an HTTP tap, with its machine and signature). */
 const TAP_FORMAT_HEADER = 'x-ticketd-tap-format';

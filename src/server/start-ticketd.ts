@@ -178,8 +178,8 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
       currencyOf: (customerId) => running.getCustomer(customerId)?.currency,
     });
     const { app, hub, feed, shardStreams } = createApp({
-      // Among several nodes an HTTP tap goes to the node owning its customer, through the broker.
-      engine: broker !== undefined && config.amqp?.nodeId !== undefined ? tapsThroughShards(engine, broker) : engine,
+      // Among several nodes an HTTP tap or top-up goes to the node owning its customer, through the broker.
+      engine: broker !== undefined && config.amqp?.nodeId !== undefined ? ownersThroughShards(engine, broker) : engine,
       accounts,
       ...(broker !== undefined && { components: () => ({ amqp: broker.status().state }) }),
       ...(broker !== undefined && config.amqp?.nodeId !== undefined && { shardStreamSource: broker }),
@@ -262,14 +262,25 @@ function amqpBridge(amqpConfig: { url: string; machineId: string; nodeId?: strin
   });
 }
 
-/** How long an HTTP tap sent to another node's shard waits for its outcome (below the HTTP wait bound, 30 s). */
+/**
+ * How long an HTTP tap or top-up sent to another node's shard waits for its outcome (below the HTTP wait bound, 30 s,
+ * so the client hears the owner's silence as 503 `not_ready` rather than the route's own timeout).
+ */
 const SHARD_ANSWER_TIMEOUT_MS = 25_000;
 
-/** The engine as the routes see it on a node of several: its taps decided by the nodes owning their customers. */
-function tapsThroughShards(engine: Engine, bridge: AmqpBridge): Engine {
+/**
+ * The engine as the routes see it on a node of several: taps are decided, and top-ups credited, by the nodes owning
+ * their customers (AmqpBridge), so a wallet is charged and credited in one place. The customer and ticket reads stay
+ * this node's own: EngineApi reads synchronously and the routes call them so, while the owner answers only through
+ * the broker (`AmqpBridge.customerOnOwner`, `ticketsOnOwner` are ready for routes that await).
+ */
+function ownersThroughShards(engine: Engine, bridge: AmqpBridge): Engine {
+  const topUp: Engine['topUp'] = (customerId, topUpId, amount, context) =>
+    bridge.topUpOnOwner(customerId, topUpId, amount, context, SHARD_ANSWER_TIMEOUT_MS);
   return new Proxy(engine, {
     get(target, property) {
       if (property === 'submitTaps') return (taps: Tap[]) => bridge.submitToShards(taps, SHARD_ANSWER_TIMEOUT_MS);
+      if (property === 'topUp') return topUp;
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
