@@ -10,7 +10,9 @@ import type { CardTopUps } from '../payments/card-top-ups.ts';
 import type { TokenAdmin } from '../auth/token-authenticator.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { Clock } from '../platform/clock.ts';
+import type { Customer } from '../domain/types.ts';
 import type { EngineApi } from '../pipeline/engine-api.ts';
+import type { TicketPage } from '../store/store-types.ts';
 import type { FeedHub } from './feed-hub.ts';
 import type { ShardStreams } from './shard-streams.ts';
 import type { SseHub } from './sse-hub.ts';
@@ -46,6 +48,8 @@ export interface RouteDeps {
   allowSignup: boolean;
   /** Customers' own top-ups by card; absent, `POST /v1/me/top-ups` answers 503 `payments_unavailable`. */
   cardTopUps?: CardTopUps;
+  /** Where a customer and its tickets are read: this node's engine, or among several nodes the customer's owner. */
+  customerReads: CustomerReads;
   /**
    * On a node of several (issue 12): customers' streams served from the node owning each customer, through the
    * broker, instead of this node's own log (shard-streams.ts).
@@ -53,4 +57,27 @@ export interface RouteDeps {
   shardStreams?: ShardStreams;
   /** The optional parts beside the engine and their state, for `/ready` (RabbitMQ: `{ amqp: 'connected' }`). */
   components?: () => Record<string, 'connected' | 'connecting' | 'down'>;
+}
+
+/**
+ * A customer and its tickets as the routes read them. On one node these are the engine's own reads; among several
+ * (issue 12), the node owning the customer answers them through the broker, since its wallet is the one the taps
+ * charge and its tickets the ones issued.
+ */
+export interface CustomerReads {
+  customer(id: string): Promise<Customer | undefined>;
+  tickets(customerId: string, limit: number, cursor?: string): Promise<TicketPage>;
+}
+
+/**
+ * The reads of one node: its engine's.
+ *
+ * @example
+ * const reads = engineReads(engine); await reads.customer('customer-1');
+ */
+export function engineReads(engine: Pick<EngineApi, 'getCustomer' | 'listTickets'>): CustomerReads {
+  return {
+    customer: async (id) => engine.getCustomer(id),
+    tickets: async (customerId, limit, cursor) => engine.listTickets(customerId, limit, cursor),
+  };
 }

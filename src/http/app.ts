@@ -10,7 +10,7 @@ import type { EngineApi } from '../pipeline/engine-api.ts';
 import { accessLog, requestIdOf, type AccessLogOptions } from './access-log.ts';
 import { validationHook } from './api/inputs.ts';
 import { addApiDocs } from './api-docs.ts';
-import type { AppEnv, RouteDeps, TicketdApp } from './app-env.ts';
+import { engineReads, type AppEnv, type CustomerReads, type RouteDeps, type TicketdApp } from './app-env.ts';
 import { authMiddleware, type AppAuth } from './auth-middleware.ts';
 import { corsMiddleware } from './cors-policy.ts';
 import { addCatalogRoutes } from './catalog-routes.ts';
@@ -80,6 +80,8 @@ export interface CreateAppOptions {
   components?: () => Record<string, 'connected' | 'connecting' | 'down'>;
   /** On a node of several: where customers' streams come from (the AMQP bridge; see shard-streams.ts). */
   shardStreamSource?: ShardStreamSource;
+  /** On a node of several: where a customer and its tickets are read (their owner); absent, the engine's. */
+  customerReads?: CustomerReads;
 }
 
 export interface CreatedApp {
@@ -124,6 +126,7 @@ export function createApp(options: CreateAppOptions): CreatedApp {
     ...(options.components !== undefined && { components: options.components }),
     ...(shardStreams !== undefined && { shardStreams }),
     ...(options.payments?.cardTopUps !== undefined && { cardTopUps: options.payments.cardTopUps }),
+    customerReads: options.customerReads ?? engineReads(options.engine),
   };
 
   // Not strict: `/v1/rides/` is `/v1/rides`. A request that fails its route's schema is a 400 (api/inputs.ts).

@@ -25,7 +25,7 @@ export function addCustomerRoutes(app: TicketdApp, deps: RouteDeps): void {
   const { engine, clock, waitTimeoutMs } = deps;
 
   route(app, [
-    operation(getCustomerRoute, ownCustomer('id'), (c) => c.json(knownCustomer(engine, c.req.valid('param').id), 200)),
+    operation(getCustomerRoute, ownCustomer('id'), async (c) => c.json(await readCustomer(deps, c.req.valid('param').id), 200)),
     operation(putCustomerRoute, staff, async (c) => {
       const put = engine.putCustomer(c.req.valid('param').id, c.req.valid('json'));
       const { customer, created } = await boundedWait(put, clock, waitTimeoutMs);
@@ -45,18 +45,31 @@ export function addCustomerRoutes(app: TicketdApp, deps: RouteDeps): void {
   ]);
 
   route(app, [
-    operation(ticketsRoute, ownCustomer('id'), (c) => {
+    operation(ticketsRoute, ownCustomer('id'), async (c) => {
       const { id } = c.req.valid('param');
       const { limit, cursor } = c.req.valid('query');
-      knownCustomer(engine, id);
-      const page = engine.listTickets(id, limit, cursor);
+      await readCustomer(deps, id);
+      const page = await boundedWait(deps.customerReads.tickets(id, limit, cursor), clock, waitTimeoutMs);
       return c.json({ tickets: page.tickets, nextCursor: page.nextCursor ?? null }, 200);
     }),
   ]);
 }
 
 /**
- * The customer, or a 404 `unknown_customer`.
+ * The customer as its reads answer it (its owner's, among several nodes), or a 404 `unknown_customer`.
+ *
+ * @example
+ * const customer = await readCustomer(deps, 'c-1');
+ */
+export async function readCustomer(deps: RouteDeps, id: string): Promise<Customer> {
+  const customer = await boundedWait(deps.customerReads.customer(id), deps.clock, deps.waitTimeoutMs);
+  if (customer === undefined) throw new HttpError(404, 'unknown_customer', `no customer '${id}'`);
+  return customer;
+}
+
+/**
+ * The customer this node knows, or a 404 `unknown_customer`: enough where only its existence matters (customers are
+ * made on every node).
  *
  * @example
  * const customer = knownCustomer(engine, 'c-1');

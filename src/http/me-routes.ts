@@ -10,6 +10,7 @@ import { PaymentError } from '../payments/payment-error.ts';
 import type { CardTopUps } from '../payments/card-top-ups.ts';
 import { inboxRoute, markReadRoute, meRoute, myTopUpRoute, myTopUpStatusRoute } from './api/me-api.ts';
 import type { AppEnv, RouteDeps, TicketdApp } from './app-env.ts';
+import { boundedWait } from './bounded-wait.ts';
 import { HttpError } from './http-error.ts';
 import { operation, route } from './route-table.ts';
 
@@ -50,9 +51,9 @@ async function cardTopUp<T>(step: () => Promise<T>): Promise<T> {
 export function addMeRoutes(app: TicketdApp, deps: RouteDeps): void {
   const { engine } = deps;
   route(app, [
-    operation(meRoute, anyToken, (c) => {
+    operation(meRoute, anyToken, async (c) => {
       const p = principalOf(c);
-      const customer = p.role === 'customer' ? engine.getCustomer(p.customerId) : undefined;
+      const customer = p.role === 'customer' ? await boundedWait(deps.customerReads.customer(p.customerId), deps.clock, deps.waitTimeoutMs) : undefined;
       const user = p.userId === undefined ? undefined : deps.accounts?.find(p.userId);
       return c.json({
         tokenId: p.tokenId, role: p.role,

@@ -172,17 +172,26 @@ export async function startTicketd(config: TicketdConfig): Promise<RunningTicket
     const running = engine;
     bridge = config.amqp === undefined ? undefined : amqpBridge(config.amqp, engine, store, config.log);
     const broker = bridge;
+    // Among several nodes an HTTP tap, a top-up (at the desk or by card) and a read of a customer or its tickets
+    // go to the node owning the customer, through the broker.
+    const sharded = broker !== undefined && config.amqp?.nodeId !== undefined ? broker : undefined;
+    const routed = sharded === undefined ? engine : ownersThroughShards(engine, sharded);
     const cardTopUps = new CardTopUps({
       store: store.cardTopUps, provider, clock: runtime.clock,
-      credit: (customerId, topUpId, amount, context) => running.topUp(customerId, topUpId, amount, context),
+      credit: (customerId, topUpId, amount, context) => routed.topUp(customerId, topUpId, amount, context),
       currencyOf: (customerId) => running.getCustomer(customerId)?.currency,
     });
     const { app, hub, feed, shardStreams } = createApp({
-      // Among several nodes an HTTP tap or top-up goes to the node owning its customer, through the broker.
-      engine: broker !== undefined && config.amqp?.nodeId !== undefined ? ownersThroughShards(engine, broker) : engine,
+      engine: routed,
+      ...(sharded !== undefined && {
+        customerReads: {
+          customer: (id: string) => sharded.customerOnOwner(id, SHARD_ANSWER_TIMEOUT_MS),
+          tickets: (customerId: string, limit: number, cursor?: string) => sharded.ticketsOnOwner(customerId, limit, cursor, SHARD_ANSWER_TIMEOUT_MS),
+        },
+      }),
       accounts,
       ...(broker !== undefined && { components: () => ({ amqp: broker.status().state }) }),
-      ...(broker !== undefined && config.amqp?.nodeId !== undefined && { shardStreamSource: broker }),
+      ...(sharded !== undefined && { shardStreamSource: sharded }),
       allowSignup: config.allowSignup,
       clock: runtime.clock,
       auth: {
@@ -270,9 +279,9 @@ const SHARD_ANSWER_TIMEOUT_MS = 25_000;
 
 /**
  * The engine as the routes see it on a node of several: taps are decided, and top-ups credited, by the nodes owning
- * their customers (AmqpBridge), so a wallet is charged and credited in one place. The customer and ticket reads stay
- * this node's own: EngineApi reads synchronously and the routes call them so, while the owner answers only through
- * the broker (`AmqpBridge.customerOnOwner`, `ticketsOnOwner` are ready for routes that await).
+ * their customers (AmqpBridge), so a wallet is charged and credited in one place. The routes read a customer and its
+ * tickets through `customerReads` (app-env.ts), which start() points at the owner too; the engine's own synchronous
+ * reads, left here as they are, serve what only needs to know a customer exists (customers are made on every node).
  */
 function ownersThroughShards(engine: Engine, bridge: AmqpBridge): Engine {
   const topUp: Engine['topUp'] = (customerId, topUpId, amount, context) =>

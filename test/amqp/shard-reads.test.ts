@@ -1,8 +1,8 @@
 /**
- * Among several nodes a customer's wallet is its owner's (issue 12). With two ticketd binaries on one broker: a
- * top-up posted at the node that does not own the customer is applied once, on the owner, whose taps then charge the
- * topped-up wallet; the same topUpId again is a duplicate, and the owner's refusals come back as the same HTTP
- * answers. With two bridges in this process, each over an engine of the test's own: whichever node asks, the owner
+ * Among several nodes a customer's wallet is its owner's (issue 12). With two ticketd binaries on one broker: the
+ * customer and its tickets read at either node are the owner's; a top-up posted at the node that does not own the
+ * customer is applied once, on the owner, whose taps then charge the topped-up wallet; the same topUpId again is a
+ * duplicate, and the owner's refusals come back as the same HTTP answers. With two bridges in this process, each over an engine of the test's own: whichever node asks, the owner
  * answers the customer, its tickets and its top-ups, and an owner that is gone is a bounded `ERR_NOT_READY`.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,7 +11,8 @@ import type { Customer } from '../../src/domain/types.ts';
 import { EngineError, type EngineApi } from '../../src/pipeline/engine-api.ts';
 import { silentLogger } from '../../src/platform/logger.ts';
 import type { TicketPage, TopUpResult } from '../../src/store/store-types.ts';
-import { api, startBinary, tap, type RunningBinary, type TapResult } from '../blackbox/binary.ts';
+import { parsePrometheus, total } from '../../web/shared/prometheus.ts';
+import { api, authHeaders, startBinary, tap, type RunningBinary, type TapResult } from '../blackbox/binary.ts';
 import { makeVhost, requireBrokerOrSkip, type TestVhost } from '../support/broker.ts';
 import { connected, until } from './amqp-helpers.ts';
 
@@ -55,6 +56,13 @@ async function ticketCount(node: RunningBinary, customerId: string): Promise<num
   return answer.body.tickets.length;
 }
 
+/** How many taps a node has decided itself (its `ticketd_taps_total`, every outcome). */
+async function tapsDecidedOn(node: RunningBinary): Promise<number> {
+  const response = await fetch(`${node.url}/metrics`, { headers: authHeaders(node.url) });
+  expect(response.status).toBe(200);
+  return total(parsePrometheus(await response.text()), 'ticketd_taps_total');
+}
+
 type TopUpAnswer = { status: 'applied' | 'duplicate'; customer: { balance: number } } & { error?: { code: string } };
 
 function topUp(node: RunningBinary, customerId: string, topUpId: string, amount: number) {
@@ -77,15 +85,19 @@ describe.skipIf(skip !== undefined)('two nodes: a top-up at any node is applied 
           expect((await api(`${node.url}/v1/customers/${customerId}`, 'PUT', { name: customerId, tier: 'standard', balance: BALANCE })).status).toBe(201);
         }
       }
-      // One tap per customer, through r1: each is decided, and its ticket kept, by the customer's owner alone.
-      const first = await api<{ taps: TapResult[] }>(`${nodes.get('r1')!.url}/v1/taps`, 'POST', CUSTOMERS.map((c) => tap(`first-${c}`, c, 'ride-a')));
-      expect(first.status).toBe(200);
+      // One tap per customer, through r1, one at a time: each is decided by the customer's owner alone, the node
+      // whose count of decided taps grows.
       const owners = new Map<string, string>();
+      const firstTaps: TapResult[] = [];
       for (const customerId of CUSTOMERS) {
-        const holding = [];
-        for (const [id, node] of nodes) if ((await ticketCount(node, customerId)) > 0) holding.push(id);
-        expect(holding, customerId).toHaveLength(1);
-        owners.set(customerId, holding[0]!);
+        const before = await Promise.all([...nodes.values()].map(tapsDecidedOn));
+        const first = await api<{ taps: TapResult[] }>(`${nodes.get('r1')!.url}/v1/taps`, 'POST', [tap(`first-${customerId}`, customerId, 'ride-a')]);
+        expect(first.status).toBe(200);
+        firstTaps.push(first.body.taps[0]!);
+        const after = await Promise.all([...nodes.values()].map(tapsDecidedOn));
+        const grew = [...nodes.keys()].filter((_, i) => after[i]! > before[i]!);
+        expect(grew, customerId).toHaveLength(1);
+        owners.set(customerId, grew[0]!);
       }
       expect(new Set(owners.values())).toEqual(new Set(['r1', 'r2']));
 
@@ -93,9 +105,13 @@ describe.skipIf(skip !== undefined)('two nodes: a top-up at any node is applied 
         const customerId = CUSTOMERS.find((c) => owners.get(c) === ownerId)!;
         const owner = nodes.get(ownerId)!;
         const other = nodes.get(ownerId === 'r1' ? 'r2' : 'r1')!;
-        const price = issuedPrice(first.body.taps[CUSTOMERS.indexOf(customerId)]);
+        const price = issuedPrice(firstTaps[CUSTOMERS.indexOf(customerId)]);
         const charged = BALANCE - price;
-        expect(await balanceOn(owner, customerId)).toBe(charged);
+        // Read at either node, the customer is its owner's: the tap's charge is in the balance, the ticket listed.
+        for (const node of [owner, other]) {
+          expect(await balanceOn(node, customerId)).toBe(charged);
+          expect(await ticketCount(node, customerId)).toBe(1);
+        }
 
         // Posted at the node that does not own the customer: the owner's wallet answers, the tap's charge in it.
         const applied = await topUp(other, customerId, `topup-${customerId}`, TOP_UP);
@@ -122,8 +138,13 @@ describe.skipIf(skip !== undefined)('two nodes: a top-up at any node is applied 
         expect(second.status).toBe(200);
         const secondPrice = issuedPrice(second.body.taps[0]);
         expect(second.body.taps[0]).toMatchObject({ balanceAfter: charged + TOP_UP - secondPrice });
-        expect(await balanceOn(owner, customerId)).toBe(charged + TOP_UP - secondPrice);
-        expect(await ticketCount(owner, customerId)).toBe(2);
+        for (const node of [owner, other]) {
+          expect(await balanceOn(node, customerId)).toBe(charged + TOP_UP - secondPrice);
+          expect(await ticketCount(node, customerId)).toBe(2);
+        }
+        // And the tickets read at the other node are the owner's, page for page.
+        const pages = await Promise.all([owner, other].map((node) => api(`${node.url}/v1/customers/${customerId}/tickets?limit=1`, 'GET')));
+        expect(pages[1]!.body).toEqual(pages[0]!.body);
       }
 
       // A customer no node knows: 404 from either, for a top-up (asked of its would-be owner) and a read.
