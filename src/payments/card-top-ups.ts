@@ -19,7 +19,7 @@ const PAYMENT_PREFIX = 'top-up:';
 const RESUME_PAGE = 500;
 
 export interface CardTopUpsOptions {
-  store: Pick<CardTopUpStore, 'begin' | 'get' | 'byPayment' | 'fail' | 'pendingPage'>;
+  store: Pick<CardTopUpStore, 'begin' | 'get' | 'byPayment' | 'succeed' | 'fail' | 'pendingPage'>;
   provider: PaymentProvider;
   /**
    * The ledger's top-up (EngineApi.topUp): credits once per topUpId; rejects with an error whose `code` is
@@ -117,6 +117,8 @@ export class CardTopUps {
     if (event.type !== 'charge.succeeded') return { applied: false };
     try {
       const credited = await this.#o.credit(topUp.customerId, topUp.topUpId, topUp.amount, context);
+      // Among several nodes the ledger that credited it is the owner's, not this database: the mark is what tells.
+      this.#o.store.succeed(topUp.topUpId, this.#o.clock.now());
       return { applied: credited.status === 'applied' };
     } catch (error) {
       if (codeOf(error) !== 'ERR_BALANCE_LIMIT') throw error;

@@ -1,9 +1,10 @@
 /**
  * A customer's own top-ups paid by card (migration v9): the request, kept from the moment the provider is asked
  * until its webhook answers. Only the record of the payment is here; the money goes into the wallet through the
- * ledger's ordinary top-up (top-up.ts), keyed by the same `topUpId`. So a card top-up has succeeded exactly when its
- * top-up is in the ledger (`top_ups`), which this store reads rather than keeping a copy that a crash between the two
- * writes could leave behind. What is stored here is `pending` or, with a reason, `failed`.
+ * ledger's ordinary top-up (top-up.ts), keyed by the same `topUpId`, and once it is credited the top-up is marked
+ * `succeeded` here. On one node the ledger is this database, so a top-up found in `top_ups` reads as succeeded even
+ * if a crash came between the credit and the mark; among several nodes the credit is the owner's, and the mark is
+ * what tells.
  */
 import type Database from 'better-sqlite3';
 import { StoreError } from './store-error.ts';
@@ -15,10 +16,10 @@ CREATE TABLE card_top_ups (
   amount         INTEGER NOT NULL CHECK (amount > 0),
   currency       TEXT NOT NULL,
   payment_id     TEXT NOT NULL UNIQUE,
-  status         TEXT NOT NULL CHECK (status IN ('pending', 'failed')),
+  status         TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
   failure_reason TEXT,
   created_at     INTEGER NOT NULL,
-  failed_at      INTEGER
+  settled_at     INTEGER
 ) WITHOUT ROWID;
 `;
 
@@ -40,20 +41,20 @@ export interface CardTopUp {
   /** Why it failed, e.g. `card_declined`. */
   failureReason?: string;
   createdAt: string;
-  /** When the wallet was credited, or when the charge failed. */
+  /** When the top-up was marked credited (or found in this ledger), or when the charge failed. */
   settledAt?: string;
 }
 
 interface Row {
-  top_up_id: string; customer_id: string; amount: number; currency: string; payment_id: string; status: 'pending' | 'failed';
-  failure_reason: string | null; created_at: number; failed_at: number | null; credited_at: number | null;
+  top_up_id: string; customer_id: string; amount: number; currency: string; payment_id: string; status: CardTopUpStatus;
+  failure_reason: string | null; created_at: number; settled_at: number | null; credited_at: number | null;
 }
 
 // A top-up in the ledger under the same id is the card top-up's success.
 const SELECT = `SELECT c.*, t.at AS credited_at FROM card_top_ups c LEFT JOIN top_ups t ON t.top_up_id = c.top_up_id`;
 
 function cardTopUpOf(row: Row): CardTopUp {
-  const settledAt = row.credited_at ?? row.failed_at;
+  const settledAt = row.settled_at ?? row.credited_at;
   return {
     topUpId: row.top_up_id, customerId: row.customer_id, amount: row.amount, currency: row.currency, paymentId: row.payment_id,
     status: row.credited_at !== null ? 'succeeded' : row.status,
@@ -76,6 +77,7 @@ export class CardTopUpStore {
   readonly #ledgerTopUp;
   readonly #insert;
   readonly #fail;
+  readonly #succeed;
   readonly #begin;
   readonly #pendingPage;
 
@@ -89,7 +91,10 @@ export class CardTopUpStore {
       `INSERT INTO card_top_ups (top_up_id, customer_id, amount, currency, payment_id, status, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)`,
     );
     this.#fail = db.prepare<[string, number, string], unknown>(
-      `UPDATE card_top_ups SET status = 'failed', failure_reason = ?, failed_at = ? WHERE top_up_id = ? AND status = 'pending'`,
+      `UPDATE card_top_ups SET status = 'failed', failure_reason = ?, settled_at = ? WHERE top_up_id = ? AND status = 'pending'`,
+    );
+    this.#succeed = db.prepare<[number, string], unknown>(
+      `UPDATE card_top_ups SET status = 'succeeded', settled_at = ? WHERE top_up_id = ? AND status = 'pending'`,
     );
     this.#pendingPage = db.prepare<[string, number], Row>(
       `${SELECT} WHERE c.status = 'pending' AND t.top_up_id IS NULL AND c.top_up_id > ? ORDER BY c.top_up_id LIMIT ?`,
@@ -139,6 +144,15 @@ export class CardTopUpStore {
    */
   pendingPage(afterTopUpId: string, limit: number): CardTopUp[] {
     return this.#run(() => this.#pendingPage.all(afterTopUpId, limit).map(cardTopUpOf));
+  }
+
+  /** Marks a pending top-up credited; one that is not pending is left as it is. */
+  succeed(topUpId: string, nowMs: number): CardTopUp | undefined {
+    return this.#run(() => {
+      this.#succeed.run(nowMs, topUpId);
+      const row = this.#byId.get(topUpId);
+      return row === undefined ? undefined : cardTopUpOf(row);
+    });
   }
 
   /** Marks a pending top-up failed; one that is not pending (already failed or credited) is left as it is. */

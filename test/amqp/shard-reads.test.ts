@@ -1,7 +1,8 @@
 /**
  * Among several nodes a customer's wallet is its owner's (issue 12). With two ticketd binaries on one broker: the
  * customer and its tickets read at either node are the owner's; a top-up posted at the node that does not own the
- * customer is applied once, on the owner, whose taps then charge the topped-up wallet; the same topUpId again is a
+ * customer (at the desk, or by card by the customer) is applied once, on the owner, whose taps then charge the
+ * topped-up wallet; the same topUpId again is a
  * duplicate, and the owner's refusals come back as the same HTTP answers. With two bridges in this process, each over an engine of the test's own: whichever node asks, the owner
  * answers the customer, its tickets and its top-ups, and an owner that is gone is a bounded `ERR_NOT_READY`.
  */
@@ -142,6 +143,15 @@ describe.skipIf(skip !== undefined)('two nodes: a top-up at any node is applied 
           expect(await balanceOn(node, customerId)).toBe(charged + TOP_UP - secondPrice);
           expect(await ticketCount(node, customerId)).toBe(2);
         }
+        // The customer's own top-up by card, asked at the other node (its token is that node's): credited on the owner.
+        const customerToken = (await api<{ token: string }>(`${other.url}/v1/tokens`, 'POST', { role: 'customer', customerId })).body.token;
+        const card = await api(`${other.url}/v1/me/top-ups`, 'POST', { topUpId: `card-${customerId}`, amount: 1_000 }, { token: customerToken });
+        expect(card.status).toBe(202);
+        await until(`card top-up of ${customerId}`, async () => {
+          const read = await api<{ topUp: { status: string } }>(`${other.url}/v1/me/top-ups/card-${customerId}`, 'GET', undefined, { token: customerToken });
+          return read.body.topUp.status === 'pending' ? undefined : read.body.topUp.status;
+        }, 15_000).then((status) => expect(status).toBe('succeeded'));
+        expect(await balanceOn(owner, customerId)).toBe(charged + TOP_UP - secondPrice + 1_000);
         // And the tickets read at the other node are the owner's, page for page.
         const pages = await Promise.all([owner, other].map((node) => api(`${node.url}/v1/customers/${customerId}/tickets?limit=1`, 'GET')));
         expect(pages[1]!.body).toEqual(pages[0]!.body);

@@ -143,6 +143,26 @@ describe('CardTopUps', () => {
     expect(await restarted.resume()).toBe(0);
   });
 
+  it('is succeeded once credited by a ledger elsewhere (another node owning the customer)', async () => {
+    const w = setup();
+    const elsewhere: Array<[string, number]> = [];
+    const remote = new CardTopUps({
+      store: w.h.store.cardTopUps, provider: w.provider, clock: w.clock, currencyOf: () => 'EUR',
+      credit: async (customerId, topUpId, amount) => {
+        elsewhere.push([topUpId, amount]);
+        return { status: 'applied', customer: { ...w.h.store.getCustomer(customerId)!, balance: 9_999 } };
+      },
+    });
+    await remote.begin('c1', 'phone-9', 900);
+    w.clock.advanceTo(w.clock.now() + 500);
+    expect(await Promise.all(w.events.splice(0).map((event) => remote.apply(event)))).toEqual([{ applied: true }]);
+    expect(elsewhere).toEqual([['phone-9', 900]]);
+    // This database's wallet is not the one credited; the top-up says succeeded all the same, and is not resumed.
+    expect(w.balance()).toBe(1_000);
+    expect(remote.get('c1', 'phone-9')).toMatchObject({ status: 'succeeded', settledAt: new Date(T0 + 500).toISOString() });
+    expect(await remote.resume()).toBe(0);
+  });
+
   it('tells its payments from bookings\' and refuses an unknown one', async () => {
     const w = setup();
     expect(w.topUps.owns('top-up:phone-1')).toBe(true);
