@@ -150,7 +150,10 @@ describe('CardTopUps', () => {
       store: w.h.store.cardTopUps, provider: w.provider, clock: w.clock, currencyOf: () => 'EUR',
       credit: async (customerId, topUpId, amount) => {
         elsewhere.push([topUpId, amount]);
-        return { status: 'applied', customer: { ...w.h.store.getCustomer(customerId)!, balance: 9_999 } };
+        // What the owner's ledger answers: its own wallet, and the event it appended to its own log.
+        const customer = { ...w.h.store.getCustomer(customerId)!, balance: 9_999 };
+        const data = { customerId, balance: 9_999, currency: customer.currency, change: amount, cause: { kind: 'top-up' as const, topUpId } };
+        return { status: 'applied' as const, customer, notification: { id: 77, customerId, type: 'balance.changed' as const, data, createdAt: new Date(T0).toISOString() } };
       },
     });
     await remote.begin('c1', 'phone-9', 900);
