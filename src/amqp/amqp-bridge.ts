@@ -222,7 +222,10 @@ export class AmqpBridge {
       await consumer.consume(TICKETD_AMQP.shardQueue(shard.nodeId), (message) => {
         if (message === null) return;
         const request: unknown = message.properties.headers?.[REQUEST_HEADER];
-        if (request === 'stream-page' || request === 'stream-head') this.#answer(consumer, message, request);
+        // A question its asker stopped waiting for is dropped here, unanswered, rather than expired by the broker,
+        // which would dead-letter it into the reference's dead-letter queue among the taps.
+        if (request !== undefined && isPastDeadline(message)) consumer.ack(message);
+        else if (request === 'stream-page' || request === 'stream-head') this.#answer(consumer, message, request);
         else if (isEngineQuestion(request)) void this.#answerFromEngine(consumer, message, request);
         else owned(message);
       }, { noAck: false });
@@ -458,10 +461,11 @@ export class AmqpBridge {
       return await new Promise<T>((resolve, reject) => {
         this.#awaiting.set(correlationId, (answer) => resolve(answer as T));
         timer = setTimeout(() => reject(new EngineError('ERR_NOT_READY', `the node owning customer ${customerId} did not answer in ${timeoutMs} ms`)), timeoutMs);
-        // Not persistent, and gone after the wait: a question nobody answered in time is asked again, not kept.
+        // Not persistent, and dropped by the owner once past its deadline: a question nobody answered in time is asked
+        // again, not kept.
         rpc.channel.publish(TICKETD_AMQP.shardExchange, customerId, Buffer.from(JSON.stringify(body)), {
-          contentType: 'application/json', replyTo: rpc.replyQueue, correlationId, expiration: String(timeoutMs),
-          headers: { [REQUEST_HEADER]: request },
+          contentType: 'application/json', replyTo: rpc.replyQueue, correlationId,
+          headers: { [REQUEST_HEADER]: request, [DEADLINE_HEADER]: Date.now() + timeoutMs },
         });
       });
     } finally {
@@ -673,6 +677,17 @@ function sleep(ms: number): Promise<void> {
  * engine's questions (`EngineQuestion`).
  */
 const REQUEST_HEADER = 'x-ticketd-request';
+/**
+ * When the asking node stops waiting for an answer (epoch ms, its clock). Not the message's `expiration`: a shard
+ * queue dead-letters what expires, into the reference's dead-letter queue, where questions have no place. Nodes'
+ * clocks are assumed within seconds of each other; the waits are tens of seconds.
+ */
+const DEADLINE_HEADER = 'x-ticketd-deadline';
+
+function isPastDeadline(message: ConsumeMessage): boolean {
+  const deadline: unknown = message.properties.headers?.[DEADLINE_HEADER];
+  return typeof deadline === 'number' && deadline < Date.now();
+}
 
 /** What a node asks of the engine of the node owning a customer. */
 const ENGINE_QUESTIONS = ['customer', 'tickets', 'top-up'] as const;

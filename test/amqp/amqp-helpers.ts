@@ -4,6 +4,9 @@
  * queue to be drained.
  */
 import type { Channel, ConsumeMessage } from 'amqplib';
+import Database from 'better-sqlite3';
+import path from 'node:path';
+import { DB_FILE_NAME } from '../../src/store/index.ts';
 import { api, type RunningBinary } from '../blackbox/binary.ts';
 
 export const TAPS = { exchange: 'ticket_events_exchange', key: 'ticket_event' } as const;
@@ -89,4 +92,17 @@ export function readiness(ticketd: RunningBinary): Promise<Readiness> {
 /** Waits until the ticketd's bridge says it is connected to RabbitMQ. */
 export async function connected(ticketd: RunningBinary, what = 'the bridge to connect'): Promise<void> {
   await until(what, async () => ((await readiness(ticketd)).body.components?.amqp === 'connected' ? true : undefined));
+}
+
+/**
+ * How many tickets a node's own database holds for a customer: which node owns the customer, now that a customer's
+ * reads over HTTP answer the owner's at every node. Read-only, beside the running node (WAL lets a reader in).
+ */
+export function ticketsInDatabase(node: RunningBinary, customerId: string): number {
+  const db = new Database(path.join(node.dataDir, DB_FILE_NAME), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare<[string], number>("SELECT count(*) FROM events WHERE customer_id = ? AND type = 'ticket.issued'").pluck().get(customerId) ?? 0;
+  } finally {
+    db.close();
+  }
 }

@@ -4,8 +4,10 @@
  * customer (at the desk, or by card by the customer) is applied once, on the owner, whose taps then charge the
  * topped-up wallet; the same topUpId again is a
  * duplicate, and the owner's refusals come back as the same HTTP answers. With two bridges in this process, each over an engine of the test's own: whichever node asks, the owner
- * answers the customer, its tickets and its top-ups, and an owner that is gone is a bounded `ERR_NOT_READY`.
+ * answers the customer, its tickets and its top-ups, and an owner that is gone is a bounded `ERR_NOT_READY`; back,
+ * it drops the questions nobody waits for, and none reaches the reference's dead-letter queue.
  */
+import amqp from 'amqplib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AmqpBridge } from '../../src/amqp/amqp-bridge.ts';
 import type { Customer } from '../../src/domain/types.ts';
@@ -259,6 +261,22 @@ describe.skipIf(skip !== undefined)('two bridges: the owner answers for its cust
       const ofB2 = CUSTOMERS.find((c) => ownerOf.get(c) === 'b2')!;
       expect(await refusal(bridges.b1.customerOnOwner(ofB2, 500))).toEqual({ code: 'ERR_NOT_READY' });
       expect(await refusal(bridges.b1.topUpOnOwner(ofB2, `late-${ofB2}`, TOP_UP, undefined, 500))).toEqual({ code: 'ERR_NOT_READY' });
+
+      // Back, the owner drops the questions nobody waits for any more: the late top-up is not applied, and nothing
+      // went to the reference's dead-letter queue (a broker-side expiry would have put them there).
+      bridges.b2 = bridgeOf('b2', nodes.b2.engine);
+      await bridges.b2.start();
+      await until('b2 to connect again', async () => (bridges.b2.status().state === 'connected' ? true : undefined), 30_000);
+      const broker = await amqp.connect(vhost.url);
+      try {
+        const channel = await broker.createChannel();
+        await until('b2 to read its queue', async () => ((await channel.checkQueue('ticketd.shard.b2')).messageCount === 0 ? true : undefined), 15_000);
+        expect((await channel.checkQueue('ticketd.dead_letters')).messageCount).toBe(0);
+      } finally {
+        await broker.close();
+      }
+      expect(nodes.b2.applied.has(`late-${ofB2}`)).toBe(false);
+      expect(await bridges.b1.customerOnOwner(ofB2, 10_000)).toMatchObject({ id: ofB2, name: `${ofB2} on b2` });
     } finally {
       for (const bridge of Object.values(bridges)) await bridge.stop();
     }
