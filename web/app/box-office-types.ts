@@ -1,19 +1,17 @@
 /**
  * The box office's answers as the customer's app reads them (`GET /v1/shows`, `GET /v1/shows/:id`, the bookings'
  * routes and their `booking.*`, `payment.*` and `waitlist.offered` events): the shapes of src/http/api/show-api.ts
- * and booking-api.ts; the bookings' are the server's own types (type-only imports, erased by the build).
+ * and booking-api.ts, built on the server's own types (type-only imports, erased by the build).
  */
 import type { Booking, BookingPayment, BookingTicket, PaymentNoticeData } from '../../src/box-office/booking-types.ts';
+import type { Show as CatalogueShow, ShowCategory } from '../../src/domain/show.ts';
 
 export type { Booking, BookingPayment, BookingTicket };
 
 export interface SeatRow { row: string; seats: number; taken: number[] }
 
-export interface Category {
-  id: string;
-  name: string;
-  price: number;
-  capacity: number;
+/** A category as `GET /v1/shows` answers it: the catalogue's fields and the inventory's counts. */
+export interface Category extends Pick<ShowCategory, 'id' | 'name' | 'price' | 'capacity'> {
   available: number;
   held: number;
   sold: number;
@@ -21,13 +19,8 @@ export interface Category {
   seatMap?: { rows: SeatRow[] };
 }
 
-export interface Show {
-  id: string;
-  name: string;
-  venue: string;
-  location: string;
-  startsAt: string;
-  status: 'draft' | 'on_sale' | 'sold_out' | 'ended' | 'cancelled';
+/** A show as `GET /v1/shows` answers it: the catalogue's fields a buyer reads, and its categories' availability. */
+export interface Show extends Pick<CatalogueShow, 'id' | 'name' | 'venue' | 'location' | 'startsAt' | 'status'> {
   categories: Category[];
 }
 
