@@ -17,6 +17,7 @@ import {
 import { requestIdOf } from './access-log.ts';
 import type { AppEnv, RouteDeps, TicketdApp } from './app-env.ts';
 import { boundedWait } from './bounded-wait.ts';
+import { knownCustomer } from './customer-routes.ts';
 import { HttpError } from './http-error.ts';
 import { handParsedOperation, operation, route } from './route-table.ts';
 
@@ -91,7 +92,7 @@ export function addBookingRoutes(app: TicketdApp, deps: RouteDeps, webhooks: Web
     operation(customerBookingsRoute, ownCustomer('id'), (c) => {
       const { limit, cursor } = c.req.valid('query');
       const { id } = c.req.valid('param');
-      if (deps.engine.getCustomer(id) === undefined) throw new HttpError(404, 'unknown_customer', `no customer '${id}'`);
+      knownCustomer(deps.engine, id);
       const page = office.listBookings(id, limit, cursor);
       return c.json({ bookings: page.bookings, nextCursor: page.nextCursor ?? null }, 200);
     }),

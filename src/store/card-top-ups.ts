@@ -53,6 +53,8 @@ interface Row {
 // A top-up in the ledger under the same id is the card top-up's success.
 const SELECT = `SELECT c.*, t.at AS credited_at FROM card_top_ups c LEFT JOIN top_ups t ON t.top_up_id = c.top_up_id`;
 
+const maybe = (row: Row | undefined): CardTopUp | undefined => (row === undefined ? undefined : cardTopUpOf(row));
+
 function cardTopUpOf(row: Row): CardTopUp {
   const settledAt = row.settled_at ?? row.credited_at;
   return {
@@ -125,17 +127,11 @@ export class CardTopUpStore {
   }
 
   get(topUpId: string): CardTopUp | undefined {
-    return this.#run(() => {
-      const row = this.#byId.get(topUpId);
-      return row === undefined ? undefined : cardTopUpOf(row);
-    });
+    return this.#run(() => maybe(this.#byId.get(topUpId)));
   }
 
   byPayment(paymentId: string): CardTopUp | undefined {
-    return this.#run(() => {
-      const row = this.#byPayment.get(paymentId);
-      return row === undefined ? undefined : cardTopUpOf(row);
-    });
+    return this.#run(() => maybe(this.#byPayment.get(paymentId)));
   }
 
   /**
@@ -147,20 +143,12 @@ export class CardTopUpStore {
   }
 
   /** Marks a pending top-up credited; one that is not pending is left as it is. */
-  succeed(topUpId: string, nowMs: number): CardTopUp | undefined {
-    return this.#run(() => {
-      this.#succeed.run(nowMs, topUpId);
-      const row = this.#byId.get(topUpId);
-      return row === undefined ? undefined : cardTopUpOf(row);
-    });
+  succeed(topUpId: string, nowMs: number): void {
+    this.#run(() => this.#succeed.run(nowMs, topUpId));
   }
 
   /** Marks a pending top-up failed; one that is not pending (already failed or credited) is left as it is. */
-  fail(topUpId: string, reason: string, nowMs: number): CardTopUp | undefined {
-    return this.#run(() => {
-      this.#fail.run(reason, nowMs, topUpId);
-      const row = this.#byId.get(topUpId);
-      return row === undefined ? undefined : cardTopUpOf(row);
-    });
+  fail(topUpId: string, reason: string, nowMs: number): void {
+    this.#run(() => this.#fail.run(reason, nowMs, topUpId));
   }
 }
