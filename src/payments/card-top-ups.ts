@@ -113,7 +113,7 @@ export class CardTopUps {
       this.#o.store.fail(topUp.topUpId, event.reason, this.#o.clock.now());
       return { applied: true };
     }
-    // A refund is only ever asked for by ticketd for a booking; for a top-up there is nothing to apply.
+    // A top-up's only refund is the one for a wallet that could not hold it (below), already marked failed then.
     if (event.type !== 'charge.succeeded') return { applied: false };
     try {
       const credited = await this.#o.credit(topUp.customerId, topUp.topUpId, topUp.amount, context);
